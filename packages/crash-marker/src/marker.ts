@@ -1,0 +1,203 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, open, readFile, rename, stat, unlink, link } from "node:fs/promises";
+import { join } from "node:path";
+import { AlreadyRunningError } from "./errors.js";
+import { currentBootId, pidExists, processStartTime } from "./proc.js";
+
+/** How the previous run ended when it left its marker behind. */
+export interface PreviousRun {
+  pid: number | null;
+  /** ISO time the previous holder took the marker. */
+  startedAt: string | null;
+  bootId: string | null;
+  ended: "crash" | "reboot";
+}
+
+export interface Marker {
+  /** The marker file, `<dir>/<name>.pid`. */
+  path: string;
+  /** null when the previous run released its marker (a clean exit) or there was none. */
+  previous: PreviousRun | null;
+  /** Removes the marker if it is still ours. Safe to call twice. */
+  release(): Promise<void>;
+}
+
+export interface AcquireOptions {
+  /** File name without extension; defaults to "archy" (-> `<dir>/archy.pid`). */
+  name?: string;
+}
+
+interface MarkerRecord {
+  pid: number;
+  /** Process start time in clock ticks since boot; tells a recycled PID apart. */
+  startTime: string | null;
+  startedAt: string | null;
+  bootId: string | null;
+  /** Random per acquisition, so release() never removes another holder's marker. */
+  token: string;
+}
+
+/** A breaker lock older than this is left over from a process that died while breaking. */
+const BREAK_LOCK_STALE_MS = 5_000;
+
+/**
+ * Takes the single-instance marker in `dir`.
+ *
+ * The marker is written whole to a temporary file and linked into place, so
+ * it is never seen half-written and exactly one of several racing processes
+ * creates it. A marker whose holder is dead (or from another boot) is
+ * replaced under a short breaker lock, and reported as `previous`.
+ */
+export async function acquireMarker(dir: string, opts: AcquireOptions = {}): Promise<Marker> {
+  const name = opts.name ?? "archy";
+  if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith(".")) {
+    throw new TypeError(`invalid marker name: ${JSON.stringify(name)}`);
+  }
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const path = join(dir, `${name}.pid`);
+  const record: MarkerRecord = {
+    pid: process.pid,
+    startTime: processStartTime(process.pid),
+    startedAt: new Date().toISOString(),
+    bootId: currentBootId(),
+    token: randomBytes(12).toString("hex"),
+  };
+  const text = `${JSON.stringify(record)}\n`;
+  const tmp = `${path}.${process.pid}.${record.token}.tmp`;
+  await writeDurable(tmp, text);
+
+  let previous: PreviousRun | null = null;
+  try {
+    for (;;) {
+      try {
+        await link(tmp, path);
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      }
+      const existing = await readOrNull(path);
+      if (existing === null) continue; // released between our link and read: try again
+      const judged = judge(existing);
+      if (judged.alive) throw new AlreadyRunningError(judged.pid, path);
+      if (await replaceStale(path, existing, tmp)) {
+        previous = judged.previous;
+        break;
+      }
+    }
+  } finally {
+    await unlink(tmp).catch(ignoreMissing);
+  }
+
+  let released = false;
+  return {
+    path,
+    previous,
+    async release() {
+      if (released) return;
+      released = true;
+      const current = await readOrNull(path);
+      if (current === null) return;
+      if (parseRecord(current)?.token !== record.token) return; // someone else's now
+      await unlink(path).catch(ignoreMissing);
+    },
+  };
+}
+
+type Judgement = { alive: true; pid: number } | { alive: false; previous: PreviousRun };
+
+function judge(text: string): Judgement {
+  const rec = parseRecord(text);
+  if (rec === null) {
+    return { alive: false, previous: { pid: null, startedAt: null, bootId: null, ended: "crash" } };
+  }
+  const bootId = currentBootId();
+  const previous = (ended: PreviousRun["ended"]): Judgement => ({
+    alive: false,
+    previous: { pid: rec.pid, startedAt: rec.startedAt, bootId: rec.bootId, ended },
+  });
+  if (rec.bootId !== null && bootId !== null && rec.bootId !== bootId) return previous("reboot");
+  if (!pidExists(rec.pid)) return previous("crash");
+  const startTime = processStartTime(rec.pid);
+  // Same PID, other start time: the PID was recycled by an unrelated process.
+  if (rec.startTime !== null && startTime !== null && startTime !== rec.startTime) {
+    return previous("crash");
+  }
+  return { alive: true, pid: rec.pid };
+}
+
+/**
+ * Replaces a stale marker with ours, holding a breaker lock so that two
+ * processes never both replace it: the one that gets the lock checks the
+ * marker is still the stale one it judged, then renames ours over it (the
+ * path is never absent, so nobody can link in between).
+ */
+async function replaceStale(path: string, staleText: string, tmp: string): Promise<boolean> {
+  const lock = `${path}.lock`;
+  let handle;
+  try {
+    handle = await open(lock, "wx", 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    const info = await stat(lock).catch(() => null);
+    if (info !== null && Date.now() - info.mtimeMs > BREAK_LOCK_STALE_MS) {
+      await unlink(lock).catch(ignoreMissing);
+    } else {
+      await new Promise((resolve) => setTimeout(resolve, 2 + Math.random() * 5));
+    }
+    return false;
+  }
+  try {
+    await handle.close();
+    const current = await readOrNull(path);
+    if (current !== staleText) return false; // it changed: judge again
+    // Keep a hard link to tmp's inode so the caller's cleanup of tmp is harmless.
+    const mine = `${tmp}.swap`;
+    await link(tmp, mine);
+    await rename(mine, path);
+    return true;
+  } finally {
+    await unlink(lock).catch(ignoreMissing);
+  }
+}
+
+function parseRecord(text: string): MarkerRecord | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof value !== "object" || value === null) return null;
+  const v = value as Record<string, unknown>;
+  if (typeof v.pid !== "number" || !Number.isInteger(v.pid) || v.pid <= 0) return null;
+  return {
+    pid: v.pid,
+    startTime: typeof v.startTime === "string" ? v.startTime : null,
+    startedAt: typeof v.startedAt === "string" ? v.startedAt : null,
+    bootId: typeof v.bootId === "string" ? v.bootId : null,
+    token: typeof v.token === "string" ? v.token : "",
+  };
+}
+
+async function readOrNull(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+}
+
+async function writeDurable(path: string, text: string): Promise<void> {
+  const handle = await open(path, "wx", 0o644);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function ignoreMissing(error: unknown): void {
+  if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what archy and its tests need on a Debian machine, skipping what is
+# already there: podman, runc and busybox-static from Debian, then the Node
+# packages of the workspace through the pinned pnpm.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v podman >/dev/null 2>&1 || need+=(podman)
+command -v runc >/dev/null 2>&1 || need+=(runc)
+[ -x /bin/busybox ] || need+=(busybox-static)
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "setup: installing ${need[*]} from Debian" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# Registry signatures are not served here, so corepack's key check is off;
+# the pnpm version is pinned by package.json's packageManager.
+export COREPACK_INTEGRITY_KEYS=0
+PNPM_VERSION=$(node -p 'require("./package.json").packageManager.split("@")[1]')
+npx -y "pnpm@${PNPM_VERSION}" install --frozen-lockfile --reporter=append-only >&2
