@@ -5,4 +5,4 @@ export {
   TEST_RUN_LABEL,
 } from "./podman-store.js";
 export type { PodmanAvailability, PodmanResult, PodmanStore } from "./podman-store.js";
-export { tempDir, waitFor } from "./temp.js";
+export { freePort, tempDir, waitFor } from "./temp.js";

@@ -22,6 +22,12 @@ const BUSYBOX_APPLETS = [
   "nc",
   "ls",
   "kill",
+  "rm",
+  "mkdir",
+  "grep",
+  "ps",
+  "date",
+  "env",
 ];
 
 export interface PodmanAvailability {

@@ -1,0 +1,4 @@
+// Runs every benchmark in one process, one after the other.
+import { benchRuntimeStatus } from "./runtime-status.js";
+
+await benchRuntimeStatus();

@@ -1,0 +1,38 @@
+export { PodmanRuntime } from "./podman.js";
+export type { PodmanRuntimeOptions } from "./podman.js";
+export type {
+  BuildImageOptions,
+  ContainerEvent,
+  ContainerEventStatus,
+  ContainerRuntime,
+  ContainerSpec,
+  ContainerState,
+  ContainerStatus,
+  HealthcheckSpec,
+  HealthStatus,
+  PortMapping,
+  VolumeMount,
+} from "./types.js";
+export {
+  ContainerNotFoundError,
+  EventStreamError,
+  ImageNotFoundError,
+  InvalidArgumentError,
+  PodmanCommandError,
+  PodmanTimeoutError,
+  PodmanUnavailableError,
+  RuntimeError,
+} from "./errors.js";
+export type { RuntimeErrorCode } from "./errors.js";
+export { assertContainerName, assertImage, assertSpec, assertVolumeName } from "./validate.js";
+export { parseEventLine, parseInspectJson, parsePsJson } from "./parse.js";
+export { portArg } from "./args.js";
+export {
+  daemonReload,
+  disableAndRemove,
+  enableNow,
+  isActive,
+  renderQuadletUnit,
+  writeUnitIfChanged,
+} from "./quadlet.js";
+export type { QuadletOptions, SystemctlOptions } from "./quadlet.js";

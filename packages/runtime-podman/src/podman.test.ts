@@ -1,0 +1,70 @@
+// PodmanRuntime's own error handling, with stand-in binaries where the real
+// podman cannot show it (missing, hanging). The real-podman behaviour is in
+// test/podman.int.test.ts.
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  InvalidArgumentError,
+  PodmanCommandError,
+  PodmanTimeoutError,
+  PodmanUnavailableError,
+  RuntimeError,
+} from "./errors.js";
+import { PodmanRuntime } from "./podman.js";
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "archy-podman-unit-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function script(name: string, body: string): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, `#!/bin/sh\n${body}\n`);
+  await chmod(path, 0o755);
+  return path;
+}
+
+describe("PodmanRuntime errors", () => {
+  it("a missing binary -> PodmanUnavailableError", async () => {
+    const rt = new PodmanRuntime({ podmanPath: join(dir, "does-not-exist") });
+    const err = await rt.listContainers().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PodmanUnavailableError);
+    expect(RuntimeError.isInstance(err)).toBe(true);
+    expect((err as Error).message).toMatch(/binary not found/);
+  });
+
+  it("a podman that hangs -> PodmanTimeoutError within the timeout", async () => {
+    const rt = new PodmanRuntime({
+      podmanPath: await script("hang", "exec sleep 30"),
+      timeoutMs: 300,
+    });
+    const started = Date.now();
+    const err = await rt.listContainers().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PodmanTimeoutError);
+    expect((err as PodmanTimeoutError).timeoutMs).toBe(300);
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it("a failing call -> PodmanCommandError with argv, exit code and stderr; globalArgs come first", async () => {
+    const rt = new PodmanRuntime({
+      podmanPath: await script("fail", 'echo "args: $*" >&2; exit 7'),
+      globalArgs: ["--root", "/r"],
+    });
+    const err = (await rt.startContainer("web").catch((e: unknown) => e)) as PodmanCommandError;
+    expect(err).toBeInstanceOf(PodmanCommandError);
+    expect(err.exitCode).toBe(7);
+    expect(err.argv).toEqual(["start", "--", "web"]);
+    expect(err.stderr).toBe("args: --root /r start -- web");
+  });
+
+  it("flag-like values are refused before any call", async () => {
+    const rt = new PodmanRuntime({ podmanPath: join(dir, "never-called") });
+    await expect(rt.startContainer("--all")).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(rt.pullImage("-q")).rejects.toBeInstanceOf(InvalidArgumentError);
+  });
+});

@@ -1,0 +1,351 @@
+import { execa, type ResultPromise } from "execa";
+import { createArgs } from "./args.js";
+import {
+  ContainerNotFoundError,
+  EventStreamError,
+  ImageNotFoundError,
+  PodmanCommandError,
+  PodmanTimeoutError,
+  PodmanUnavailableError,
+} from "./errors.js";
+import { parseEventLine, parseInspectJson, parsePsJson } from "./parse.js";
+import type {
+  BuildImageOptions,
+  ContainerEvent,
+  ContainerRuntime,
+  ContainerSpec,
+  ContainerStatus,
+} from "./types.js";
+import { assertContainerName, assertImage, assertSpec, assertVolumeName } from "./validate.js";
+
+export interface PodmanRuntimeOptions {
+  /** The podman binary; default "podman" on PATH. */
+  podmanPath?: string;
+  /** Arguments placed before every subcommand, e.g. `["--root", X, "--runroot", Y]`. */
+  globalArgs?: string[];
+  /** Timeout of ordinary calls in ms; default 30 s. */
+  timeoutMs?: number;
+  /** Timeout of pulls and builds in ms; default 15 min. */
+  longTimeoutMs?: number;
+  /** Extra environment for podman (for example CONTAINERS_CONF). */
+  env?: Record<string, string>;
+  /** Called after every podman process with its argv and duration, for logs and metrics. */
+  onCall?: (call: { argv: string[]; durationMs: number; exitCode: number | null }) => void;
+}
+
+interface RunOptions {
+  timeoutMs?: number;
+  /** Exit codes that are answers rather than failures. */
+  okExitCodes?: number[];
+}
+
+interface RunResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+const NOT_FOUND_CONTAINER = /no such container|no container with (name or )?id|no such object/i;
+const NOT_FOUND_IMAGE =
+  /image not known|no such image|manifest unknown|name unknown|repository .* not found/i;
+const SIGKILL_WARNING = /resorting to SIGKILL/i;
+
+/**
+ * The podman implementation of ContainerRuntime. Every call runs podman
+ * through execa with an argument array (no shell), `globalArgs` first, and a
+ * timeout; values are validated before any call.
+ */
+export class PodmanRuntime implements ContainerRuntime {
+  readonly podmanPath: string;
+  readonly globalArgs: readonly string[];
+  readonly timeoutMs: number;
+  readonly longTimeoutMs: number;
+  private readonly env: Record<string, string>;
+  private readonly onCall: PodmanRuntimeOptions["onCall"];
+
+  constructor(opts: PodmanRuntimeOptions = {}) {
+    this.podmanPath = opts.podmanPath ?? "podman";
+    this.globalArgs = [...(opts.globalArgs ?? [])];
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.longTimeoutMs = opts.longTimeoutMs ?? 15 * 60_000;
+    this.env = opts.env ?? {};
+    this.onCall = opts.onCall;
+  }
+
+  private async run(args: string[], opts: RunOptions = {}): Promise<RunResult> {
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+    const argv = [...this.globalArgs, ...args];
+    const started = performance.now();
+    // reject:false: exits, timeouts and spawn errors come back as a result to classify.
+    const result = await execa(this.podmanPath, argv, {
+      env: this.env,
+      timeout: timeoutMs,
+      forceKillAfterDelay: 2_000,
+      reject: false,
+      stdin: "ignore",
+    });
+    this.onCall?.({
+      argv: args,
+      durationMs: performance.now() - started,
+      exitCode: result.exitCode ?? null,
+    });
+    if (result.timedOut) throw new PodmanTimeoutError(args, timeoutMs, { cause: result });
+    if (result.failed && result.exitCode === undefined) {
+      const code = (result.cause as NodeJS.ErrnoException | undefined)?.code;
+      throw new PodmanUnavailableError(
+        this.podmanPath,
+        code === "ENOENT"
+          ? "binary not found"
+          : ((result.cause as Error | undefined)?.message ?? String(result.shortMessage)),
+        { cause: result.cause },
+      );
+    }
+    const exitCode = result.exitCode ?? -1;
+    const out = {
+      stdout: String(result.stdout ?? ""),
+      stderr: String(result.stderr ?? ""),
+      exitCode,
+    };
+    if (exitCode !== 0 && !(opts.okExitCodes ?? []).includes(exitCode)) {
+      throw new PodmanCommandError(args, exitCode, out.stderr, { cause: result });
+    }
+    return out;
+  }
+
+  /** Turns a "no such container" failure into ContainerNotFoundError. */
+  private async onContainer<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof PodmanCommandError && NOT_FOUND_CONTAINER.test(error.stderr)) {
+        throw new ContainerNotFoundError(name, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async version(): Promise<string> {
+    const { stdout } = await this.run(["version", "--format", "{{.Client.Version}}"]);
+    return stdout.trim();
+  }
+
+  async imageExists(image: string): Promise<boolean> {
+    assertImage(image);
+    const { exitCode } = await this.run(["image", "exists", "--", image], { okExitCodes: [1] });
+    return exitCode === 0;
+  }
+
+  async imageId(image: string): Promise<string | null> {
+    assertImage(image);
+    const { stdout, exitCode, stderr } = await this.run(
+      ["image", "inspect", "--format", "{{.Id}}", "--", image],
+      { okExitCodes: [125] },
+    );
+    if (exitCode === 125) {
+      if (NOT_FOUND_IMAGE.test(stderr)) return null;
+      throw new PodmanCommandError(["image", "inspect", image], exitCode, stderr);
+    }
+    return stdout.trim() || null;
+  }
+
+  async pullImage(image: string): Promise<void> {
+    assertImage(image);
+    try {
+      await this.run(["pull", "--quiet", "--", image], { timeoutMs: this.longTimeoutMs });
+    } catch (error) {
+      if (error instanceof PodmanCommandError && NOT_FOUND_IMAGE.test(error.stderr))
+        throw new ImageNotFoundError(image, { cause: error });
+      throw error;
+    }
+  }
+
+  async buildImage(opts: BuildImageOptions): Promise<void> {
+    assertImage(opts.tag);
+    const args = ["build", "--quiet", `--tag=${opts.tag}`];
+    if (opts.containerfile) args.push(`--file=${opts.containerfile}`);
+    for (const [k, v] of Object.entries(opts.buildArgs ?? {})) args.push(`--build-arg=${k}=${v}`);
+    args.push("--", opts.context);
+    await this.run(args, { timeoutMs: this.longTimeoutMs });
+  }
+
+  async createContainer(spec: ContainerSpec): Promise<string> {
+    assertSpec(spec);
+    try {
+      const { stdout } = await this.run(createArgs(spec));
+      return stdout.trim().split("\n").pop() ?? "";
+    } catch (error) {
+      if (error instanceof PodmanCommandError && NOT_FOUND_IMAGE.test(error.stderr))
+        throw new ImageNotFoundError(spec.image, { cause: error });
+      throw error;
+    }
+  }
+
+  async startContainer(name: string): Promise<void> {
+    assertContainerName(name);
+    await this.onContainer(name, () => this.run(["start", "--", name]));
+  }
+
+  async stopContainer(
+    name: string,
+    opts: { timeoutSeconds?: number } = {},
+  ): Promise<{ killed: boolean }> {
+    assertContainerName(name);
+    const args = ["stop"];
+    if (opts.timeoutSeconds !== undefined)
+      args.push(`--time=${Math.max(0, Math.round(opts.timeoutSeconds))}`);
+    args.push("--", name);
+    // The call lasts as long as the grace period, plus podman's own work.
+    const grace = (opts.timeoutSeconds ?? 10) * 1000;
+    const { stderr } = await this.onContainer(name, () =>
+      this.run(args, { timeoutMs: this.timeoutMs + grace }),
+    );
+    return { killed: SIGKILL_WARNING.test(stderr) };
+  }
+
+  async removeContainer(
+    name: string,
+    opts: { force?: boolean; volumes?: boolean } = {},
+  ): Promise<void> {
+    assertContainerName(name);
+    const args = ["rm"];
+    if (opts.force) args.push("--force", "--time=0");
+    if (opts.volumes) args.push("--volumes");
+    args.push("--", name);
+    await this.onContainer(name, () => this.run(args));
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    assertVolumeName(name);
+    await this.run(["volume", "rm", "--force", "--", name]);
+  }
+
+  /** One `podman ps -a --format json`, whatever the number of containers. */
+  async listContainers(opts: { labels?: Record<string, string> } = {}): Promise<ContainerStatus[]> {
+    const args = ["ps", "--all", "--format", "json"];
+    for (const [k, v] of Object.entries(opts.labels ?? {}))
+      args.push("--filter", `label=${k}=${v}`);
+    const { stdout } = await this.run(args);
+    return parsePsJson(stdout);
+  }
+
+  /** One `podman inspect`; null when there is no such container. */
+  async getContainerStatus(name: string): Promise<ContainerStatus | null> {
+    assertContainerName(name);
+    const { stdout, stderr, exitCode } = await this.run(["container", "inspect", "--", name], {
+      okExitCodes: [125],
+    });
+    if (exitCode === 125) {
+      if (NOT_FOUND_CONTAINER.test(stderr)) return null;
+      throw new PodmanCommandError(["container", "inspect", name], exitCode, stderr);
+    }
+    return parseInspectJson(stdout)[0] ?? null;
+  }
+
+  /** Batched `podman inspect` of several containers in one process; absent ones are left out. */
+  async inspectContainers(names: string[]): Promise<ContainerStatus[]> {
+    if (names.length === 0) return [];
+    names.forEach(assertContainerName);
+    // podman prints the ones it found even when one is missing (exit 125).
+    const { stdout } = await this.run(["container", "inspect", "--", ...names], {
+      okExitCodes: [125],
+    });
+    return stdout.trim().startsWith("[") ? parseInspectJson(stdout) : [];
+  }
+
+  async getContainerLogs(name: string, opts: { tail?: number } = {}): Promise<string[]> {
+    assertContainerName(name);
+    const args = ["logs"];
+    if (opts.tail !== undefined) args.push(`--tail=${opts.tail}`);
+    args.push("--", name);
+    const result = await this.onContainer(name, () => this.run(args));
+    // The container's stdout and stderr arrive on podman's; merge them.
+    const lines = [result.stdout, result.stderr].filter((s) => s !== "").join("\n");
+    return lines === "" ? [] : lines.split("\n");
+  }
+
+  async *followContainerLogs(
+    name: string,
+    opts: { tail?: number; signal?: AbortSignal } = {},
+  ): AsyncIterable<string> {
+    assertContainerName(name);
+    const args = [...this.globalArgs, "logs", "--follow"];
+    if (opts.tail !== undefined) args.push(`--tail=${opts.tail}`);
+    args.push("--", name);
+    const child = execa(this.podmanPath, args, {
+      env: this.env,
+      all: true,
+      reject: false,
+      stdin: "ignore",
+      buffer: false,
+      ...(opts.signal ? { cancelSignal: opts.signal } : {}),
+    });
+    let tailText = "";
+    child.all?.on("data", (d: Buffer) => {
+      tailText = (tailText + d.toString()).slice(-4096);
+    });
+    try {
+      for await (const line of child.iterable({ from: "all" })) yield String(line);
+    } catch (error) {
+      if (!opts.signal?.aborted) throw error;
+    } finally {
+      if (child.exitCode === null) child.kill();
+    }
+    const result = await child;
+    if (!opts.signal?.aborted && result.exitCode !== 0 && NOT_FOUND_CONTAINER.test(tailText)) {
+      throw new ContainerNotFoundError(name);
+    }
+  }
+
+  async runHealthcheck(name: string): Promise<"healthy" | "unhealthy"> {
+    assertContainerName(name);
+    const { exitCode } = await this.onContainer(name, () =>
+      this.run(["healthcheck", "run", "--", name], { okExitCodes: [1] }),
+    );
+    return exitCode === 0 ? "healthy" : "unhealthy";
+  }
+
+  /**
+   * Streams `podman events --format json` (containers only) line by line.
+   * Aborting the signal ends the iterator cleanly and kills podman; if podman
+   * exits on its own, EventStreamError is thrown so the caller can reconnect.
+   */
+  async *events(opts: { signal?: AbortSignal } = {}): AsyncIterable<ContainerEvent> {
+    if (opts.signal?.aborted) return;
+    const args = [...this.globalArgs, "events", "--format", "json", "--filter", "type=container"];
+    const child: ResultPromise = execa(this.podmanPath, args, {
+      env: this.env,
+      reject: false,
+      stdin: "ignore",
+      buffer: false,
+      ...(opts.signal ? { cancelSignal: opts.signal } : {}),
+    });
+    let stderr = "";
+    child.stderr?.on("data", (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4096);
+    });
+    try {
+      for await (const line of child.iterable({ from: "stdout" })) {
+        const event = parseEventLine(String(line));
+        if (event) yield event;
+      }
+    } catch (error) {
+      if (opts.signal?.aborted) return;
+      throw new EventStreamError((error as Error).message, { cause: error });
+    } finally {
+      if (child.exitCode === null) child.kill();
+    }
+    const result = await child;
+    if (opts.signal?.aborted) return;
+    if (result.failed && result.exitCode === undefined) {
+      throw new PodmanUnavailableError(
+        this.podmanPath,
+        (result.cause as Error | undefined)?.message ?? "events failed",
+        { cause: result.cause },
+      );
+    }
+    throw new EventStreamError(
+      `podman events exited (code ${result.exitCode ?? "?"})${stderr ? `: ${stderr.trim()}` : ""}`,
+      { cause: result },
+    );
+  }
+}

@@ -1,0 +1,134 @@
+/** The states archy distinguishes. podman's other spellings are mapped onto these. */
+export type ContainerState =
+  "running" | "exited" | "created" | "paused" | "stopping" | "removing" | "unknown";
+
+export type HealthStatus = "healthy" | "unhealthy" | "starting" | null;
+
+export interface PortMapping {
+  /** Host address to bind; all addresses when absent. */
+  hostIp?: string;
+  hostPort: number;
+  containerPort: number;
+  protocol: "tcp" | "udp";
+}
+
+export interface VolumeMount {
+  /** A named volume, or an absolute host path. */
+  source: string;
+  target: string;
+  readOnly?: boolean;
+}
+
+export interface HealthcheckSpec {
+  /** Runs inside the container (exec form). */
+  cmd: string[];
+  intervalMs?: number;
+  timeoutMs?: number;
+  retries?: number;
+  startPeriodMs?: number;
+}
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  command?: string[];
+  entrypoint?: string[];
+  env?: Record<string, string>;
+  ports?: PortMapping[];
+  volumes?: VolumeMount[];
+  /** bridge | host | none | a named network. */
+  network?: string;
+  labels?: Record<string, string>;
+  user?: string;
+  capAdd?: string[];
+  capDrop?: string[];
+  readOnly?: boolean;
+  /** Grace before SIGKILL on stop, in seconds. */
+  stopTimeout?: number;
+  stopSignal?: string;
+  /** Defined in the container so `podman healthcheck run` works; no timer is set up (archy schedules checks). */
+  healthcheck?: HealthcheckSpec;
+}
+
+export interface ContainerStatus {
+  id: string;
+  name: string;
+  image: string;
+  imageId: string | null;
+  state: ContainerState;
+  health: HealthStatus;
+  exitCode: number | null;
+  /** ISO times; null when podman reports none (its zero time). */
+  startedAt: string | null;
+  finishedAt: string | null;
+  labels: Record<string, string>;
+  ports: PortMapping[];
+}
+
+export type ContainerEventStatus =
+  | "create"
+  | "init"
+  | "start"
+  | "died"
+  | "stop"
+  | "kill"
+  | "pause"
+  | "unpause"
+  | "remove"
+  | "cleanup"
+  | "health_status"
+  | "restart"
+  | (string & {});
+
+export interface ContainerEvent {
+  /** ISO time of the event. */
+  time: string;
+  id: string;
+  name: string;
+  status: ContainerEventStatus;
+  exitCode: number | null;
+  /** Set on health_status events. */
+  health: HealthStatus;
+  labels: Record<string, string>;
+}
+
+export interface BuildImageOptions {
+  context: string;
+  containerfile?: string;
+  tag: string;
+  buildArgs?: Record<string, string>;
+}
+
+/**
+ * What archy needs from a container engine. It speaks archy's own types only:
+ * nothing of execa or podman's JSON leaks through it.
+ */
+export interface ContainerRuntime {
+  imageExists(image: string): Promise<boolean>;
+  pullImage(image: string): Promise<void>;
+  buildImage(opts: BuildImageOptions): Promise<void>;
+  /** The image's id, or null when the image is absent. */
+  imageId(image: string): Promise<string | null>;
+  /** Creates (does not start) a container; returns its id. */
+  createContainer(spec: ContainerSpec): Promise<string>;
+  startContainer(name: string): Promise<void>;
+  /** `killed` is true when the grace period ran out and the container was SIGKILLed. */
+  stopContainer(name: string, opts?: { timeoutSeconds?: number }): Promise<{ killed: boolean }>;
+  removeContainer(name: string, opts?: { force?: boolean; volumes?: boolean }): Promise<void>;
+  /** Every container, in all states, optionally filtered by labels (all must match). */
+  listContainers(opts?: { labels?: Record<string, string> }): Promise<ContainerStatus[]>;
+  getContainerStatus(name: string): Promise<ContainerStatus | null>;
+  getContainerLogs(name: string, opts?: { tail?: number }): Promise<string[]>;
+  followContainerLogs(
+    name: string,
+    opts?: { tail?: number; signal?: AbortSignal },
+  ): AsyncIterable<string>;
+  /** Runs the container's health check once. */
+  runHealthcheck(name: string): Promise<"healthy" | "unhealthy">;
+  /** Container events until `signal` aborts; throws EventStreamError if the stream breaks. */
+  events(opts?: { signal?: AbortSignal }): AsyncIterable<ContainerEvent>;
+  /** Removes a named volume (absent is fine). */
+  removeVolume(name: string): Promise<void>;
+  /** The engine's version; throws PodmanUnavailableError when it does not answer. */
+  version(): Promise<string>;
+}

@@ -1,0 +1,207 @@
+import { chmod, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createPodmanStore,
+  freePort,
+  podmanAvailability,
+  waitFor,
+  type PodmanStore,
+} from "@archy/test-utils";
+import {
+  ContainerNotFoundError,
+  PodmanRuntime,
+  type ContainerEvent,
+  type ContainerSpec,
+} from "../src/index.js";
+
+const podman = podmanAvailability();
+
+describe.skipIf(podman.skipReason !== null)(
+  `PodmanRuntime against real podman ${podman.skipReason ?? ""}`,
+  () => {
+    let store: PodmanStore;
+    let rt: PodmanRuntime;
+    const image = "localhost/archy-rt-web:1";
+    let port: number;
+
+    beforeAll(async () => {
+      store = await createPodmanStore();
+      rt = new PodmanRuntime({ globalArgs: store.globalArgs, env: store.env, timeoutMs: 60_000 });
+      port = await freePort();
+    });
+    afterAll(async () => {
+      await store?.cleanup();
+    });
+
+    const labelled = (spec: ContainerSpec): ContainerSpec => ({
+      ...spec,
+      labels: { ...store.labels, ...spec.labels },
+    });
+
+    it("reports podman's version", async () => {
+      expect(await rt.version()).toBe(podman.version);
+    });
+
+    it("builds an image from a Containerfile", async () => {
+      const ctx = await store.imageContext("web", 'RUN echo "built" > /www/built.html\n');
+      expect(await rt.imageExists(image)).toBe(false);
+      expect(await rt.imageId(image)).toBeNull();
+      await rt.buildImage({ context: ctx, tag: image, containerfile: join(ctx, "Containerfile") });
+      expect(await rt.imageExists(image)).toBe(true);
+      expect(await rt.imageId(image)).toMatch(/^[0-9a-f]{64}$/);
+    });
+
+    it("creates with ports, env, a volume, labels and a health check; starts; serves on the published port; health goes healthy then unhealthy", async () => {
+      const id = await rt.createContainer(
+        labelled({
+          name: "rt-web",
+          image,
+          command: [
+            "sh",
+            "-c",
+            'echo "greeting=$GREETING" > /www/env.html; echo ok > /www/health.html; echo started; exec httpd -f -p 8080 -h /www',
+          ],
+          env: { GREETING: "hi there" },
+          ports: [{ hostIp: "127.0.0.1", hostPort: port, containerPort: 8080, protocol: "tcp" }],
+          volumes: [{ source: "rt-web-data", target: "/data" }],
+          labels: { "io.archy.app": "web" },
+          stopTimeout: 1,
+          stopSignal: "SIGKILL",
+          healthcheck: {
+            cmd: ["wget", "-qO-", "http://127.0.0.1:8080/health.html"],
+            timeoutMs: 2_000,
+            retries: 1,
+          },
+        }),
+      );
+      expect(id).toMatch(/^[0-9a-f]{64}$/);
+      expect((await rt.getContainerStatus("rt-web"))?.state).toBe("created");
+      await rt.startContainer("rt-web");
+      const body = await waitFor(
+        async () =>
+          await fetch(`http://127.0.0.1:${port}/env.html`)
+            .then((r) => r.text())
+            .catch(() => undefined),
+        { what: "httpd" },
+      );
+      expect(body.trim()).toBe("greeting=hi there");
+      expect(await fetch(`http://127.0.0.1:${port}/built.html`).then((r) => r.text())).toBe(
+        "built\n",
+      );
+
+      const status = await rt.getContainerStatus("rt-web");
+      expect(status).toMatchObject({
+        name: "rt-web",
+        state: "running",
+        image,
+        labels: { "io.archy.app": "web" },
+        ports: [{ hostIp: "127.0.0.1", hostPort: port, containerPort: 8080, protocol: "tcp" }],
+      });
+      expect(await rt.runHealthcheck("rt-web")).toBe("healthy");
+      await store.podman(["exec", "rt-web", "rm", "/www/health.html"]);
+      expect(await rt.runHealthcheck("rt-web")).toBe("unhealthy");
+      const [listed] = await rt.listContainers({ labels: { "io.archy.app": "web" } });
+      expect(listed).toMatchObject({ name: "rt-web", state: "running", health: "unhealthy" });
+    });
+
+    it("tails the logs", async () => {
+      expect(await rt.getContainerLogs("rt-web", { tail: 1 })).toEqual(["started"]);
+      const ac = new AbortController();
+      const lines: string[] = [];
+      for await (const line of rt.followContainerLogs("rt-web", { tail: 1, signal: ac.signal })) {
+        lines.push(line);
+        ac.abort();
+      }
+      expect(lines).toEqual(["started"]);
+    });
+
+    it("podman kill -> the died event with its exit code within 1 s", async () => {
+      const ac = new AbortController();
+      const events: ContainerEvent[] = [];
+      const reading = (async () => {
+        for await (const e of rt.events({ signal: ac.signal })) events.push(e);
+      })();
+      await new Promise((r) => setTimeout(r, 500)); // podman events is up
+      const killedAt = Date.now();
+      await store.podman(["kill", "rt-web"]);
+      const died = await waitFor(
+        () => events.find((e) => e.name === "rt-web" && e.status === "died"),
+        { timeoutMs: 1_000, intervalMs: 10, what: "died event" },
+      );
+      expect(Date.now() - killedAt).toBeLessThan(1_000);
+      expect(died).toMatchObject({ exitCode: 137, labels: { "io.archy.app": "web" } });
+      ac.abort();
+      await reading; // ends cleanly on abort
+      expect(await rt.getContainerStatus("rt-web")).toMatchObject({
+        state: "exited",
+        exitCode: 137,
+      });
+    });
+
+    it("stop honours the timeout and reports SIGKILL for a process that ignores SIGTERM", async () => {
+      // busybox sleep as PID 1 ignores SIGTERM.
+      await rt.createContainer(
+        labelled({ name: "rt-stubborn", image: store.image, command: ["sleep", "300"] }),
+      );
+      await rt.startContainer("rt-stubborn");
+      const started = Date.now();
+      expect(await rt.stopContainer("rt-stubborn", { timeoutSeconds: 1 })).toEqual({
+        killed: true,
+      });
+      expect(Date.now() - started).toBeLessThan(5_000);
+      // A process that exits on SIGTERM is not killed.
+      await rt.createContainer(
+        labelled({
+          name: "rt-polite",
+          image: store.image,
+          command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"],
+        }),
+      );
+      await rt.startContainer("rt-polite");
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await rt.stopContainer("rt-polite", { timeoutSeconds: 5 })).toEqual({ killed: false });
+    });
+
+    it("removes, and unknown containers are ContainerNotFoundError", async () => {
+      await rt.removeContainer("rt-web", { force: true, volumes: true });
+      expect(await rt.getContainerStatus("rt-web")).toBeNull();
+      await expect(rt.startContainer("rt-nope")).rejects.toBeInstanceOf(ContainerNotFoundError);
+      await expect(rt.stopContainer("rt-nope")).rejects.toBeInstanceOf(ContainerNotFoundError);
+      await expect(rt.removeContainer("rt-nope")).rejects.toBeInstanceOf(ContainerNotFoundError);
+      await expect(rt.getContainerLogs("rt-nope")).rejects.toBeInstanceOf(ContainerNotFoundError);
+    });
+
+    it("the statuses of 20 containers cost at most 2 podman processes", async () => {
+      for (let i = 0; i < 20; i++) {
+        await store.podman([
+          "run",
+          "-d",
+          "--name",
+          `rt-many-${i}`,
+          "--label",
+          `${Object.keys(store.labels)[0]}=${store.runId}`,
+          "--label",
+          "io.archy.app=many",
+          store.image,
+          "sleep",
+          "300",
+        ]);
+      }
+      const counter = join(store.dir, "calls.log");
+      const wrapper = join(store.dir, "podman-counting");
+      await writeFile(wrapper, `#!/bin/sh\necho "$*" >> ${counter}\nexec podman "$@"\n`);
+      await chmod(wrapper, 0o755);
+      const counting = new PodmanRuntime({
+        podmanPath: wrapper,
+        globalArgs: store.globalArgs,
+        env: store.env,
+      });
+      const list = await counting.listContainers({ labels: { "io.archy.app": "many" } });
+      expect(list).toHaveLength(20);
+      expect(list.every((c) => c.state === "running" && c.startedAt !== null)).toBe(true);
+      const calls = (await readFile(counter, "utf8")).trim().split("\n");
+      expect(calls.length).toBeLessThanOrEqual(2);
+    });
+  },
+);
