@@ -14,6 +14,7 @@ import type {
   ContainerState,
   ContainerStatus,
   HealthStatus,
+  ImageInfo,
 } from "./types.js";
 import { assertContainerName, assertImage, assertSpec } from "./validate.js";
 
@@ -232,6 +233,19 @@ export class FakeRuntime implements ContainerRuntime {
     assertImage(image);
     await this.enter("imageId", [image]);
     return this.images.get(image) ?? null;
+  }
+
+  async listImages(): Promise<ImageInfo[]> {
+    await this.enter("listImages", []);
+    const byId = new Map<string, string[]>();
+    for (const [name, id] of this.images) byId.set(id, [...(byId.get(id) ?? []), name]);
+    return [...byId].map(([id, names]) => ({ id, names }));
+  }
+
+  async containerAddress(name: string): Promise<string | null> {
+    await this.enter("containerAddress", [name]);
+    const c = this.mustGet(name);
+    return c.state === "running" && c.spec.network !== "host" ? "127.0.0.1" : null;
   }
 
   async pullImage(image: string): Promise<void> {

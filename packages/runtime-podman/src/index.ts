@@ -10,6 +10,7 @@ export type {
   ContainerStatus,
   HealthcheckSpec,
   HealthStatus,
+  ImageInfo,
   PortMapping,
   VolumeMount,
 } from "./types.js";
@@ -25,7 +26,7 @@ export {
 } from "./errors.js";
 export type { RuntimeErrorCode } from "./errors.js";
 export { assertContainerName, assertImage, assertSpec, assertVolumeName } from "./validate.js";
-export { parseEventLine, parseInspectJson, parsePsJson } from "./parse.js";
+export { parseEventLine, parseImagesJson, parseInspectJson, parsePsJson } from "./parse.js";
 export { portArg } from "./args.js";
 export {
   daemonReload,

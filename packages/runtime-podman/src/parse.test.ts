@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   normaliseState,
   normaliseTime,
+  parseImagesJson,
   parseEventLine,
   parseInspectJson,
   parsePsJson,
@@ -53,6 +54,23 @@ describe("podman 4.3.1 output recorded on this machine", () => {
     const [stubborn] = parseInspectJson(fixture("podman-4.3.1", "inspect-stopped.json"));
     expect(stubborn).toMatchObject({ name: "stubborn", state: "exited", exitCode: 137 });
     expect(stubborn?.finishedAt).toMatch(/^2026-11-22T/);
+  });
+
+  it("images: ids and names", () => {
+    const images = parseImagesJson(fixture("podman-4.3.1", "images.json"));
+    expect(images.map((i) => i.names)).toEqual([
+      ["localhost/other:2"],
+      ["localhost/archy-test-busybox:latest"],
+    ]);
+    expect(images[0]?.id).toMatch(/^[0-9a-f]{64}$/);
+    expect(
+      parseImagesJson(
+        '[{"Id":"sha256:ab","Names":null},{"ID":"cd","RepoTags":["<none>:<none>","x:1"]}]',
+      ),
+    ).toEqual([
+      { id: "ab", names: [] },
+      { id: "cd", names: ["x:1"] },
+    ]);
   });
 
   it("events: every line parses; died carries the exit code; health_status its health", () => {

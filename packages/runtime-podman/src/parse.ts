@@ -1,4 +1,5 @@
 import type {
+  ImageInfo,
   ContainerEvent,
   ContainerState,
   ContainerStatus,
@@ -224,4 +225,19 @@ export function parseEventLine(line: string): ContainerEvent | null {
     health: normaliseHealth(e.health_status ?? e.HealthStatus ?? attributes.health_status),
     labels,
   };
+}
+
+/** `podman images --format json`: Names may be null (dangling) or come as docker's RepoTags. */
+export function parseImagesJson(text: string): ImageInfo[] {
+  const trimmed = text.trim();
+  if (trimmed === "" || trimmed === "null") return [];
+  const list = JSON.parse(trimmed) as unknown;
+  if (!Array.isArray(list)) throw new TypeError("podman images did not print a JSON array");
+  return (list as Json[]).map((i) => {
+    const names = Array.isArray(i.Names) ? i.Names : Array.isArray(i.RepoTags) ? i.RepoTags : [];
+    return {
+      id: String(i.Id ?? i.ID ?? "").replace(/^sha256:/, ""),
+      names: (names as unknown[]).map(String).filter((n) => n !== "<none>:<none>"),
+    };
+  });
 }

@@ -8,13 +8,14 @@ import {
   PodmanTimeoutError,
   PodmanUnavailableError,
 } from "./errors.js";
-import { parseEventLine, parseInspectJson, parsePsJson } from "./parse.js";
+import { parseEventLine, parseImagesJson, parseInspectJson, parsePsJson } from "./parse.js";
 import type {
   BuildImageOptions,
   ContainerEvent,
   ContainerRuntime,
   ContainerSpec,
   ContainerStatus,
+  ImageInfo,
 } from "./types.js";
 import { assertContainerName, assertImage, assertSpec, assertVolumeName } from "./validate.js";
 
@@ -145,6 +146,20 @@ export class PodmanRuntime implements ContainerRuntime {
       if (NOT_FOUND_IMAGE.test(stderr)) return null;
       throw new PodmanCommandError(["image", "inspect", image], exitCode, stderr);
     }
+    return stdout.trim() || null;
+  }
+
+  /** One `podman images --format json`. */
+  async listImages(): Promise<ImageInfo[]> {
+    const { stdout } = await this.run(["images", "--format", "json"]);
+    return parseImagesJson(stdout);
+  }
+
+  async containerAddress(name: string): Promise<string | null> {
+    assertContainerName(name);
+    const { stdout } = await this.onContainer(name, () =>
+      this.run(["container", "inspect", "--format", "{{.NetworkSettings.IPAddress}}", "--", name]),
+    );
     return stdout.trim() || null;
   }
 

@@ -92,6 +92,12 @@ export interface ContainerEvent {
   labels: Record<string, string>;
 }
 
+export interface ImageInfo {
+  id: string;
+  /** Every reference the image is known by, e.g. "localhost/web:1.0". */
+  names: string[];
+}
+
 export interface BuildImageOptions {
   context: string;
   containerfile?: string;
@@ -109,6 +115,8 @@ export interface ContainerRuntime {
   buildImage(opts: BuildImageOptions): Promise<void>;
   /** The image's id, or null when the image is absent. */
   imageId(image: string): Promise<string | null>;
+  /** Every local image with its names, in one call. */
+  listImages(): Promise<ImageInfo[]>;
   /** Creates (does not start) a container; returns its id. */
   createContainer(spec: ContainerSpec): Promise<string>;
   startContainer(name: string): Promise<void>;
@@ -127,6 +135,8 @@ export interface ContainerRuntime {
   runHealthcheck(name: string): Promise<"healthy" | "unhealthy">;
   /** Container events until `signal` aborts; throws EventStreamError if the stream breaks. */
   events(opts?: { signal?: AbortSignal }): AsyncIterable<ContainerEvent>;
+  /** The container's IP address on its network; null when it has none (host network, not running). */
+  containerAddress(name: string): Promise<string | null>;
   /** Removes a named volume (absent is fine). */
   removeVolume(name: string): Promise<void>;
   /** The engine's version; throws PodmanUnavailableError when it does not answer. */
