@@ -1,0 +1,72 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { createSnapshotStore, type SnapshotStore } from "@archy/snapshot";
+import type { Desired } from "./types.js";
+
+interface DesiredFile {
+  apps: Record<string, Desired>;
+}
+
+function validate(data: unknown): DesiredFile {
+  const apps = (data as { apps?: unknown } | null)?.apps;
+  if (typeof apps !== "object" || apps === null)
+    throw new Error("expected { apps: { <id>: running|stopped } }");
+  for (const [id, v] of Object.entries(apps)) {
+    if (v !== "running" && v !== "stopped")
+      throw new Error(`app ${id}: expected running or stopped`);
+  }
+  return data as DesiredFile;
+}
+
+/**
+ * The owner's intents (`archy stop` / `archy start`), persisted atomically in
+ * `<state>/desired.json` so they survive passes, restarts, crashes and reboots.
+ * An app with no entry is desired running.
+ */
+export class DesiredStateStore {
+  private readonly store: SnapshotStore<DesiredFile>;
+  private cache: Record<string, Desired> | null = null;
+  /** Set when a corrupt file was moved aside on load. */
+  quarantined: string | undefined;
+
+  constructor(private readonly stateDir: string) {
+    this.store = createSnapshotStore<DesiredFile>({
+      path: join(stateDir, "desired.json"),
+      version: 1,
+      validate,
+    });
+  }
+
+  async load(): Promise<Record<string, Desired>> {
+    if (this.cache) return this.cache;
+    await mkdir(this.stateDir, { recursive: true, mode: 0o700 });
+    const { loaded, quarantined } = await this.store.loadOrRecover();
+    this.quarantined = quarantined;
+    this.cache = { ...(loaded?.data.apps ?? {}) };
+    return this.cache;
+  }
+
+  async get(id: string): Promise<Desired> {
+    return (await this.load())[id] ?? "running";
+  }
+
+  async set(id: string, desired: Desired): Promise<void> {
+    const all = await this.load();
+    if (all[id] === desired) return;
+    all[id] = desired;
+    await this.store.save({ apps: { ...all } });
+  }
+
+  async setMany(entries: Record<string, Desired>): Promise<void> {
+    const all = await this.load();
+    Object.assign(all, entries);
+    await this.store.save({ apps: { ...all } });
+  }
+
+  async forget(id: string): Promise<void> {
+    const all = await this.load();
+    if (!(id in all)) return;
+    delete all[id];
+    await this.store.save({ apps: { ...all } });
+  }
+}
