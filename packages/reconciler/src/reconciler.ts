@@ -20,7 +20,7 @@ import {
   type AppManifest,
   type ManifestError,
 } from "./manifest.js";
-import { plan as planPass, type PlanInput } from "./planner.js";
+import { dependencyOrder, plan as planPass, type PlanInput } from "./planner.js";
 import { KeyedQueue } from "./queue.js";
 import {
   configHash,
@@ -183,6 +183,8 @@ class StartFailedError extends ReconcilerError {
   }
 }
 
+/** Identifies one exit of one container. */
+const exitKey = (c: ContainerStatus) => `${c.id}:${c.startedAt ?? ""}:${c.finishedAt ?? ""}:${c.exitCode ?? ""}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -267,6 +269,8 @@ export class Reconciler {
       this.invalidIds = result.invalidIds;
       this.manifestErrors = result.errors;
     }
+    const order = dependencyOrder(this.apps);
+    this.apps.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
     this.loaded = true;
     for (const e of this.manifestErrors)
       this.log.warn({ file: e.file, line: e.line, column: e.column, path: e.path }, e.message);
@@ -551,10 +555,10 @@ export class Reconciler {
     if (!app.container.healthcheck || c.state !== "running") return null;
     const fromMonitor = this.monitor?.health(app.id, c.id) ?? null;
     if (fromMonitor !== null) return fromMonitor;
+    // podman keeps the result of the last `healthcheck run` (with its own retries).
+    if (app.container.healthcheck.kind === "cmd" && c.health !== null) return c.health;
     const s = this.stateOf(app.id);
-    if (s.container?.id === c.id && s.container.startedAt === c.startedAt && s.health !== null)
-      return s.health;
-    return app.container.healthcheck.kind === "cmd" ? c.health : null;
+    return s.container?.id === c.id && s.container.startedAt === c.startedAt ? s.health : null;
   }
 
   /**
@@ -670,9 +674,8 @@ export class Reconciler {
         (desired[app.id] ?? "running") === "running" &&
         this.stateOf(app.id).opsInFlight === 0
       ) {
-        const exitKey = c.finishedAt ?? `${c.id}:${c.exitCode}`;
-        if (h.countedExit !== exitKey) {
-          h.countedExit = exitKey;
+        if (h.countedExit !== exitKey(c)) {
+          h.countedExit = exitKey(c);
           h.failures++;
           h.healthySince = null;
           const delay = backoffDelay(h.failures, app.restart.backoff);
@@ -730,7 +733,14 @@ export class Reconciler {
           });
           return;
         }
-        const action = actionsByApp.get(app.id);
+        let action = actionsByApp.get(app.id);
+        const planned = skipsByApp.get(app.id);
+        if (!action && planned?.stopReason === "backoff" && this.historyOf(app.id).nextRetryAt === null) {
+          // Released from its back-off during this pass (a dependency came back): plan it again.
+          const again = planPass({ ...this.planInputBase(desired, observed, containers), apps: [app] });
+          action = again.actions[0];
+          if (action) skipsByApp.delete(app.id);
+        }
         const hookError = hookFailures.get(app.id);
         const wantsStart = action && action.kind !== "stop";
         if (hookError && (wantsStart || s.container?.state !== "running")) {
@@ -802,6 +812,10 @@ export class Reconciler {
         });
         report.failures.push({ app: orphan.app, error: errorText(error) });
       }
+    }
+    if (report.actions.length > 0) {
+      // What the pass changed is part of the running set a snapshot must hold.
+      this.lastContainers = await this.runtime.listContainers().catch(() => this.lastContainers);
     }
     this.syncMonitor();
     return finish();
@@ -969,6 +983,8 @@ export class Reconciler {
         this.recordFailure(app, stopReason, result.error, report);
       }
       s.container = await this.runtime.getContainerStatus(name).catch(() => s.container);
+      // The exit this failure saw is counted; the next pass must not count it again.
+      if (s.container?.state === "exited") this.historyOf(app.id).countedExit = exitKey(s.container);
     }
     result.durationMs = this.now() - t0;
     report.actions.push(result);
@@ -1034,7 +1050,7 @@ export class Reconciler {
   private async waitReady(app: AppManifest): Promise<void> {
     const name = containerName(app.id);
     const hc = app.container.healthcheck;
-    const t0 = this.now();
+    const t0 = performance.now(); // real elapsed time: the injectable clock may stand still
     const deadline = hc
       ? hc.startPeriodMs + hc.retries * hc.intervalMs + hc.timeoutMs
       : this.settleMs;
@@ -1047,7 +1063,7 @@ export class Reconciler {
         const code = status?.exitCode;
         throw new StartFailedError(
           app.id,
-          `${name} ${status ? `exited${code !== null && code !== undefined ? ` with code ${code}` : ""}` : "disappeared"} ${this.now() - t0} ms after it was started`,
+          `${name} ${status ? `exited${code !== null && code !== undefined ? ` with code ${code}` : ""}` : "disappeared"} ${Math.round(performance.now() - t0)} ms after it was started`,
           "crash",
         );
       }
@@ -1060,7 +1076,7 @@ export class Reconciler {
         this.setHealth(app.id, health);
         break;
       }
-      if (this.now() - t0 > deadline) {
+      if (performance.now() - t0 > deadline) {
         this.setHealth(app.id, "unhealthy");
         throw new StartFailedError(
           app.id,
