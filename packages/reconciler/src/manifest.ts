@@ -158,11 +158,9 @@ const schema = z.strictObject(
             entrypoint: argv.optional(),
             env: z
               .record(
-                z
-                  .string()
-                  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
-                    error: "expected an environment variable name",
-                  }),
+                z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+                  error: "expected an environment variable name",
+                }),
                 z.union([z.string(), z.number(), z.boolean()], {
                   error: "expected a string, number or boolean",
                 }),
@@ -179,11 +177,9 @@ const schema = z.strictObject(
               .optional(),
             volumes: z
               .array(
-                z
-                  .string({ error: 'expected "source:/target[:ro]"' })
-                  .regex(VOLUME_SPEC, {
-                    error: "expected name:/path or ./host/path:/path, optionally :ro",
-                  }),
+                z.string({ error: 'expected "source:/target[:ro]"' }).regex(VOLUME_SPEC, {
+                  error: "expected name:/path or ./host/path:/path, optionally :ro",
+                }),
                 { error: "expected a list" },
               )
               .optional(),

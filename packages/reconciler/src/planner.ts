@@ -51,8 +51,45 @@ export function plan(input: PlanInput): Plan {
   const actions: PlannedAction[] = [];
   const skipped: PlanSkip[] = [];
   const converged: string[] = [];
+  /** Apps that run (or are being started) after this plan: what their dependents may rely on. */
+  const willRun = new Set<string>();
+  const STARTS = new Set(["create", "start", "recreate", "restart"]);
 
   for (const id of order) {
+    const before = {
+      actions: actions.length,
+      skipped: skipped.length,
+      converged: converged.length,
+    };
+    decide(id);
+    const app = byId.get(id)!;
+    const mine = actions.length > before.actions ? actions[actions.length - 1] : undefined;
+    const blockedBy = app.dependsOn.find((d) => !willRun.has(d));
+    if (mine && STARTS.has(mine.kind) && blockedBy !== undefined) {
+      actions.pop();
+      const why = !byId.has(blockedBy)
+        ? "its manifest is invalid"
+        : (input.desired[blockedBy] ?? "running") === "stopped"
+          ? "stopped by the owner"
+          : "not running";
+      skipped.push({
+        app: id,
+        reason: `waiting for ${blockedBy} (${why})`,
+        stopReason: "dependency",
+      });
+      continue;
+    }
+    const runs =
+      (input.desired[id] ?? "running") === "running" &&
+      ((mine !== undefined && STARTS.has(mine.kind)) ||
+        converged.length > before.converged ||
+        (skipped.length > before.skipped &&
+          skipped[skipped.length - 1]!.stopReason === null &&
+          !skipped[skipped.length - 1]!.failure));
+    if (runs) willRun.add(id);
+  }
+
+  function decide(id: string): void {
     const app = byId.get(id)!;
     const name = containerName(id);
     const obs = input.observed[id] ?? { container: null, wantedHash: null, health: null };
@@ -73,7 +110,7 @@ export function plan(input: PlanInput): Plan {
         null,
         true,
       );
-      continue;
+      return;
     }
 
     if (desired === "stopped") {
@@ -82,7 +119,7 @@ export function plan(input: PlanInput): Plan {
         skip("stopped by the owner", "user");
         converged.push(id);
       }
-      continue;
+      return;
     }
 
     const hashDiffers =
@@ -93,7 +130,7 @@ export function plan(input: PlanInput): Plan {
     if (!c) {
       if (backingOff) skip(backoffReason(), "backoff");
       else act("create", "container missing");
-      continue;
+      return;
     }
 
     switch (c.state) {

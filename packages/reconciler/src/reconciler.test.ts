@@ -15,15 +15,20 @@ const now = () => clock;
 beforeEach(async () => {
   state = await tempState();
   clock = Date.UTC(2026, 10, 22, 12);
-  fake = new FakeRuntime({ images: ["localhost/web:1", "localhost/db:1", "localhost/cache:1", "localhost/job:1"], now });
+  fake = new FakeRuntime({
+    images: ["localhost/web:1", "localhost/db:1", "localhost/cache:1", "localhost/job:1"],
+    now,
+  });
 });
 afterEach(async () => {
   fake.dispose();
   await state.remove();
 });
 
-const make = (apps: ReturnType<typeof makeApp>[], extra: Partial<ConstructorParameters<typeof Reconciler>[0]> = {}) =>
-  new Reconciler({ runtime: fake, apps, stateDir: state.dir, startSettleMs: 0, now, ...extra });
+const make = (
+  apps: ReturnType<typeof makeApp>[],
+  extra: Partial<ConstructorParameters<typeof Reconciler>[0]> = {},
+) => new Reconciler({ runtime: fake, apps, stateDir: state.dir, startSettleMs: 0, now, ...extra });
 
 const app = (id: string, o: AppOptions = {}) => makeApp(id, { dir: state.dir, ...o });
 
@@ -38,7 +43,10 @@ describe("reconcileAll", () => {
       ["db", "create", true],
       ["web", "create", true],
     ]);
-    expect(fake.containers.get("archy-web")?.spec.labels).toMatchObject({ [LABEL_APP]: "web", [LABEL_HASH]: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(fake.containers.get("archy-web")?.spec.labels).toMatchObject({
+      [LABEL_APP]: "web",
+      [LABEL_HASH]: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     // db was started before web was created.
     const order = fake.calls.filter((c) => c.method === "startContainer").map((c) => c.args[0]);
     expect(order.indexOf("archy-db")).toBeLessThan(order.indexOf("archy-web"));
@@ -54,15 +62,26 @@ describe("reconcileAll", () => {
     expect(second.actions).toEqual([]);
     expect(second.converged.sort()).toEqual(["cache", "db", "web"]);
     expect(fake.mutatingCalls().length).toBe(mutating);
-    expect(fake.calls.slice(callsBefore).map((c) => c.method).sort()).toEqual(["listContainers", "listImages"]);
+    expect(
+      fake.calls
+        .slice(callsBefore)
+        .map((c) => c.method)
+        .sort(),
+    ).toEqual(["listContainers", "listImages"]);
   });
 
   it("one app's failure never stops the pass; dependents wait with reason dependency", async () => {
-    fake.failNext("createContainer", undefined, { match: (spec) => (spec as { name: string }).name === "archy-db" });
+    fake.failNext("createContainer", undefined, {
+      match: (spec) => (spec as { name: string }).name === "archy-db",
+    });
     const r = make([app("web", { deps: ["db"] }), app("db"), app("cache")]);
     const report = await r.reconcileAll();
     expect(report.failures.map((f) => f.app)).toEqual(["db"]);
-    expect(report.skipped).toContainEqual({ app: "web", reason: expect.stringMatching(/^waiting for db/), stopReason: "dependency" });
+    expect(report.skipped).toContainEqual({
+      app: "web",
+      reason: expect.stringMatching(/^waiting for db/),
+      stopReason: "dependency",
+    });
     expect(fake.containers.has("archy-web")).toBe(false);
     expect(fake.containers.get("archy-cache")?.state).toBe("running");
     const web = await r.appStatus("web");
@@ -82,7 +101,9 @@ describe("reconcileAll", () => {
     const never = makeApp("local", { dir: state.dir, image: "localhost/local:1" });
     never.container.pull = "never";
     const report = await make([never]).reconcileAll();
-    expect(report.failures[0]?.error).toMatch(/image localhost\/local:1 is absent and pull is never/);
+    expect(report.failures[0]?.error).toMatch(
+      /image localhost\/local:1 is absent and pull is never/,
+    );
   });
 
   it("a start counts only if the container is still running after it; failures back off exponentially", async () => {
@@ -92,8 +113,14 @@ describe("reconcileAll", () => {
     r.subscribe((e) => events.push(e));
 
     const first = await r.reconcileAll();
-    expect(first.failures[0]?.error).toMatch(/archy-job exited with code 3 \d+ ms after it was started/);
-    expect(await r.appStatus("job")).toMatchObject({ phase: "failed", stopReason: "crash", nextRetryAt: null });
+    expect(first.failures[0]?.error).toMatch(
+      /archy-job exited with code 3 \d+ ms after it was started/,
+    );
+    expect(await r.appStatus("job")).toMatchObject({
+      phase: "failed",
+      stopReason: "crash",
+      nextRetryAt: null,
+    });
 
     // Second failure: 1 s back-off, then 2 s, then capped at 4 s.
     const delays: number[] = [];
@@ -108,13 +135,17 @@ describe("reconcileAll", () => {
       // Passes inside the back-off do nothing.
       const starts = fake.calls.filter((c) => c.method === "startContainer").length;
       clock += wait - 1;
-      expect((await r.reconcileAll()).skipped).toContainEqual(expect.objectContaining({ app: "job", stopReason: "backoff" }));
+      expect((await r.reconcileAll()).skipped).toContainEqual(
+        expect.objectContaining({ app: "job", stopReason: "backoff" }),
+      );
       expect(fake.calls.filter((c) => c.method === "startContainer").length).toBe(starts);
       clock += 1;
     }
     expect(delays).toEqual([1_000, 2_000, 4_000, 4_000]);
     expect(r.nextWakeAt()).toBeNull();
-    expect(events.some((e) => e.type === "phase" && e.app === "job" && e.phase === "backoff")).toBe(true);
+    expect(events.some((e) => e.type === "phase" && e.app === "job" && e.phase === "backoff")).toBe(
+      true,
+    );
   });
 
   it("a crash of a running app is restarted at once the first time and counted once", async () => {
@@ -122,13 +153,18 @@ describe("reconcileAll", () => {
     await r.reconcileAll();
     fake.crash("archy-web", 137);
     const report = await r.reconcileAll();
-    expect(report.actions).toMatchObject([{ app: "web", kind: "start", reason: "exited (code 137)", ok: true }]);
+    expect(report.actions).toMatchObject([
+      { app: "web", kind: "start", reason: "exited (code 137)", ok: true },
+    ]);
     expect(await r.appStatus("web")).toMatchObject({ phase: "running", restarts: 1 });
     // A crash soon after: now it backs off (initial 1 s).
     clock += 1_000;
     fake.crash("archy-web", 137);
     await r.reconcileAll();
-    expect(await r.appStatus("web")).toMatchObject({ phase: "backoff", nextRetryAt: new Date(clock + 1_000).toISOString() });
+    expect(await r.appStatus("web")).toMatchObject({
+      phase: "backoff",
+      nextRetryAt: new Date(clock + 1_000).toISOString(),
+    });
   });
 
   it("running healthy for the reset period resets the back-off", async () => {
@@ -153,19 +189,29 @@ describe("reconcileAll", () => {
   });
 
   it("unhealthy past retries: restarted, counted as a failed start", async () => {
-    fake.setBehaviour("archy-web", { health: ["healthy", "unhealthy", "unhealthy", "unhealthy", "healthy"] });
+    fake.setBehaviour("archy-web", {
+      health: ["healthy", "unhealthy", "unhealthy", "unhealthy", "healthy"],
+    });
     const r = make([app("web", { health: '{ cmd: ["check"], interval: 10ms, retries: 3 }' })]);
     await r.reconcileAll();
     expect(await r.appStatus("web")).toMatchObject({ phase: "running", health: "healthy" });
     for (let i = 0; i < 3; i++) await fake.runHealthcheck("archy-web");
     const report = await r.reconcileAll();
-    expect(report.actions).toMatchObject([{ kind: "restart", reason: "unhealthy past its retries", ok: true }]);
-    expect(await r.appStatus("web")).toMatchObject({ phase: "running", health: "healthy", restarts: 1 });
+    expect(report.actions).toMatchObject([
+      { kind: "restart", reason: "unhealthy past its retries", ok: true },
+    ]);
+    expect(await r.appStatus("web")).toMatchObject({
+      phase: "running",
+      health: "healthy",
+      restarts: 1,
+    });
   });
 
   it("a start that never becomes healthy fails with reason health", async () => {
     fake.setBehaviour("archy-web", { health: ["unhealthy"] });
-    const r = make([app("web", { health: '{ cmd: ["check"], interval: 10ms, retries: 2, timeout: 10ms }' })]);
+    const r = make([
+      app("web", { health: '{ cmd: ["check"], interval: 10ms, retries: 2, timeout: 10ms }' }),
+    ]);
     const report = await r.reconcileAll();
     expect(report.failures[0]?.error).toMatch(/did not become healthy within/);
     expect(await r.appStatus("web")).toMatchObject({ phase: "failed", stopReason: "health" });
@@ -179,7 +225,9 @@ describe("reconcileAll", () => {
     const webId = fake.containers.get("archy-web")?.id;
     web.container.env = { A: "2" };
     const report = await r.reconcileAll();
-    expect(report.actions).toMatchObject([{ app: "web", kind: "recreate", reason: expect.stringMatching(/^config changed/) }]);
+    expect(report.actions).toMatchObject([
+      { app: "web", kind: "recreate", reason: expect.stringMatching(/^config changed/) },
+    ]);
     expect(fake.containers.get("archy-web")?.id).not.toBe(webId);
     expect(fake.containers.get("archy-db")?.id).toBe(dbId);
   });
@@ -189,7 +237,10 @@ describe("reconcileAll", () => {
     await r.reconcileAll();
     fake.pause("archy-web");
     await fake.removeContainer("archy-db", { force: true });
-    fake.addContainer({ name: "archy-db", image: "localhost/db:1", labels: { [LABEL_APP]: "db" } }, "created");
+    fake.addContainer(
+      { name: "archy-db", image: "localhost/db:1", labels: { [LABEL_APP]: "db" } },
+      "created",
+    );
     const report = await r.reconcileAll();
     expect(report.actions.map((a) => [a.app, a.kind, a.reason])).toEqual([
       ["db", "recreate", "wedged in state created"],
@@ -202,7 +253,9 @@ describe("reconcileAll", () => {
     fake.addContainer({ name: "archy-web", image: "localhost/web:1" }, "exited");
     const r = make([app("web")]);
     const report = await r.reconcileAll();
-    expect(report.failures[0]?.error).toMatch(/the name archy-web is taken by a container archy did not create/);
+    expect(report.failures[0]?.error).toMatch(
+      /the name archy-web is taken by a container archy did not create/,
+    );
     expect(fake.mutatingCalls()).toEqual([]);
     expect(await r.appStatus("web")).toMatchObject({ phase: "failed" });
   });
@@ -223,13 +276,20 @@ describe("reconcileAll", () => {
     const report = await r.reconcileAll();
     expect(report.actions).toEqual([]);
     expect(fake.mutatingCalls()).toEqual([]);
-    expect(await r.appStatus("web")).toMatchObject({ phase: "failed", stopReason: "hook", lastError: expect.stringMatching(/pre-start hook \["false"\] of web failed: exit 1/) });
+    expect(await r.appStatus("web")).toMatchObject({
+      phase: "failed",
+      stopReason: "hook",
+      lastError: expect.stringMatching(/pre-start hook \["false"\] of web failed: exit 1/),
+    });
   });
 
   it("a pre-start hook that rewrites a config file causes a recreate", async () => {
     const conf = join(state.dir, "web.conf");
     await writeFile(conf, "v1\n");
-    const web = app("web", { hooks: [["sh", "-c", "cat version > web.conf"]], configFiles: ["./web.conf"] });
+    const web = app("web", {
+      hooks: [["sh", "-c", "cat version > web.conf"]],
+      configFiles: ["./web.conf"],
+    });
     await writeFile(join(state.dir, "version"), "v1\n");
     const r = make([web]);
     await r.reconcileAll();
@@ -241,7 +301,12 @@ describe("reconcileAll", () => {
   });
 
   it("hooks see the app's env and never leak secrets into errors", async () => {
-    const r = make([app("web", { env: { API_TOKEN: "hunter22", GREETING: "hi" }, hooks: [["sh", "-c", 'echo "$GREETING $API_TOKEN $ARCHY_APP_ID" >&2; exit 1']] })]);
+    const r = make([
+      app("web", {
+        env: { API_TOKEN: "hunter22", GREETING: "hi" },
+        hooks: [["sh", "-c", 'echo "$GREETING $API_TOKEN $ARCHY_APP_ID" >&2; exit 1']],
+      }),
+    ]);
     const report = await r.reconcileAll();
     expect(report.failures[0]?.error).toMatch(/hi \*\*\* web/);
     expect(JSON.stringify(report)).not.toContain("hunter22");
@@ -260,18 +325,27 @@ describe("reconcileAll", () => {
     };
     const ids = ["a1", "a2", "a3", "a4", "a5", "a6"];
     for (const id of ids) fake.addImage(`localhost/${id}:1`);
-    await make(ids.map((id) => app(id)), { concurrency: 2 }).reconcileAll();
+    await make(
+      ids.map((id) => app(id)),
+      { concurrency: 2 },
+    ).reconcileAll();
     expect(most).toBe(2);
     expect([...fake.containers.values()].filter((c) => c.state === "running")).toHaveLength(6);
   });
 
   it("orphans are reported and removed only when asked", async () => {
-    fake.addContainer({ name: "archy-gone", image: "localhost/web:1", labels: { [LABEL_APP]: "gone" } });
+    fake.addContainer({
+      name: "archy-gone",
+      image: "localhost/web:1",
+      labels: { [LABEL_APP]: "gone" },
+    });
     const r = make([app("web")]);
     expect((await r.reconcileAll()).orphans).toEqual([{ name: "archy-gone", app: "gone" }]);
     expect(fake.containers.has("archy-gone")).toBe(true);
     const report = await r.reconcileAll({ removeOrphans: true });
-    expect(report.actions).toContainEqual(expect.objectContaining({ kind: "remove-orphan", container: "archy-gone", ok: true }));
+    expect(report.actions).toContainEqual(
+      expect.objectContaining({ kind: "remove-orphan", container: "archy-gone", ok: true }),
+    );
     expect(fake.containers.has("archy-gone")).toBe(false);
   });
 
@@ -316,21 +390,33 @@ describe("lifecycle operations and phases", () => {
     r.subscribe((e) => events.push(e));
     const handle = await r.stop("web");
     expect(handle.status).toMatchObject({ phase: "stopping", desired: "stopped" });
-    expect(events.filter((e) => e.type === "phase").map((e) => (e as { phase: string }).phase)).toEqual(["stopping"]);
+    expect(
+      events.filter((e) => e.type === "phase").map((e) => (e as { phase: string }).phase),
+    ).toEqual(["stopping"]);
     const final = await handle.done;
     expect(final).toMatchObject({ phase: "stopped", stopReason: "user", desired: "stopped" });
-    expect(JSON.parse(await readFile(join(state.dir, "desired.json"), "utf8")).data).toEqual({ apps: { web: "stopped" } });
+    expect(JSON.parse(await readFile(join(state.dir, "desired.json"), "utf8")).data).toEqual({
+      apps: { web: "stopped" },
+    });
 
     const again = make([app("web")]);
     const report = await again.reconcileAll();
     expect(report.actions).toEqual([]);
-    expect(await again.appStatus("web")).toMatchObject({ phase: "stopped", stopReason: "user", desired: "stopped" });
+    expect(await again.appStatus("web")).toMatchObject({
+      phase: "stopped",
+      stopReason: "user",
+      desired: "stopped",
+    });
     fake.crash("archy-web"); // no-op on a stopped container
     expect(fake.containers.get("archy-web")?.state).toBe("exited");
 
     const started = await again.start("web");
     expect(started.status.phase).toBe("starting");
-    expect(await started.done).toMatchObject({ phase: "running", desired: "running", stopReason: null });
+    expect(await started.done).toMatchObject({
+      phase: "running",
+      desired: "running",
+      stopReason: null,
+    });
   });
 
   it("answers at once with the transitional phase even when podman hangs, and a pass never overwrites it", async () => {
@@ -345,7 +431,10 @@ describe("lifecycle operations and phases", () => {
     expect((await r.appStatus("web")).phase).toBe("stopping");
     // The stop times out: the phase reverts to the previous one, with the error.
     const final = await handle.done;
-    expect(final).toMatchObject({ phase: "running", lastError: expect.stringMatching(/did not answer/) });
+    expect(final).toMatchObject({
+      phase: "running",
+      lastError: expect.stringMatching(/did not answer/),
+    });
   });
 
   it("restart goes through restarting and counts a restart", async () => {
@@ -361,10 +450,16 @@ describe("lifecycle operations and phases", () => {
 
   it("a start that fails reverts to the previous phase and records the error", async () => {
     const r = make([app("web")]);
-    await (await r.stop("web")).done;
+    await (
+      await r.stop("web")
+    ).done;
     fake.failNext("createContainer", new Error("no space left on device"));
     const h = await r.start("web");
-    expect(await h.done).toMatchObject({ phase: "stopped", lastError: "no space left on device", desired: "running" });
+    expect(await h.done).toMatchObject({
+      phase: "stopped",
+      lastError: "no space left on device",
+      desired: "running",
+    });
   });
 
   it("unknown apps are an UnknownAppError", async () => {
@@ -377,7 +472,9 @@ describe("snapshots and recovery", () => {
     fake.addContainer({ name: "someone-elses", image: "localhost/web:1" });
     const r = make([app("web"), app("db")]);
     await r.reconcileAll();
-    await (await r.stop("db")).done;
+    await (
+      await r.stop("db")
+    ).done;
     await r.reconcileAll();
     const snap = await r.snapshotState();
     expect(snap.apps.map((a) => [a.id, a.desired, a.manifest.file])).toEqual([

@@ -12,7 +12,8 @@ import { backoffDelay } from "./backoff.js";
 import { DesiredStateStore } from "./desired.js";
 import { ManifestInvalidError, ReconcilerError, UnknownAppError } from "./errors.js";
 import { HealthMonitor, runCheck } from "./health.js";
-import { HookError, runPreStartHooks } from "./hooks.js";
+import type { HookError} from "./hooks.js";
+import { runPreStartHooks } from "./hooks.js";
 import {
   checkAcrossFiles,
   loadManifests,
@@ -184,7 +185,8 @@ class StartFailedError extends ReconcilerError {
 }
 
 /** Identifies one exit of one container. */
-const exitKey = (c: ContainerStatus) => `${c.id}:${c.startedAt ?? ""}:${c.finishedAt ?? ""}:${c.exitCode ?? ""}`;
+const exitKey = (c: ContainerStatus) =>
+  `${c.id}:${c.startedAt ?? ""}:${c.finishedAt ?? ""}:${c.exitCode ?? ""}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -722,7 +724,7 @@ export class Reconciler {
 
     const runApp = async (app: AppManifest): Promise<void> => {
       // Dependencies first (they are earlier in plan.order).
-      await Promise.all(app.dependsOn.map((d) => done.get(d)).filter(Boolean));
+      await Promise.all(app.dependsOn.flatMap((d) => done.get(d) ?? []));
       await limit(async () => {
         const s = this.stateOf(app.id);
         if (s.opsInFlight > 0) {
@@ -735,10 +737,14 @@ export class Reconciler {
         }
         let action = actionsByApp.get(app.id);
         const planned = skipsByApp.get(app.id);
-        if (!action && planned?.stopReason === "backoff" && this.historyOf(app.id).nextRetryAt === null) {
+        if (
+          !action &&
+          planned?.stopReason === "backoff" &&
+          this.historyOf(app.id).nextRetryAt === null
+        ) {
           // Released from its back-off during this pass (a dependency came back): plan it again.
-          const again = planPass({ ...this.planInputBase(desired, observed, containers), apps: [app] });
-          action = again.actions[0];
+          const again = planPass(this.planInputBase(desired, observed, containers));
+          action = again.actions.find((a) => a.app === app.id);
           if (action) skipsByApp.delete(app.id);
         }
         const hookError = hookFailures.get(app.id);
@@ -753,7 +759,7 @@ export class Reconciler {
           this.stateOf(app.id).lastError = hookError.message;
         }
         if (wantsStart) {
-          const blocked = this.unmetDependency(app, byId);
+          const blocked = await this.unmetDependency(app, byId);
           if (blocked) {
             const reason = `waiting for ${blocked}`;
             report.skipped.push({ app: app.id, reason, stopReason: "dependency" });
@@ -821,13 +827,24 @@ export class Reconciler {
     return finish();
   }
 
-  /** The first dependency of an app that is not running and healthy, or null. */
-  private unmetDependency(app: AppManifest, byId: Map<string, AppManifest>): string | null {
+  /** The first dependency of an app that is not running and healthy, or null. A health not yet known is checked now. */
+  private async unmetDependency(
+    app: AppManifest,
+    byId: Map<string, AppManifest>,
+  ): Promise<string | null> {
     for (const dep of app.dependsOn) {
       const depApp = byId.get(dep) ?? this.apps.find((a) => a.id === dep);
       if (!depApp) return `${dep} (its manifest is invalid)`;
       const s = this.stateOf(dep);
       const running = s.container?.state === "running";
+      if (running && depApp.container.healthcheck && s.health === null) {
+        const result = await runCheck(this.runtime, depApp, s.container!);
+        this.setHealth(
+          dep,
+          this.monitor?.record(depApp, s.container!, result) ??
+            (result === "healthy" ? "healthy" : "starting"),
+        );
+      }
       const healthy = !depApp.container.healthcheck || s.health === "healthy";
       if (!running || !healthy)
         return `${dep} (${s.phase}${running && !healthy ? `, health ${s.health ?? "unknown"}` : ""})`;
@@ -984,7 +1001,8 @@ export class Reconciler {
       }
       s.container = await this.runtime.getContainerStatus(name).catch(() => s.container);
       // The exit this failure saw is counted; the next pass must not count it again.
-      if (s.container?.state === "exited") this.historyOf(app.id).countedExit = exitKey(s.container);
+      if (s.container?.state === "exited")
+        this.historyOf(app.id).countedExit = exitKey(s.container);
     }
     result.durationMs = this.now() - t0;
     report.actions.push(result);
@@ -1178,7 +1196,7 @@ export class Reconciler {
     await runPreStartHooks(app, this.hookTimeoutMs);
     const name = containerName(app.id);
     const byId = new Map(this.apps.map((a) => [a.id, a]));
-    const blocked = this.unmetDependency(app, byId);
+    const blocked = await this.unmetDependency(app, byId);
     if (blocked)
       throw new ReconcilerError("EDEPENDENCY", `${app.id} waits for ${blocked}`, { app: app.id });
     const c = await this.runtime.getContainerStatus(name);

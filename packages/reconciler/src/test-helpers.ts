@@ -29,7 +29,11 @@ export function makeApp(id: string, o: AppOptions = {}): AppManifest {
     "    stop_timeout: 1s",
     ...(o.env ? [`    env: ${JSON.stringify(o.env)}`] : []),
     ...(o.health ? [`    healthcheck: ${o.health}`] : []),
-    ...(o.policy || o.backoff ? [`  restart: { ${[o.policy ? `policy: ${o.policy}` : "", o.backoff ? `backoff: ${o.backoff}` : ""].filter(Boolean).join(", ")} }`] : []),
+    ...(o.policy || o.backoff
+      ? [
+          `  restart: { ${[o.policy ? `policy: ${o.policy}` : "", o.backoff ? `backoff: ${o.backoff}` : ""].filter(Boolean).join(", ")} }`,
+        ]
+      : []),
     ...(o.hooks ? [`  hooks: { pre_start: ${JSON.stringify(o.hooks)} }`] : []),
     ...(o.configFiles ? [`  config_files: ${JSON.stringify(o.configFiles)}`] : []),
   ];

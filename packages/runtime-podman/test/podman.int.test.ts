@@ -99,7 +99,7 @@ describe.skipIf(podman.skipReason !== null)(
         ports: [{ hostIp: "127.0.0.1", hostPort: port, containerPort: 8080, protocol: "tcp" }],
       });
       expect(await rt.containerAddress("rt-web")).toMatch(/^10\.90\.\d+\.\d+$/);
-    expect(await rt.runHealthcheck("rt-web")).toBe("healthy");
+      expect(await rt.runHealthcheck("rt-web")).toBe("healthy");
       await store.podman(["exec", "rt-web", "rm", "/www/health.html"]);
       expect(await rt.runHealthcheck("rt-web")).toBe("unhealthy");
       const [listed] = await rt.listContainers({ labels: { "io.archy.app": "web" } });
