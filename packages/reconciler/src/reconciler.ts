@@ -12,7 +12,7 @@ import { backoffDelay } from "./backoff.js";
 import { DesiredStateStore } from "./desired.js";
 import { ManifestInvalidError, ReconcilerError, UnknownAppError } from "./errors.js";
 import { HealthMonitor, runCheck } from "./health.js";
-import type { HookError} from "./hooks.js";
+import type { HookError } from "./hooks.js";
 import { runPreStartHooks } from "./hooks.js";
 import {
   checkAcrossFiles,
