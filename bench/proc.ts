@@ -6,7 +6,10 @@ const TICKS = 100; // USER_HZ on Linux
 function cpuOf(pid: number, withChildren: boolean): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
+    const f = stat
+      .slice(stat.lastIndexOf(")") + 2)
+      .split(" ")
+      .map(Number);
     // after the name: field 3 is index 0; utime=14, stime=15, cutime=16, cstime=17
     return ((f[11] ?? 0) + (f[12] ?? 0) + (withChildren ? (f[13] ?? 0) + (f[14] ?? 0) : 0)) / TICKS;
   } catch {
@@ -35,7 +38,10 @@ function descendants(pid: number): number[] {
 
 /** CPU seconds used so far by a process with its reaped children, and by its live descendants. */
 export function processCpu(pid: number): { self: number; live: number } {
-  return { self: cpuOf(pid, true), live: descendants(pid).reduce((sum, d) => sum + cpuOf(d, false), 0) };
+  return {
+    self: cpuOf(pid, true),
+    live: descendants(pid).reduce((sum, d) => sum + cpuOf(d, false), 0),
+  };
 }
 
 /** Both together. */

@@ -33,8 +33,17 @@ export async function benchReconciler(): Promise<void> {
       );
     }
     let calls = 0;
-    const runtime = new PodmanRuntime({ globalArgs: store.globalArgs, env: store.env, onCall: () => calls++ });
-    const r = new Reconciler({ runtime, manifestsDir: manifests, stateDir: join(dirs.path, "state"), concurrency: 6 });
+    const runtime = new PodmanRuntime({
+      globalArgs: store.globalArgs,
+      env: store.env,
+      onCall: () => calls++,
+    });
+    const r = new Reconciler({
+      runtime,
+      manifestsDir: manifests,
+      stateDir: join(dirs.path, "state"),
+      concurrency: 6,
+    });
     const up = await time(() => r.reconcileAll());
     if (up.value.failures.length) throw new Error(JSON.stringify(up.value.failures));
 
@@ -43,7 +52,9 @@ export async function benchReconciler(): Promise<void> {
     if (noop.actions.length) throw new Error("the second pass was not a no-op");
     const processes = calls;
     const passMs = await median(5, () => r.reconcileAll());
-    const psMs = await median(5, () => execa("podman", [...store.globalArgs, "ps", "-a", "--format", "json"], { env: store.env }));
+    const psMs = await median(5, () =>
+      execa("podman", [...store.globalArgs, "ps", "-a", "--format", "json"], { env: store.env }),
+    );
     report(`no-op pass over ${N} healthy apps (median of 5)`, [
       ["first pass (create + start + health)", `${(up.ms / 1000).toFixed(1)} s`],
       ["podman processes in a no-op pass", `${processes}`],
@@ -54,13 +65,28 @@ export async function benchReconciler(): Promise<void> {
 
     // Health checks: the same 30 containers, checked both ways.
     const names = Array.from({ length: N }, (_, i) => `app${i}`);
-    for (const name of names) await store.podman(["run", "-d", "--name", `cmd-${name}`, "--health-cmd", '["true"]', "--health-interval", "disable", store.image, "sleep", "600"]);
+    for (const name of names)
+      await store.podman([
+        "run",
+        "-d",
+        "--name",
+        `cmd-${name}`,
+        "--health-cmd",
+        '["true"]',
+        "--health-interval",
+        "disable",
+        store.image,
+        "sleep",
+        "600",
+      ]);
     const before = process.cpuUsage();
     await Promise.all(ports.map((p) => probeHttp("127.0.0.1", p, "/", 2_000)));
     const httpCpu = process.cpuUsage(before);
     const podmanCpu: number[] = [];
     for (const name of names) {
-      const child = spawn("podman", [...store.globalArgs, "healthcheck", "run", `cmd-${name}`], { env: { ...process.env, ...store.env } });
+      const child = spawn("podman", [...store.globalArgs, "healthcheck", "run", `cmd-${name}`], {
+        env: { ...process.env, ...store.env },
+      });
       const pid = child.pid!;
       let last = 0;
       const sampler = setInterval(() => (last = Math.max(last, treeCpu(pid))), 5);
@@ -78,10 +104,14 @@ export async function benchReconciler(): Promise<void> {
     for (const name of names) await store.podman(["rm", "-f", "-t", "0", `cmd-${name}`]);
 
     // The loop, idle.
-    const child = spawn(process.execPath, ["--import", "tsx", "bench/idle-loop.ts", manifests, join(dirs.path, "state"), store.globalArgs.join(" ")], {
-      env: { ...process.env, ...store.env },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["bench/idle-loop.mjs", manifests, join(dirs.path, "state"), store.globalArgs.join(" ")],
+      {
+        env: { ...process.env, ...store.env },
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
     await new Promise<void>((resolve, reject) => {
       child.stdout.once("data", () => resolve());
       child.once("exit", (code) => reject(new Error(`idle loop exited ${code}`)));

@@ -27,6 +27,7 @@ export type {
   AppManifest,
   HealthCheck,
   LoadResult,
+  ManifestCache,
   ManifestError,
   ParseResult,
 } from "./manifest.js";

@@ -267,6 +267,20 @@ describe("loadManifests", () => {
     expect(invalidIds.sort()).toEqual(["broken", "x", "y", "z"]);
   });
 
+  it("with a cache, unchanged files are not parsed again; changed and removed files are seen", async () => {
+    const cache = new Map();
+    await writeFile(join(dir, "a.yaml"), minimal("a"));
+    await writeFile(join(dir, "b.yaml"), minimal("b"));
+    const first = await loadManifests(dir, cache);
+    const again = await loadManifests(dir, cache);
+    expect(again.apps[0]).toBe(first.apps[0]);
+    await writeFile(join(dir, "a.yaml"), minimal("a", '    env: { X: "1" }\n'));
+    await rm(join(dir, "b.yaml"));
+    const changed = await loadManifests(dir, cache);
+    expect(changed.apps.map((a) => [a.id, a.container.env])).toEqual([["a", { X: "1" }]]);
+    expect([...cache.keys()]).toEqual([join(dir, "a.yaml")]);
+  });
+
   it("a missing folder is no apps", async () => {
     expect(await loadManifests(join(dir, "nope"))).toEqual({
       apps: [],

@@ -1,4 +1,4 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import type { PortMapping, VolumeMount } from "@archy/runtime-podman";
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from "yaml";
@@ -543,7 +543,7 @@ export interface LoadResult {
  * never hides the good ones; an app whose dependency is invalid stays valid
  * (it will wait for it), one whose dependency does not exist anywhere does not.
  */
-export async function loadManifests(dir: string): Promise<LoadResult> {
+export async function loadManifests(dir: string, cache?: ManifestCache): Promise<LoadResult> {
   let names: string[];
   try {
     names = (await readdir(dir)).filter((n) => /\.ya?ml$/.test(n) && !n.startsWith(".")).sort();
@@ -553,10 +553,27 @@ export async function loadManifests(dir: string): Promise<LoadResult> {
     throw error;
   }
   const parsed = await Promise.all(
-    names.map(async (n) => parseManifest(await readFile(join(dir, n), "utf8"), join(dir, n))),
+    names.map(async (n) => {
+      const file = join(dir, n);
+      if (!cache) return parseManifest(await readFile(file, "utf8"), file);
+      // A file whose inode, size and mtime are unchanged is not read or parsed again.
+      const info = await stat(file);
+      const key = `${info.ino}:${info.size}:${info.mtimeMs}`;
+      const hit = cache.get(file);
+      if (hit && hit.key === key) return hit.result;
+      const result = parseManifest(await readFile(file, "utf8"), file);
+      cache.set(file, { key, result });
+      return result;
+    }),
   );
+  if (cache)
+    for (const file of cache.keys())
+      if (!names.some((n) => join(dir, n) === file)) cache.delete(file);
   return checkAcrossFiles(parsed);
 }
+
+/** Parsed manifests by file, for `loadManifests(dir, cache)`; a long-running caller keeps one. */
+export type ManifestCache = Map<string, { key: string; result: ParseResult }>;
 
 /** Cross-file checks over already parsed manifests (also used for in-memory app lists). */
 export function checkAcrossFiles(parsed: ParseResult[]): LoadResult {

@@ -19,6 +19,7 @@ import {
   loadManifests,
   parseManifest,
   type AppManifest,
+  type ManifestCache,
   type ManifestError,
 } from "./manifest.js";
 import { dependencyOrder, plan as planPass, type PlanInput } from "./planner.js";
@@ -213,6 +214,7 @@ export class Reconciler {
   private invalidIds: string[] = [];
   private manifestErrors: ManifestError[] = [];
   private loaded = false;
+  private readonly manifestCache: ManifestCache = new Map();
   private lastContainers: ContainerStatus[] | null = null;
   private lastOrphans: ContainerStatus[] = [];
   private passInFlight: Promise<ReconcileReport> | null = null;
@@ -266,7 +268,7 @@ export class Reconciler {
       this.invalidIds = result.invalidIds;
       this.manifestErrors = result.errors;
     } else {
-      const result = await loadManifests(this.manifestsDir!);
+      const result = await loadManifests(this.manifestsDir!, this.manifestCache);
       this.apps = result.apps;
       this.invalidIds = result.invalidIds;
       this.manifestErrors = result.errors;
