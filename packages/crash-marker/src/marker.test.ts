@@ -140,6 +140,41 @@ describe("acquireMarker", () => {
     await marker.release();
   });
 
+  it("a holder killed but not reaped (a zombie) is dead, not a live archy", async () => {
+    // A shell that starts the holder and never waits for it: the killed holder stays a zombie.
+    const shell = spawn(
+      "sh",
+      ["-c", `${process.execPath} ${holderScript} ${dir} & echo $!; exec sleep 30`],
+      { stdio: ["ignore", "pipe", "ignore"] },
+    );
+    const pid = Number(
+      await new Promise<string>((resolve) =>
+        shell.stdout.once("data", (d: Buffer) => resolve(d.toString().trim())),
+      ),
+    );
+    for (
+      let i = 0;
+      i < 100 &&
+      !(await readFile(join(dir, "archy.pid"), "utf8").catch(() => "")).includes(`"pid":${pid}`);
+      i++
+    ) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    process.kill(pid, "SIGKILL");
+    for (
+      let i = 0;
+      i < 100 && !(await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "")).includes(") Z");
+      i++
+    ) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(await readFile(`/proc/${pid}/stat`, "utf8")).toContain(") Z");
+    const marker = await acquireMarker(dir);
+    expect(marker.previous).toMatchObject({ pid, ended: "crash" });
+    await marker.release();
+    shell.kill("SIGKILL");
+  });
+
   it("a marker written under another boot id: ended is reboot", async () => {
     await acquireMarker(dir).then((m) => m.release());
     const stale = {

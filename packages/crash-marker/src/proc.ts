@@ -30,12 +30,26 @@ export function currentBootId(): string | null {
   }
 }
 
-/** Whether a process with this PID exists (it may belong to another user). */
+/**
+ * Whether a live process has this PID (it may belong to another user). A
+ * zombie (killed, not yet reaped by its parent) still answers signal 0 and
+ * keeps its /proc entry, but it is dead: state Z or X in /proc/<pid>/stat.
+ */
 export function pidExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  return !isZombie(pid);
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state === "Z" || state === "X";
+  } catch {
+    return false;
   }
 }

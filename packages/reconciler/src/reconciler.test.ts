@@ -333,6 +333,26 @@ describe("reconcileAll", () => {
     expect([...fake.containers.values()].filter((c) => c.state === "running")).toHaveLength(6);
   });
 
+  it("refresh observes with one podman call and changes nothing", async () => {
+    const r = make([app("web"), app("db")]);
+    await r.reconcileAll();
+    fake.crash("archy-web");
+    fake.addContainer({
+      name: "archy-gone",
+      image: "localhost/web:1",
+      labels: { [LABEL_APP]: "gone" },
+    });
+    const fresh = make([app("web"), app("db")]);
+    const before = fake.calls.length;
+    await fresh.refresh();
+    expect(fake.calls.slice(before).map((c) => c.method)).toEqual(["listContainers"]);
+    expect((await fresh.status()).map((s) => [s.id, s.phase, s.stopReason])).toEqual([
+      ["db", "running", null],
+      ["web", "exited", "crash"],
+    ]);
+    expect(fresh.orphans().map((o) => o.name)).toEqual(["archy-gone"]);
+  });
+
   it("orphans are reported and removed only when asked", async () => {
     fake.addContainer({
       name: "archy-gone",

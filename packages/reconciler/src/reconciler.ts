@@ -512,6 +512,39 @@ export class Reconciler {
 
   // ---- passes -------------------------------------------------------------------
 
+  /**
+   * Observes without acting (one `podman ps`): phases, containers and orphans
+   * as podman reports them. No hook runs, nothing changes. For read-only views.
+   */
+  async refresh(): Promise<void> {
+    await this.reload();
+    const desired = await this.desiredMap();
+    const containers = await this.runtime.listContainers();
+    this.lastContainers = containers;
+    const known = new Set([...this.apps.map((a) => a.id), ...this.invalidIds]);
+    this.lastOrphans = containers.filter(
+      (c) => c.labels[LABEL_APP] !== undefined && !known.has(c.labels[LABEL_APP]!),
+    );
+    for (const app of this.apps) {
+      const c = containers.find((x) => x.name === containerName(app.id)) ?? null;
+      let health = c ? this.healthView(app, c) : null;
+      // Host-side checks cost no podman process: probe once for a fresh view.
+      if (
+        c?.state === "running" &&
+        health === null &&
+        app.container.healthcheck &&
+        app.container.healthcheck.kind !== "cmd"
+      ) {
+        health = (await runCheck(this.runtime, app, c)) === "healthy" ? "healthy" : "unhealthy";
+      }
+      const obs: ObservedApp = { container: c, wantedHash: null, health };
+      const s = this.stateOf(app.id);
+      s.container = c && c.labels[LABEL_APP] === app.id ? c : null;
+      if (s.opsInFlight === 0) this.setHealth(app.id, obs.health);
+      this.derivePhase(app, obs, desired[app.id] ?? "running", null);
+    }
+  }
+
   /** What a pass would do now; changes nothing (no hooks run, no podman call but the 2 observations). */
   async plan(
     opts: { removeOrphans?: boolean } = {},

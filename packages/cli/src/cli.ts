@@ -1,0 +1,210 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { VERSION } from "./version.js";
+import type { Context, GlobalOptions } from "./context.js";
+
+/**
+ * The `archy` command. Only commander is loaded up front: each command's
+ * module is imported inside its action, so `archy --version` stays fast.
+ * Resolves with the exit code (SPEC section 6).
+ */
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  let ctx: Context | null = null;
+  const program = new Command("archy")
+    .description("A crash-safe, desired-state supervisor for the podman containers of one server.")
+    .version(VERSION, "-V, --version")
+    .addOption(
+      new Option("--state-dir <dir>", "state folder (env ARCHY_STATE_DIR; /var/lib/archy as root)"),
+    )
+    .addOption(
+      new Option(
+        "--manifests <dir>",
+        "manifests folder (env ARCHY_MANIFESTS; /etc/archy/apps as root)",
+      ),
+    )
+    .option("--json", "one JSON document (JSON lines for streams) on stdout")
+    .option("-q, --quiet", "only the essential output")
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  const context = async (): Promise<Context> => {
+    const { createContext } = await import("./context.js");
+    ctx = createContext(program.opts<GlobalOptions>());
+    return ctx;
+  };
+  const action =
+    <A extends unknown[]>(fn: (ctx: Context, ...args: A) => Promise<number>) =>
+    async (...args: A) => {
+      exitCode = await fn(await context(), ...args);
+    };
+  const count = (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number");
+    return n;
+  };
+
+  program
+    .command("up")
+    .description("one reconcile pass over all manifests; through the daemon when it runs")
+    .option("--remove-orphans", "also remove containers of apps that have no manifest")
+    .action(
+      action(async (c, o: { removeOrphans?: boolean }) =>
+        (await import("./commands/up.js")).run(c, o),
+      ),
+    );
+  program
+    .command("plan")
+    .description("what a pass would do, changing nothing")
+    .option("--remove-orphans", "include the removal of orphans")
+    .action(
+      action(async (c, o: { removeOrphans?: boolean }) =>
+        (await import("./commands/plan.js")).run(c, o),
+      ),
+    );
+  program
+    .command("daemon")
+    .description("the supervisor: recovery, passes on events and every interval, the local API")
+    .option("--interval <duration>", "safety-net pass period", "30s")
+    .action(
+      action(async (c, o: { interval: string }) =>
+        (await import("./commands/daemon.js")).run(c, o),
+      ),
+    );
+  program
+    .command("ps")
+    .description("apps: id, desired, phase, health, restarts, uptime, image")
+    .action(action(async (c) => (await import("./commands/ps.js")).ps(c)));
+  program
+    .command("status")
+    .description("the daemon, the last recovery and every app; or one app in detail")
+    .argument("[app]")
+    .action(
+      action(async (c, id: string | undefined) => (await import("./commands/ps.js")).status(c, id)),
+    );
+  for (const op of ["start", "stop", "restart"] as const) {
+    program
+      .command(op)
+      .description(`${op} an app; waits for the final phase unless --no-wait`)
+      .argument("<app>")
+      .option("--no-wait", "return once the operation has begun")
+      .action(
+        action(async (c, id: string, o: { wait: boolean }) =>
+          (await import("./commands/lifecycle.js")).run(c, { op, target: id, wait: o.wait }),
+        ),
+      );
+  }
+  program
+    .command("logs")
+    .description("the app container's log")
+    .argument("<app>")
+    .option("-n, --lines <n>", "the last N lines", count)
+    .option("-f, --follow", "follow the log")
+    .action(
+      action(async (c, id: string, o: { lines?: number; follow?: boolean }) =>
+        (await import("./commands/logs.js")).run(c, id, o),
+      ),
+    );
+  program
+    .command("install")
+    .description("add a manifest and converge it")
+    .argument("<file>")
+    .option("--no-wait", "return once the operation has begun")
+    .action(
+      action(async (c, file: string, o: { wait: boolean }) =>
+        (await import("./commands/lifecycle.js")).run(c, {
+          op: "install",
+          target: file,
+          wait: o.wait,
+        }),
+      ),
+    );
+  program
+    .command("remove")
+    .description("stop and remove an app's container and its manifest")
+    .argument("<app>")
+    .option("--purge", "also remove its named volumes")
+    .option("--no-wait", "return once the operation has begun")
+    .action(
+      action(async (c, id: string, o: { purge?: boolean; wait: boolean }) =>
+        (await import("./commands/lifecycle.js")).run(c, {
+          op: "remove",
+          target: id,
+          wait: o.wait,
+          purge: o.purge === true,
+        }),
+      ),
+    );
+  const snapshot = program.command("snapshot").description("write or print the snapshot");
+  snapshot
+    .command("save")
+    .description("write the snapshot (to FILE, or the state folder's snapshot.json)")
+    .argument("[file]")
+    .action(
+      action(async (c, file: string | undefined) =>
+        (await import("./commands/snapshot.js")).save(c, file),
+      ),
+    );
+  snapshot
+    .command("show")
+    .description("print the snapshot")
+    .argument("[file]")
+    .action(
+      action(async (c, file: string | undefined) =>
+        (await import("./commands/snapshot.js")).show(c, file),
+      ),
+    );
+  program
+    .command("resurrect")
+    .description(
+      "restore the manifests and desired states of a snapshot and start what was running",
+    )
+    .argument("[file]")
+    .action(
+      action(async (c, file: string | undefined) =>
+        (await import("./commands/resurrect.js")).run(c, file),
+      ),
+    );
+  program
+    .command("events")
+    .description("the live stream of state changes, one JSON object per line")
+    .action(action(async (c) => (await import("./commands/events.js")).run(c)));
+  program
+    .command("doctor")
+    .description("check podman, its version, the store, the state folder and its permissions")
+    .action(action(async (c) => (await import("./commands/doctor.js")).run(c)));
+
+  // Options of the whole program are accepted after a subcommand too.
+  program.commands.forEach((cmd) => cmd.copyInheritedSettings(program));
+
+  const onInterrupt = () => {
+    process.stderr.write("interrupted\n");
+    process.exit(130);
+  };
+  const daemon = argv.slice(2).includes("daemon");
+  if (!daemon) process.once("SIGINT", onInterrupt);
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (
+        error.code === "commander.helpDisplayed" ||
+        error.code === "commander.version" ||
+        error.code === "commander.help"
+      )
+        return 0;
+      return 2;
+    }
+    const { classify } = await import("./errors.js");
+    const c = classify(error, (ctx as Context | null)?.stateDir);
+    if (c.bug)
+      process.stderr.write(
+        `archy: unexpected error, this is a bug; please report it with this trace:\n${c.message}\n`,
+      );
+    else process.stderr.write(`archy: ${c.message}\n`);
+    return c.exitCode;
+  } finally {
+    process.removeListener("SIGINT", onInterrupt);
+  }
+}

@@ -1,0 +1,96 @@
+import { DaemonClient } from "../client.js";
+import type { Context } from "../context.js";
+import { CliError, EXIT } from "../errors.js";
+import { localReconciler } from "../local.js";
+import { appsPayload, printApps, type AppsPayload, type AppView } from "../views.js";
+
+async function load(
+  ctx: Context,
+): Promise<{ payload: AppsPayload; daemon: Record<string, unknown> | null }> {
+  const daemon = await DaemonClient.connect(ctx.socketPath);
+  if (daemon) {
+    const [payload, info] = await Promise.all([
+      daemon.request<AppsPayload>("GET", "/v1/apps"),
+      daemon.request<Record<string, unknown>>("GET", "/v1/daemon"),
+    ]);
+    return { payload, daemon: info };
+  }
+  const r = localReconciler(ctx);
+  await r.refresh();
+  return {
+    payload: appsPayload(await r.status(), r.orphans(), r.getManifestErrors()),
+    daemon: null,
+  };
+}
+
+/** archy ps: every app in a table (or --json). */
+export async function ps(ctx: Context): Promise<number> {
+  const { payload } = await load(ctx);
+  if (ctx.json) ctx.out.document(payload);
+  else if (ctx.quiet) payload.apps.forEach((a) => ctx.out.line(a.id));
+  else printApps(ctx.out, payload);
+  return 0;
+}
+
+/** archy status [APP]: the daemon, the last recovery and every app; or one app in detail. */
+export async function status(ctx: Context, id?: string): Promise<number> {
+  const { payload, daemon } = await load(ctx);
+  if (id !== undefined) {
+    const app = payload.apps.find((a) => a.id === id);
+    if (!app) throw new CliError(`unknown app: ${id}`, EXIT.usage);
+    if (ctx.json) ctx.out.document({ app });
+    else printApp(ctx, app);
+    return 0;
+  }
+  if (ctx.json) {
+    ctx.out.document({ daemon, ...payload });
+    return 0;
+  }
+  const c = ctx.out.c;
+  if (daemon) {
+    ctx.out.line(
+      `daemon: ${c.green("running")} (PID ${String(daemon.pid)}, since ${String(daemon.startedAt)}, podman ${String(daemon.podman)})`,
+    );
+    const recovery = daemon.recovery as {
+      after: string;
+      at: string;
+      recovered: string[];
+      alreadyRunning: string[];
+      skipped: { name: string; reason: string }[];
+      failed: { name: string; error: string }[];
+    } | null;
+    if (recovery) {
+      ctx.out.line(`recovery after a ${recovery.after} at ${recovery.at}:`);
+      for (const n of recovery.recovered) ctx.out.line(`  ${n}: ${c.green("recovered")}`);
+      for (const n of recovery.alreadyRunning) ctx.out.line(`  ${n}: already running`);
+      for (const s of recovery.skipped) ctx.out.line(`  ${s.name}: skipped (${s.reason})`);
+      for (const f of recovery.failed) ctx.out.line(`  ${f.name}: ${c.red("failed")}: ${f.error}`);
+    }
+  } else ctx.out.line(`daemon: ${c.dim("not running")} (state ${ctx.stateDir})`);
+  ctx.out.line();
+  printApps(ctx.out, payload);
+  return 0;
+}
+
+function printApp(ctx: Context, a: AppView): void {
+  const rows: [string, string][] = [
+    ["app", `${a.id} (${a.name} ${a.version})`],
+    ["desired", a.desired],
+    ["phase", `${ctx.out.phase(a.phase)} since ${a.since}`],
+    ["health", a.health ?? "-"],
+    ["restarts", String(a.restarts)],
+    ["image", a.image],
+    [
+      "container",
+      a.container
+        ? `${a.container.name} ${a.container.state} ${a.container.id.slice(0, 12)}${a.container.exitCode !== null ? ` exit ${a.container.exitCode}` : ""}`
+        : "-",
+    ],
+    ["depends on", a.dependsOn.join(", ") || "-"],
+  ];
+  if (a.stopReason) rows.push(["stop reason", a.stopReason]);
+  if (a.nextRetryAt) rows.push(["next retry", a.nextRetryAt]);
+  if (a.lastError) rows.push(["last error", a.lastError]);
+  const width = Math.max(...rows.map(([k]) => k.length));
+  for (const [k, v] of rows) ctx.out.line(`${ctx.out.c.bold(k.padEnd(width))}  ${v}`);
+}

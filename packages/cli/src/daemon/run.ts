@@ -1,0 +1,221 @@
+import { chmod, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import { acquireMarker, type Marker } from "@archy/crash-marker";
+import {
+  DesiredStateStore,
+  ReconcileLoop,
+  Reconciler,
+  recoverAfterCrash,
+  type RecoveryReport,
+  type ReconcileReport,
+  type SnapshotState,
+} from "@archy/reconciler";
+import { createSnapshotStore } from "@archy/snapshot";
+import type { Context } from "../context.js";
+import { CliError, EXIT } from "../errors.js";
+import { ensureStateDir } from "../local.js";
+import { createDaemonLogger } from "../logger.js";
+import { VERSION } from "../version.js";
+import { createApiServer } from "./api.js";
+
+export const SNAPSHOT_VERSION = 1;
+
+/** Checks the shape of a snapshot's data. */
+export function validateSnapshot(data: unknown): SnapshotState {
+  const d = data as Partial<SnapshotState> | null;
+  if (!d || !Array.isArray(d.apps) || !Array.isArray(d.containers))
+    throw new Error("expected { apps: [...], containers: [...] }");
+  for (const a of d.apps)
+    if (typeof a?.id !== "string" || typeof a.manifest?.source !== "string")
+      throw new Error("every app needs an id and its manifest");
+  return d as SnapshotState;
+}
+
+export const snapshotStore = (path: string) =>
+  createSnapshotStore<SnapshotState>({
+    path,
+    version: SNAPSHOT_VERSION,
+    validate: validateSnapshot,
+  });
+
+/**
+ * The supervisor of SPEC section 5: marker, recovery, an immediate pass, then
+ * event-driven and interval passes, snapshots, the API, a clean shutdown.
+ * Resolves with the exit code.
+ */
+export async function runDaemon(ctx: Context, opts: { intervalMs: number }): Promise<number> {
+  await ensureStateDir(ctx.stateDir);
+  const marker: Marker = await acquireMarker(ctx.stateDir); // AlreadyRunningError -> exit 3
+  const { logger: log, close: closeLog } = await createDaemonLogger(ctx.stateDir, {
+    tty: process.stderr.isTTY === true && !ctx.quiet,
+  });
+  let server: ReturnType<typeof createApiServer> | null = null;
+  try {
+    log.info(
+      {
+        pid: process.pid,
+        stateDir: ctx.stateDir,
+        manifests: ctx.manifestsDir,
+        version: VERSION,
+        previous: marker.previous,
+      },
+      marker.previous
+        ? `archy daemon starting after a ${marker.previous.ended} of PID ${marker.previous.pid ?? "?"}`
+        : "archy daemon starting",
+    );
+
+    // The previous snapshot is read before anything can write a new one.
+    const snapshots = snapshotStore(join(ctx.stateDir, "snapshot.json"));
+    const previous = await snapshots.loadOrRecover(); // a newer version throws: exit 2, the file untouched
+    if (previous.quarantined)
+      log.error(
+        {
+          quarantined: previous.quarantined,
+          recoveredFrom: previous.recoveredFrom ?? "the manifests alone",
+        },
+        `the snapshot was corrupt and is kept aside as ${previous.quarantined}`,
+      );
+
+    const runtime = ctx.runtime();
+    const podmanVersion = await runtime.version(); // PodmanUnavailableError -> exit 4
+    const reconciler = new Reconciler({
+      runtime,
+      manifestsDir: ctx.manifestsDir,
+      stateDir: ctx.stateDir,
+      logger: log,
+    });
+
+    let recovery: (RecoveryReport & { at: string; after: string }) | null = null;
+    if (marker.previous) {
+      if (previous.loaded) {
+        const desired = await new DesiredStateStore(ctx.stateDir).load();
+        const report = await recoverAfterCrash({
+          runtime,
+          snapshot: previous.loaded.data,
+          desired,
+          logger: log,
+        });
+        recovery = { ...report, at: new Date().toISOString(), after: marker.previous.ended };
+        for (const name of report.recovered)
+          log.info({ container: name, result: "recovered" }, `recovery: ${name} recovered`);
+        for (const name of report.alreadyRunning)
+          log.info(
+            { container: name, result: "already running" },
+            `recovery: ${name} already running`,
+          );
+        for (const s of report.skipped)
+          log.info(
+            { container: s.name, result: "skipped", reason: s.reason },
+            `recovery: ${s.name} skipped (${s.reason})`,
+          );
+        for (const f of report.failed)
+          log.warn(
+            { container: f.name, result: "failed", error: f.error },
+            `recovery: ${f.name} failed: ${f.error}`,
+          );
+      } else {
+        log.warn(
+          {},
+          "the previous run did not end cleanly, but there is no snapshot to recover from: starting from the manifests",
+        );
+      }
+    }
+
+    // Snapshots: after every observed change (coalesced), never before the first observation.
+    let snapshotTimer: ReturnType<typeof setTimeout> | null = null;
+    let saving: Promise<void> = Promise.resolve();
+    const saveSnapshot = async () => {
+      if (!reconciler.hasObserved()) return;
+      try {
+        await snapshots.save(await reconciler.snapshotState());
+      } catch (error) {
+        log.error({ err: String(error) }, "could not write the snapshot");
+      }
+    };
+    const scheduleSnapshot = () => {
+      if (snapshotTimer) return;
+      snapshotTimer = setTimeout(() => {
+        snapshotTimer = null;
+        saving = saving.then(saveSnapshot);
+      }, 200);
+    };
+    reconciler.subscribe((e) => {
+      if (e.type === "phase" || e.type === "desired") scheduleSnapshot();
+    });
+
+    const ac = new AbortController();
+    const startedAt = new Date().toISOString();
+    let lastPass: ReconcileReport | null = null;
+    const loop = new ReconcileLoop({
+      reconciler,
+      intervalMs: opts.intervalMs,
+      signal: ac.signal,
+      logger: log,
+      events: (signal) => runtime.events({ signal }),
+      onPass: (report) => {
+        lastPass = report;
+        if (report.observed) scheduleSnapshot();
+      },
+      onEvent: () => scheduleSnapshot(),
+    });
+
+    server = createApiServer({
+      reconciler,
+      trigger: (reason) => loop.trigger(reason),
+      log,
+      info: () => ({
+        pid: process.pid,
+        version: VERSION,
+        podman: podmanVersion,
+        startedAt,
+        stateDir: ctx.stateDir,
+        manifestsDir: ctx.manifestsDir,
+        previousRun: marker.previous,
+        recovery,
+        lastPass,
+        passes: loop.passes,
+      }),
+    });
+    await unlink(ctx.socketPath).catch(() => undefined); // a socket left by a dead daemon: we hold the marker
+    const oldUmask = process.umask(0o177);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server!.once("error", reject);
+        server!.listen(ctx.socketPath, () => resolve());
+      });
+    } finally {
+      process.umask(oldUmask);
+    }
+    await chmod(ctx.socketPath, 0o600);
+
+    let signalled: string | null = null;
+    const onSignal = (sig: string) => {
+      if (signalled) return;
+      signalled = sig;
+      log.info(
+        { signal: sig },
+        `${sig}: finishing the pass in flight, then exiting (containers keep running)`,
+      );
+      ac.abort();
+    };
+    process.on("SIGTERM", () => onSignal("SIGTERM"));
+    process.on("SIGINT", () => onSignal("SIGINT"));
+
+    await loop.run();
+    await new Promise<void>((resolve) => server!.close(() => resolve()));
+    server.closeAllConnections?.();
+    if (snapshotTimer) clearTimeout(snapshotTimer);
+    await saving;
+    await saveSnapshot();
+    log.info({}, "archy daemon stopped");
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw error;
+  } finally {
+    server?.close();
+    await unlink(ctx.socketPath).catch(() => undefined);
+    await marker.release();
+    await closeLog();
+  }
+}

@@ -1,0 +1,44 @@
+import { randomBytes } from "node:crypto";
+import { chmod, link, mkdir, readFile, unlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { acquireMarker } from "@archy/crash-marker";
+import { Reconciler } from "@archy/reconciler";
+import type { Context } from "./context.js";
+
+/** Creates the state folder 0700. */
+export async function ensureStateDir(stateDir: string): Promise<void> {
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  await chmod(stateDir, 0o700);
+}
+
+/**
+ * Holds the state folder for the duration of `fn`, the way the daemon does:
+ * a second writer gets exit 3. A marker left by a crashed daemon is put back
+ * afterwards, so the next daemon still sees the crash and runs recovery.
+ */
+export async function withStateLock<T>(ctx: Context, fn: () => Promise<T>): Promise<T> {
+  await ensureStateDir(ctx.stateDir);
+  const path = join(ctx.stateDir, "archy.pid");
+  const stale = await readFile(path, "utf8").catch(() => null);
+  const marker = await acquireMarker(ctx.stateDir);
+  try {
+    return await fn();
+  } finally {
+    await marker.release();
+    if (marker.previous !== null && stale !== null) {
+      const tmp = `${path}.${randomBytes(6).toString("hex")}.restore`;
+      await writeFile(tmp, stale);
+      // link() fails if someone took the folder meanwhile: then their marker stays.
+      await link(tmp, path).catch(() => undefined);
+      await unlink(tmp);
+    }
+  }
+}
+
+export function localReconciler(ctx: Context): Reconciler {
+  return new Reconciler({
+    runtime: ctx.runtime(),
+    manifestsDir: ctx.manifestsDir,
+    stateDir: ctx.stateDir,
+  });
+}

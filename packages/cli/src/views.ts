@@ -1,0 +1,137 @@
+import type { ContainerStatus } from "@archy/runtime-podman";
+import type { AppStatus, ManifestError, ReconcileReport } from "@archy/reconciler";
+import { formatManifestError } from "@archy/reconciler";
+import type { Output } from "./output.js";
+import { uptime } from "./output.js";
+
+/** The `--json` shape of one app (documented field by field in the README). */
+export interface AppView {
+  id: string;
+  name: string;
+  version: string;
+  desired: AppStatus["desired"];
+  phase: AppStatus["phase"];
+  health: AppStatus["health"];
+  restarts: number;
+  uptimeSeconds: number | null;
+  image: string;
+  stopReason: AppStatus["stopReason"];
+  lastError: string | null;
+  since: string;
+  nextRetryAt: string | null;
+  dependsOn: string[];
+  container: AppStatus["container"];
+}
+
+export function appView(a: AppStatus, now = Date.now()): AppView {
+  const running = a.container?.state === "running" && a.container.startedAt;
+  return {
+    id: a.id,
+    name: a.name,
+    version: a.version,
+    desired: a.desired,
+    phase: a.phase,
+    health: a.health,
+    restarts: a.restarts,
+    uptimeSeconds: running
+      ? Math.max(0, Math.floor((now - Date.parse(a.container!.startedAt!)) / 1000))
+      : null,
+    image: a.image,
+    stopReason: a.stopReason,
+    lastError: a.lastError,
+    since: a.since,
+    nextRetryAt: a.nextRetryAt,
+    dependsOn: a.dependsOn,
+    container: a.container,
+  };
+}
+
+export interface AppsPayload {
+  apps: AppView[];
+  orphans: { name: string; app: string; state: string }[];
+  manifestErrors: ManifestError[];
+}
+
+export function appsPayload(
+  apps: AppStatus[],
+  orphans: ContainerStatus[],
+  manifestErrors: ManifestError[],
+): AppsPayload {
+  return {
+    apps: apps.map((a) => appView(a)),
+    orphans: orphans.map((o) => ({
+      name: o.name,
+      app: o.labels["io.archy.app"] ?? "",
+      state: o.state,
+    })),
+    manifestErrors,
+  };
+}
+
+export function printApps(out: Output, payload: AppsPayload): void {
+  const c = out.c;
+  out.table(
+    ["APP", "DESIRED", "PHASE", "HEALTH", "RESTARTS", "UPTIME", "IMAGE", "REASON"],
+    payload.apps.map((a) => [
+      a.id,
+      a.desired === "stopped" ? c.dim(a.desired) : a.desired,
+      out.phase(a.phase),
+      a.health ?? "-",
+      String(a.restarts),
+      a.uptimeSeconds === null
+        ? "-"
+        : uptime({ container: { ...a.container!, state: "running" } } as AppStatus),
+      a.image,
+      a.stopReason
+        ? `${a.stopReason}${a.nextRetryAt ? ` (retry ${a.nextRetryAt.slice(11, 19)})` : ""}`
+        : "",
+    ]),
+  );
+  for (const o of payload.orphans)
+    out.info(
+      `${out.ce.yellow("orphan:")} ${o.name} (app ${o.app}, ${o.state}) has no manifest; archy up --remove-orphans removes it`,
+    );
+  for (const e of payload.manifestErrors) out.warn(formatManifestError(e));
+}
+
+export function printReport(out: Output, report: ReconcileReport): void {
+  const c = out.c;
+  if (!report.observed) {
+    out.error(report.error ?? "the pass could not observe podman");
+    return;
+  }
+  if (report.actions.length) {
+    out.table(
+      ["APP", "ACTION", "REASON", "RESULT", "TIME"],
+      report.actions.map((a) => [
+        a.app,
+        a.kind,
+        a.reason,
+        a.ok ? c.green("ok") : c.red(`failed: ${a.error ?? ""}`),
+        `${(a.durationMs / 1000).toFixed(1)}s`,
+      ]),
+    );
+  }
+  const failedActions = new Set(report.actions.filter((a) => !a.ok).map((a) => a.app));
+  for (const f of report.failures)
+    if (!failedActions.has(f.app)) out.info(`${out.ce.red("failed:")} ${f.app}: ${f.error}`);
+  for (const s of report.skipped)
+    if (s.stopReason && s.stopReason !== "user")
+      out.info(`${out.ce.yellow("waiting:")} ${s.app}: ${s.reason}`);
+  for (const o of report.orphans)
+    out.info(
+      `${out.ce.yellow("orphan:")} ${o.name} (app ${o.app}) has no manifest; --remove-orphans removes it`,
+    );
+  for (const e of report.manifestErrors) out.error(formatManifestError(e));
+  const ok = report.actions.filter((a) => a.ok).length;
+  out.info(
+    `${report.converged.length} converged, ${ok} changed, ${report.failures.length} failed, ${report.manifestErrors.length} invalid manifest${report.manifestErrors.length === 1 ? "" : "s"} (${(report.durationMs / 1000).toFixed(1)}s)`,
+  );
+}
+
+/** 2 for invalid manifests, 1 for failures, 0 otherwise. */
+export function reportExitCode(report: ReconcileReport): number {
+  if (report.manifestErrors.length > 0) return 2;
+  if (!report.observed || report.failures.length > 0) return 1;
+  return 0;
+}
