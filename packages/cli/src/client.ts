@@ -1,4 +1,4 @@
-import { request } from "node:http";
+import { request, type IncomingMessage } from "node:http";
 import { CliError, EXIT, type ExitCode } from "./errors.js";
 
 export interface ApiErrorBody {
@@ -70,7 +70,7 @@ export class DaemonClient {
 
   /** The daemon's server-sent events, parsed, until `signal` aborts or the daemon goes away. */
   async *events(signal?: AbortSignal): AsyncIterable<Record<string, unknown>> {
-    const res = await new Promise<import("node:http").IncomingMessage>((resolve, reject) => {
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
       const req = request(
         {
           socketPath: this.socketPath,
