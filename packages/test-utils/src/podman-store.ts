@@ -143,14 +143,24 @@ network_config_dir = "${dir}/networks"
 `;
 }
 
-/** Creates an isolated podman store with its own config, network and test image. */
-export async function createPodmanStore(opts: { buildImage?: boolean } = {}): Promise<PodmanStore> {
-  const dir = await mkdtemp(join(tmpdir(), "archy-podman-"));
-  const runId = randomBytes(6).toString("hex");
+export interface IsolatedPodman {
+  /** `--root X --runroot Y`. */
+  globalArgs: string[];
+  /** `CONTAINERS_CONF`. */
+  env: Record<string, string>;
+}
+
+/**
+ * Writes the config of a podman store of its own under `dir` (containers.conf,
+ * its default network with its own bridge and subnet) and returns how to use
+ * it. Shared by the test stores and the README's demo.
+ */
+export async function isolatedPodmanConfig(opts: { dir: string; bridge: string; subnet24: string }): Promise<IsolatedPodman> {
+  const { dir } = opts;
   const confPath = join(dir, "containers.conf");
-  const { slot, release } = await claimSubnetSlot();
-  for (const sub of ["events", "tmp", "networks", "root", "run"]) await mkdir(join(dir, sub));
+  for (const sub of ["events", "tmp", "networks", "root", "run"]) await mkdir(join(dir, sub), { recursive: true });
   await writeFile(confPath, containersConf(dir, confPath));
+  const base = opts.subnet24.replace(/\.0\/24$/, "");
   await writeFile(
     join(dir, "networks", "podman.json"),
     JSON.stringify(
@@ -158,9 +168,9 @@ export async function createPodmanStore(opts: { buildImage?: boolean } = {}): Pr
         name: "podman",
         id: "2f259bab93aaaaa2542ba43ef33eb990d0999ee1b9924b557b7be53c0b7a1bb9",
         driver: "bridge",
-        network_interface: `archyt${slot}`,
+        network_interface: opts.bridge,
         created: new Date().toISOString(),
-        subnets: [{ subnet: `10.90.${slot}.0/24`, gateway: `10.90.${slot}.1` }],
+        subnets: [{ subnet: opts.subnet24, gateway: `${base}.1` }],
         ipv6_enabled: false,
         internal: false,
         dns_enabled: false,
@@ -170,8 +180,15 @@ export async function createPodmanStore(opts: { buildImage?: boolean } = {}): Pr
       2,
     ),
   );
-  const globalArgs = ["--root", join(dir, "root"), "--runroot", join(dir, "run")];
-  const env = { CONTAINERS_CONF: confPath };
+  return { globalArgs: ["--root", join(dir, "root"), "--runroot", join(dir, "run")], env: { CONTAINERS_CONF: confPath } };
+}
+
+/** Creates an isolated podman store with its own config, network and test image. */
+export async function createPodmanStore(opts: { buildImage?: boolean } = {}): Promise<PodmanStore> {
+  const dir = await mkdtemp(join(tmpdir(), "archy-podman-"));
+  const runId = randomBytes(6).toString("hex");
+  const { slot, release } = await claimSubnetSlot();
+  const { globalArgs, env } = await isolatedPodmanConfig({ dir, bridge: `archyt${slot}`, subnet24: `10.90.${slot}.0/24` });
   const podman = async (
     args: string[],
     o: { timeoutMs?: number; reject?: boolean } = {},
