@@ -7,7 +7,11 @@ import { isolatedPodmanConfig } from "@archy/test-utils";
 
 const root = resolve(import.meta.dirname, "..");
 const demo = join(root, ".archy-demo");
-const { globalArgs, env } = await isolatedPodmanConfig({ dir: join(demo, "podman"), bridge: "archydemo0", subnet24: "10.90.250.0/24" });
+const { globalArgs, env } = await isolatedPodmanConfig({
+  dir: join(demo, "podman"),
+  bridge: "archydemo0",
+  subnet24: "10.90.250.0/24",
+});
 const vars = {
   CONTAINERS_CONF: env.CONTAINERS_CONF!,
   ARCHY_PODMAN_ARGS: globalArgs.join(" "),

@@ -155,10 +155,15 @@ export interface IsolatedPodman {
  * its default network with its own bridge and subnet) and returns how to use
  * it. Shared by the test stores and the README's demo.
  */
-export async function isolatedPodmanConfig(opts: { dir: string; bridge: string; subnet24: string }): Promise<IsolatedPodman> {
+export async function isolatedPodmanConfig(opts: {
+  dir: string;
+  bridge: string;
+  subnet24: string;
+}): Promise<IsolatedPodman> {
   const { dir } = opts;
   const confPath = join(dir, "containers.conf");
-  for (const sub of ["events", "tmp", "networks", "root", "run"]) await mkdir(join(dir, sub), { recursive: true });
+  for (const sub of ["events", "tmp", "networks", "root", "run"])
+    await mkdir(join(dir, sub), { recursive: true });
   await writeFile(confPath, containersConf(dir, confPath));
   const base = opts.subnet24.replace(/\.0\/24$/, "");
   await writeFile(
@@ -180,7 +185,10 @@ export async function isolatedPodmanConfig(opts: { dir: string; bridge: string; 
       2,
     ),
   );
-  return { globalArgs: ["--root", join(dir, "root"), "--runroot", join(dir, "run")], env: { CONTAINERS_CONF: confPath } };
+  return {
+    globalArgs: ["--root", join(dir, "root"), "--runroot", join(dir, "run")],
+    env: { CONTAINERS_CONF: confPath },
+  };
 }
 
 /** Creates an isolated podman store with its own config, network and test image. */
@@ -188,7 +196,11 @@ export async function createPodmanStore(opts: { buildImage?: boolean } = {}): Pr
   const dir = await mkdtemp(join(tmpdir(), "archy-podman-"));
   const runId = randomBytes(6).toString("hex");
   const { slot, release } = await claimSubnetSlot();
-  const { globalArgs, env } = await isolatedPodmanConfig({ dir, bridge: `archyt${slot}`, subnet24: `10.90.${slot}.0/24` });
+  const { globalArgs, env } = await isolatedPodmanConfig({
+    dir,
+    bridge: `archyt${slot}`,
+    subnet24: `10.90.${slot}.0/24`,
+  });
   const podman = async (
     args: string[],
     o: { timeoutMs?: number; reject?: boolean } = {},
