@@ -1,6 +1,8 @@
 // Runs every benchmark in one process, one after the other.
+import { benchCli } from "./cli.js";
 import { benchReconciler } from "./reconciler.js";
 import { benchRuntimeStatus } from "./runtime-status.js";
 
 await benchRuntimeStatus();
 await benchReconciler();
+await benchCli();
