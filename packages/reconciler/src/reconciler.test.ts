@@ -148,6 +148,19 @@ describe("reconcileAll", () => {
     );
   });
 
+  it("an exit the restart policy keeps down: removed for a clean exit, crash otherwise", async () => {
+    const r = make([app("job", { policy: "on-failure" }), app("web", { policy: "no" })]);
+    await r.reconcileAll();
+    fake.crash("archy-job", 0);
+    fake.crash("archy-web", 3);
+    const report = await r.reconcileAll();
+    expect(report.actions).toEqual([]);
+    expect((await r.status()).map((s) => [s.id, s.phase, s.stopReason])).toEqual([
+      ["job", "exited", "removed"],
+      ["web", "exited", "crash"],
+    ]);
+  });
+
   it("a crash of a running app is restarted at once the first time and counted once", async () => {
     const r = make([app("web")]);
     await r.reconcileAll();

@@ -915,8 +915,7 @@ export class Reconciler {
         if (s.lastError && s.phase === "running") s.lastError = null;
         return this.setPhase(app.id, "running", null);
       case "exited": {
-        const reason: StopReason =
-          skipReason === "dependency" ? "dependency" : backingOff ? "backoff" : "crash";
+        const reason: StopReason = skipReason ?? (backingOff ? "backoff" : "crash"); // the planner's reason when it has one
         return this.setPhase(app.id, backingOff ? "backoff" : "exited", reason);
       }
       case "created":
