@@ -1,5 +1,5 @@
 import { request, type IncomingMessage } from "node:http";
-import { CliError, EXIT, type ExitCode } from "./errors.js";
+import { CliError, EXIT, type ExitCode } from "./cli-error.js";
 
 export interface ApiErrorBody {
   error: { message: string; exitCode: ExitCode };

@@ -8,20 +8,9 @@ import {
 import { PodmanTimeoutError, PodmanUnavailableError, RuntimeError } from "@archy/runtime-podman";
 import { SnapshotCorruptError, SnapshotVersionError } from "@archy/snapshot";
 
-/** The exit codes of SPEC section 6. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, locked: 3, podman: 4, interrupted: 130 } as const;
-export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+import { CliError, EXIT, type ExitCode } from "./cli-error.js";
 
-/** An error the CLI reports as it is, with its exit code. */
-export class CliError extends Error {
-  override readonly name = "CliError";
-  constructor(
-    message: string,
-    readonly exitCode: ExitCode,
-  ) {
-    super(message);
-  }
-}
+export { CliError, EXIT, type ExitCode };
 
 export interface Classified {
   exitCode: ExitCode;

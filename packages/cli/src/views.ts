@@ -1,6 +1,5 @@
 import type { ContainerStatus } from "@archy/runtime-podman";
 import type { AppStatus, ManifestError, ReconcileReport } from "@archy/reconciler";
-import { formatManifestError } from "@archy/reconciler";
 import type { Output } from "./output.js";
 import { uptime } from "./output.js";
 
@@ -22,6 +21,10 @@ export interface AppView {
   dependsOn: string[];
   container: AppStatus["container"];
 }
+
+/** `file:line:column: path: message` (as `formatManifestError` of @archy/reconciler, without loading it). */
+const formatError = (e: ManifestError) =>
+  `${e.file}:${e.line}:${e.column}: ${e.path ? `${e.path}: ` : ""}${e.message}`;
 
 export function appView(a: AppStatus, now = Date.now()): AppView {
   const running = a.container?.state === "running" && a.container.startedAt;
@@ -91,7 +94,7 @@ export function printApps(out: Output, payload: AppsPayload): void {
     out.info(
       `${out.ce.yellow("orphan:")} ${o.name} (app ${o.app}, ${o.state}) has no manifest; archy up --remove-orphans removes it`,
     );
-  for (const e of payload.manifestErrors) out.warn(formatManifestError(e));
+  for (const e of payload.manifestErrors) out.warn(formatError(e));
 }
 
 export function printReport(out: Output, report: ReconcileReport): void {
@@ -122,7 +125,7 @@ export function printReport(out: Output, report: ReconcileReport): void {
     out.info(
       `${out.ce.yellow("orphan:")} ${o.name} (app ${o.app}) has no manifest; --remove-orphans removes it`,
     );
-  for (const e of report.manifestErrors) out.error(formatManifestError(e));
+  for (const e of report.manifestErrors) out.error(formatError(e));
   const ok = report.actions.filter((a) => a.ok).length;
   out.info(
     `${report.converged.length} converged, ${ok} changed, ${report.failures.length} failed, ${report.manifestErrors.length} invalid manifest${report.manifestErrors.length === 1 ? "" : "s"} (${(report.durationMs / 1000).toFixed(1)}s)`,

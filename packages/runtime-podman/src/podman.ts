@@ -1,4 +1,5 @@
-import { execa, type ResultPromise } from "execa";
+import type { ResultPromise } from "execa";
+import { loadExeca } from "./execa.js";
 import { createArgs } from "./args.js";
 import {
   ContainerNotFoundError,
@@ -78,6 +79,7 @@ export class PodmanRuntime implements ContainerRuntime {
     const argv = [...this.globalArgs, ...args];
     const started = performance.now();
     // reject:false: exits, timeouts and spawn errors come back as a result to classify.
+    const execa = await loadExeca();
     const result = await execa(this.podmanPath, argv, {
       env: this.env,
       timeout: timeoutMs,
@@ -286,6 +288,7 @@ export class PodmanRuntime implements ContainerRuntime {
     const args = [...this.globalArgs, "logs", "--follow"];
     if (opts.tail !== undefined) args.push(`--tail=${opts.tail}`);
     args.push("--", name);
+    const execa = await loadExeca();
     const child = execa(this.podmanPath, args, {
       env: this.env,
       all: true,
@@ -327,6 +330,7 @@ export class PodmanRuntime implements ContainerRuntime {
   async *events(opts: { signal?: AbortSignal } = {}): AsyncIterable<ContainerEvent> {
     if (opts.signal?.aborted) return;
     const args = [...this.globalArgs, "events", "--format", "json", "--filter", "type=container"];
+    const execa = await loadExeca();
     const child: ResultPromise = execa(this.podmanPath, args, {
       env: this.env,
       reject: false,

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { execa } from "execa";
+import { loadExeca } from "./execa.js";
 import { portArg } from "./args.js";
 import { PodmanCommandError, PodmanTimeoutError, PodmanUnavailableError } from "./errors.js";
 import type { ContainerSpec } from "./types.js";
@@ -125,6 +125,7 @@ async function systemctl(
   const path = opts.systemctlPath ?? "systemctl";
   const argv = [...(opts.user === false ? [] : ["--user"]), ...args];
   const timeoutMs = opts.timeoutMs ?? 60_000;
+  const execa = await loadExeca();
   const r = await execa(path, argv, { reject: false, timeout: timeoutMs, stdin: "ignore" });
   if (r.timedOut) throw new PodmanTimeoutError(argv, timeoutMs);
   if (r.exitCode === undefined)

@@ -1,6 +1,6 @@
 import { parseDuration } from "@archy/reconciler";
 import type { Context } from "../context.js";
-import { CliError, EXIT } from "../errors.js";
+import { CliError, EXIT } from "../cli-error.js";
 import { runDaemon } from "../daemon/run.js";
 
 export async function run(ctx: Context, opts: { interval: string }): Promise<number> {

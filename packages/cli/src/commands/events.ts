@@ -1,6 +1,6 @@
 import { DaemonClient } from "../client.js";
 import type { Context } from "../context.js";
-import { CliError, EXIT } from "../errors.js";
+import { CliError, EXIT } from "../cli-error.js";
 
 /** The live stream of state changes, one JSON object per line. */
 export async function run(ctx: Context): Promise<number> {

@@ -1,7 +1,7 @@
 import { ContainerNotFoundError } from "@archy/runtime-podman";
 import { APP_ID, containerName } from "@archy/reconciler";
 import type { Context } from "../context.js";
-import { CliError, EXIT } from "../errors.js";
+import { CliError, EXIT } from "../cli-error.js";
 
 /** The container's log: the last N lines, or followed. */
 export async function run(

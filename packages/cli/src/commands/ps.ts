@@ -1,7 +1,6 @@
 import { DaemonClient } from "../client.js";
 import type { Context } from "../context.js";
-import { CliError, EXIT } from "../errors.js";
-import { localReconciler } from "../local.js";
+import { CliError, EXIT } from "../cli-error.js";
 import { appsPayload, printApps, type AppsPayload, type AppView } from "../views.js";
 
 async function load(
@@ -15,6 +14,8 @@ async function load(
     ]);
     return { payload, daemon: info };
   }
+  // The reconciler (and its YAML and schema libraries) loads only when no daemon answers.
+  const { localReconciler } = await import("../local.js");
   const r = localReconciler(ctx);
   await r.refresh();
   return {

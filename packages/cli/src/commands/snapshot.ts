@@ -2,7 +2,7 @@ import { join, resolve } from "node:path";
 import type { SnapshotState } from "@archy/reconciler";
 import { DaemonClient } from "../client.js";
 import type { Context } from "../context.js";
-import { CliError, EXIT } from "../errors.js";
+import { CliError, EXIT } from "../cli-error.js";
 import { ensureStateDir, localReconciler } from "../local.js";
 import { snapshotStore } from "../daemon/run.js";
 

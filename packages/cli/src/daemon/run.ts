@@ -12,7 +12,7 @@ import {
 } from "@archy/reconciler";
 import { createSnapshotStore } from "@archy/snapshot";
 import type { Context } from "../context.js";
-import { CliError, EXIT } from "../errors.js";
+import { CliError, EXIT } from "../cli-error.js";
 import { ensureStateDir } from "../local.js";
 import { createDaemonLogger } from "../logger.js";
 import { VERSION } from "../version.js";
