@@ -313,6 +313,31 @@ describe.skipIf(podman.skipReason !== null)(`archy end to end ${podman.skipReaso
     await rm(bad);
   });
 
+  it("a snapshot of a newer archy: the daemon refuses to start (exit 2) and leaves it untouched; a corrupt one is kept aside and the backup used", async () => {
+    const newer = join(work.path, "state-newer");
+    await mkdir(newer, { mode: 0o700 });
+    const text = JSON.stringify({ version: 99, savedAt: 1, checksum: "sha256:x", data: {} });
+    await writeFile(join(newer, "snapshot.json"), text);
+    const refused = await archy(["daemon"], { ARCHY_STATE_DIR: newer });
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toMatch(/version 99.*newer archy/);
+    expect(await readFile(join(newer, "snapshot.json"), "utf8")).toBe(text);
+    expect(await readdir(newer)).not.toContain("archy.pid");
+
+    const saved = join(env.ARCHY_STATE_DIR!, "snapshot.json");
+    await archy(["snapshot", "save"]);
+    await archy(["snapshot", "save"]); // the first one becomes snapshot.json.bak
+    await writeFile(saved, '{"version": 1, "savedAt": 1, "checks');
+    await startDaemon();
+    const names = await readdir(env.ARCHY_STATE_DIR!);
+    expect(names.some((n) => n.startsWith("snapshot.json.corrupt-"))).toBe(true);
+    const log = await readFile(join(env.ARCHY_STATE_DIR!, "log", "archy.log"), "utf8");
+    expect(log).toMatch(/the snapshot was corrupt and is kept aside as .*snapshot\.json\.corrupt-/);
+    expect(log).toContain('"recoveredFrom":"backup"');
+    expect(await stopDaemon()).toBe(0);
+    expect(JSON.parse(await readFile(saved, "utf8"))).toMatchObject({ version: 1 }); // a fresh one on shutdown
+  });
+
   it("snapshot save, then resurrect into an empty state and manifests folder: the same apps run; a second resurrect changes nothing", async () => {
     await archy(["start", "clock"]);
     await store.podman([

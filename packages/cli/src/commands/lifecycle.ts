@@ -9,6 +9,7 @@ import {
 import { DaemonClient } from "../client.js";
 import type { Context } from "../context.js";
 import { localReconciler, withStateLock } from "../local.js";
+import { spinner } from "../progress.js";
 import { appView } from "../views.js";
 
 export type Op = "start" | "stop" | "restart" | "install" | "remove";
@@ -50,7 +51,14 @@ export async function run(ctx: Context, args: OpArgs): Promise<number> {
     await r.refresh().catch(() => undefined);
     const handle = await start(r, args);
     show(ctx, handle.status, false);
-    const final = await handle.done;
+    const spin = spinner(ctx, `${handle.status.id}: ${handle.status.phase}`);
+    const unsubscribe = r.subscribe((e) => {
+      if (e.type === "phase" && e.app === handle.status.id) spin.text(`${e.app}: ${e.phase}`);
+    });
+    const final = await handle.done.finally(() => {
+      unsubscribe();
+      spin.stop();
+    });
     show(ctx, final, true);
     return succeeded(args.op, final) ? 0 : 1;
   });
@@ -111,7 +119,10 @@ async function viaDaemon(ctx: Context, daemon: DaemonClient, args: OpArgs): Prom
     appId = app.id;
     show(ctx, app, false);
     if (!args.wait) return 0;
-    if (isTransitional(app.phase)) await finalPhase;
+    if (isTransitional(app.phase)) {
+      const spin = spinner(ctx, `${app.id}: ${app.phase}`);
+      await finalPhase.finally(() => spin.stop());
+    }
     if (args.op === "remove") return 0;
     const { app: final } = await daemon.request<{ app: AppStatus }>(
       "GET",
