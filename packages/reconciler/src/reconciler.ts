@@ -1187,13 +1187,18 @@ export class Reconciler {
     if (before !== desired) this.publish({ type: "desired", app: id, desired, at: this.iso() });
   }
 
+  /** An owner's start or restart is a fresh start: no back-off. */
+  private clearBackoff(id: string): void {
+    const h = this.historyOf(id);
+    h.failures = 0;
+    h.nextRetryAt = null;
+  }
+
   /** Desired = running, persisted; starts the app in the background. */
   async start(id: string): Promise<LifecycleHandle> {
     await this.requireApp(id);
     await this.setDesired(id, "running");
-    const h = this.historyOf(id);
-    h.failures = 0;
-    h.nextRetryAt = null;
+    this.clearBackoff(id);
     return this.operate(id, "starting", (app) => this.converge(app, false));
   }
 
@@ -1219,9 +1224,7 @@ export class Reconciler {
   async restart(id: string): Promise<LifecycleHandle> {
     await this.requireApp(id);
     await this.setDesired(id, "running");
-    const h = this.historyOf(id);
-    h.failures = 0;
-    h.nextRetryAt = null;
+    this.clearBackoff(id);
     return this.operate(id, "restarting", async (app) => this.converge(app, true));
   }
 

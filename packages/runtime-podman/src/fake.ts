@@ -58,6 +58,13 @@ export interface FakeContainer {
 
 type ScriptAction = { kind: "fail"; error: Error } | { kind: "hang"; rejectAfterMs?: number };
 
+export interface ScriptOptions {
+  /** How many calls the script applies to; default 1. */
+  times?: number;
+  /** Only calls whose arguments match. */
+  match?: (...args: unknown[]) => boolean;
+}
+
 interface Script {
   method: RuntimeMethod;
   match?: (...args: unknown[]) => boolean;
@@ -114,37 +121,28 @@ export class FakeRuntime implements ContainerRuntime {
   // ---- scripting -------------------------------------------------------
 
   /** The next `times` calls of `method` (matching `match`, if given) fail with `error`. */
-  failNext(
-    method: RuntimeMethod,
-    error?: Error,
-    opts: { times?: number; match?: (...args: unknown[]) => boolean } = {},
-  ): this {
-    this.scripts.push({
-      method,
-      ...(opts.match ? { match: opts.match } : {}),
-      remaining: opts.times ?? 1,
-      action: {
-        kind: "fail",
-        error:
-          error ?? new PodmanCommandError([method], 125, `Error: scripted failure of ${method}`),
-      },
+  failNext(method: RuntimeMethod, error?: Error, opts: ScriptOptions = {}): this {
+    return this.script(method, opts, {
+      kind: "fail",
+      error: error ?? new PodmanCommandError([method], 125, `Error: scripted failure of ${method}`),
     });
-    return this;
   }
 
   /** The next `times` calls of `method` never answer (or reject with PodmanTimeoutError after `rejectAfterMs`, like a timed-out podman). */
-  hangNext(
-    method: RuntimeMethod,
-    opts: { times?: number; match?: (...args: unknown[]) => boolean; rejectAfterMs?: number } = {},
-  ): this {
+  hangNext(method: RuntimeMethod, opts: ScriptOptions & { rejectAfterMs?: number } = {}): this {
+    const after = opts.rejectAfterMs;
+    return this.script(method, opts, {
+      kind: "hang",
+      ...(after !== undefined ? { rejectAfterMs: after } : {}),
+    });
+  }
+
+  private script(method: RuntimeMethod, opts: ScriptOptions, action: ScriptAction): this {
     this.scripts.push({
       method,
       ...(opts.match ? { match: opts.match } : {}),
       remaining: opts.times ?? 1,
-      action: {
-        kind: "hang",
-        ...(opts.rejectAfterMs !== undefined ? { rejectAfterMs: opts.rejectAfterMs } : {}),
-      },
+      action,
     });
     return this;
   }

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  EventStreamError,
   InvalidArgumentError,
   PodmanCommandError,
   PodmanTimeoutError,
@@ -60,6 +61,27 @@ describe("PodmanRuntime errors", () => {
     expect(err.exitCode).toBe(7);
     expect(err.argv).toEqual(["start", "--", "web"]);
     expect(err.stderr).toBe("args: --root /r start -- web");
+  });
+
+  it("events: podman's process dying ends the stream with EventStreamError, after the events it printed", async () => {
+    const line =
+      '{"ID":"abc","Name":"archy-web","Status":"died","Time":"2026-11-22T04:02:00Z","Type":"container","ContainerExitCode":137,"Attributes":{"io.archy.app":"web"}}';
+    const rt = new PodmanRuntime({
+      podmanPath: await script("events-die", `echo '${line}'; echo "lost the log" >&2; exit 1`),
+    });
+    const seen: string[] = [];
+    const err = await (async () => {
+      for await (const e of rt.events()) seen.push(`${e.name} ${e.status} ${e.exitCode}`);
+    })().catch((e: unknown) => e);
+    expect(seen).toEqual(["archy-web died 137"]);
+    expect(err).toBeInstanceOf(EventStreamError);
+    expect((err as Error).message).toMatch(/podman events exited \(code 1\): lost the log/);
+    const missing = new PodmanRuntime({ podmanPath: join(dir, "nope") });
+    await expect(
+      (async () => {
+        for await (const _ of missing.events()) void _;
+      })(),
+    ).rejects.toBeInstanceOf(PodmanUnavailableError);
   });
 
   it("flag-like values are refused before any call", async () => {

@@ -285,33 +285,59 @@ export class PodmanRuntime implements ContainerRuntime {
     opts: { tail?: number; signal?: AbortSignal } = {},
   ): AsyncIterable<string> {
     assertContainerName(name);
-    const args = [...this.globalArgs, "logs", "--follow"];
+    const args = ["logs", "--follow"];
     if (opts.tail !== undefined) args.push(`--tail=${opts.tail}`);
     args.push("--", name);
+    const end = yield* this.stream(args, "all", opts.signal, (line) => line);
+    if (!end.aborted && end.exitCode !== 0 && NOT_FOUND_CONTAINER.test(end.tail)) {
+      throw new ContainerNotFoundError(name);
+    }
+  }
+
+  /**
+   * Runs a long-lived podman command and yields `map(line)` for each line of
+   * `from` (null results are skipped). Ends cleanly when `signal` aborts (podman
+   * is killed); returns how podman ended, with the last 4 KB of its stderr
+   * (or of everything, for "all").
+   */
+  private async *stream<T>(
+    args: string[],
+    from: "stdout" | "all",
+    signal: AbortSignal | undefined,
+    map: (line: string) => T | null,
+  ): AsyncGenerator<
+    T,
+    { aborted: boolean; exitCode: number | undefined; spawnError: Error | undefined; tail: string }
+  > {
     const execa = await loadExeca();
-    const child = execa(this.podmanPath, args, {
+    const child: ResultPromise = execa(this.podmanPath, [...this.globalArgs, ...args], {
       env: this.env,
-      all: true,
+      all: from === "all",
       reject: false,
       stdin: "ignore",
       buffer: false,
-      ...(opts.signal ? { cancelSignal: opts.signal } : {}),
+      ...(signal ? { cancelSignal: signal } : {}),
     });
-    let tailText = "";
-    child.all?.on("data", (d: Buffer) => {
-      tailText = (tailText + d.toString()).slice(-4096);
+    let tail = "";
+    (from === "all" ? child.all : child.stderr)?.on("data", (d: Buffer) => {
+      tail = (tail + d.toString()).slice(-4096);
     });
     try {
-      for await (const line of child.iterable({ from: "all" })) yield String(line);
+      for await (const line of child.iterable({ from })) {
+        const value = map(String(line));
+        if (value !== null) yield value;
+      }
     } catch (error) {
-      if (!opts.signal?.aborted) throw error;
+      if (!signal?.aborted) throw error;
     } finally {
       if (child.exitCode === null) child.kill();
     }
     const result = await child;
-    if (!opts.signal?.aborted && result.exitCode !== 0 && NOT_FOUND_CONTAINER.test(tailText)) {
-      throw new ContainerNotFoundError(name);
-    }
+    const spawnError =
+      result.failed && result.exitCode === undefined
+        ? (result.cause as Error | undefined)
+        : undefined;
+    return { aborted: signal?.aborted === true, exitCode: result.exitCode, spawnError, tail };
   }
 
   async runHealthcheck(name: string): Promise<"healthy" | "unhealthy"> {
@@ -329,42 +355,24 @@ export class PodmanRuntime implements ContainerRuntime {
    */
   async *events(opts: { signal?: AbortSignal } = {}): AsyncIterable<ContainerEvent> {
     if (opts.signal?.aborted) return;
-    const args = [...this.globalArgs, "events", "--format", "json", "--filter", "type=container"];
-    const execa = await loadExeca();
-    const child: ResultPromise = execa(this.podmanPath, args, {
-      env: this.env,
-      reject: false,
-      stdin: "ignore",
-      buffer: false,
-      ...(opts.signal ? { cancelSignal: opts.signal } : {}),
-    });
-    let stderr = "";
-    child.stderr?.on("data", (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-4096);
-    });
+    let end;
     try {
-      for await (const line of child.iterable({ from: "stdout" })) {
-        const event = parseEventLine(String(line));
-        if (event) yield event;
-      }
-    } catch (error) {
-      if (opts.signal?.aborted) return;
-      throw new EventStreamError((error as Error).message, { cause: error });
-    } finally {
-      if (child.exitCode === null) child.kill();
-    }
-    const result = await child;
-    if (opts.signal?.aborted) return;
-    if (result.failed && result.exitCode === undefined) {
-      throw new PodmanUnavailableError(
-        this.podmanPath,
-        (result.cause as Error | undefined)?.message ?? "events failed",
-        { cause: result.cause },
+      end = yield* this.stream(
+        ["events", "--format", "json", "--filter", "type=container"],
+        "stdout",
+        opts.signal,
+        parseEventLine,
       );
+    } catch (error) {
+      throw new EventStreamError((error as Error).message, { cause: error });
     }
+    if (end.aborted) return;
+    if (end.spawnError)
+      throw new PodmanUnavailableError(this.podmanPath, end.spawnError.message, {
+        cause: end.spawnError,
+      });
     throw new EventStreamError(
-      `podman events exited (code ${result.exitCode ?? "?"})${stderr ? `: ${stderr.trim()}` : ""}`,
-      { cause: result },
+      `podman events exited (code ${end.exitCode ?? "?"})${end.tail ? `: ${end.tail.trim()}` : ""}`,
     );
   }
 }

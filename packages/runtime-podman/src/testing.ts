@@ -5,4 +5,5 @@ export type {
   FakeContainer,
   FakeRuntimeOptions,
   RuntimeMethod,
+  ScriptOptions,
 } from "./fake.js";

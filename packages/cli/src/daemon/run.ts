@@ -12,7 +12,7 @@ import {
 } from "@archy/reconciler";
 import { createSnapshotStore } from "@archy/snapshot";
 import type { Context } from "../context.js";
-import { CliError, EXIT } from "../cli-error.js";
+import { EXIT } from "../cli-error.js";
 import { ensureStateDir } from "../local.js";
 import { createDaemonLogger } from "../logger.js";
 import { VERSION } from "../version.js";
@@ -209,9 +209,6 @@ export async function runDaemon(ctx: Context, opts: { intervalMs: number }): Pro
     await saveSnapshot();
     log.info({}, "archy daemon stopped");
     return EXIT.ok;
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    throw error;
   } finally {
     server?.close();
     await unlink(ctx.socketPath).catch(() => undefined);
