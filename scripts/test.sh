@@ -1,14 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, builds every package, checks
-# types and lint, then runs the unit and the real-podman tests.
+# types, lint and the published shape, then runs the unit and real-podman tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 pnpm() { bash "$PWD/scripts/pnpm.sh" "$@"; }
-pnpm run build
+pnpm exec turbo run build publint //#lint
 pnpm run typecheck
-pnpm run lint
-pnpm run publint
 report=$(mktemp)
 status=0
 pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$report" || status=$?
