@@ -1,5 +1,5 @@
 import { AlreadyRunningError } from "@archy/crash-marker";
-import { ManifestInvalidError, UnknownAppError } from "@archy/reconciler";
+import { emptyReport, ManifestInvalidError, UnknownAppError } from "@archy/reconciler";
 import {
   PodmanCommandError,
   PodmanTimeoutError,
@@ -47,17 +47,7 @@ describe("exit codes (SPEC section 6), mapped in one place", () => {
   });
 
   it("a report: invalid manifests 2, failures 1, else 0", () => {
-    const base = {
-      startedAt: "",
-      durationMs: 0,
-      observed: true,
-      actions: [],
-      failures: [],
-      skipped: [],
-      converged: [],
-      orphans: [],
-      manifestErrors: [],
-    };
+    const base = { ...emptyReport(""), observed: true };
     expect(reportExitCode(base)).toBe(0);
     expect(reportExitCode({ ...base, failures: [{ app: "a", error: "e" }] })).toBe(1);
     expect(reportExitCode({ ...base, observed: false })).toBe(1);

@@ -1,4 +1,4 @@
-export { Reconciler } from "./reconciler.js";
+export { emptyReport, Reconciler } from "./reconciler.js";
 export type {
   ActionResult,
   AppStatus,

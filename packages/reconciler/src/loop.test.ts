@@ -2,20 +2,15 @@ import type { ContainerEvent } from "@archy/runtime-podman";
 import { FakeRuntime } from "@archy/runtime-podman/testing";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ReconcileLoop } from "./loop.js";
-import { Reconciler, type ReconcileReport, type ReconcilerEvent } from "./reconciler.js";
+import {
+  emptyReport,
+  Reconciler,
+  type ReconcileReport,
+  type ReconcilerEvent,
+} from "./reconciler.js";
 import { makeApp, tempState } from "./test-helpers.js";
 
-const report = (): ReconcileReport => ({
-  startedAt: "",
-  durationMs: 0,
-  observed: true,
-  actions: [],
-  failures: [],
-  skipped: [],
-  converged: [],
-  orphans: [],
-  manifestErrors: [],
-});
+const report = (): ReconcileReport => ({ ...emptyReport(""), observed: true });
 
 /** Stands in for a Reconciler: the loop's scheduling is what these tests look at. */
 function stubReconciler(pass: () => Promise<ReconcileReport> = async () => report()) {

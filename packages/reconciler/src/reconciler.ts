@@ -138,6 +138,21 @@ export interface ReconcileReport {
   manifestErrors: ManifestError[];
 }
 
+/** A report with nothing in it yet (not observed). */
+export function emptyReport(startedAt: string): ReconcileReport {
+  return {
+    startedAt,
+    durationMs: 0,
+    observed: false,
+    actions: [],
+    failures: [],
+    skipped: [],
+    converged: [],
+    orphans: [],
+    manifestErrors: [],
+  };
+}
+
 export interface LifecycleHandle {
   /** The app with its transitional phase, as published. */
   status: AppStatus;
@@ -622,17 +637,7 @@ export class Reconciler {
     only?: string;
   }): Promise<ReconcileReport> {
     const started = this.now();
-    const report: ReconcileReport = {
-      startedAt: this.iso(started),
-      durationMs: 0,
-      observed: false,
-      actions: [],
-      failures: [],
-      skipped: [],
-      converged: [],
-      orphans: [],
-      manifestErrors: [],
-    };
+    const report = emptyReport(this.iso(started));
     const finish = () => {
       report.durationMs = this.now() - started;
       this.publish({ type: "pass", report, at: this.iso() });
