@@ -1,5 +1,7 @@
 // End-to-end: the built `archy` binary as a user runs it, against real podman
 // on an isolated store, with a temporary state folder and a copy of examples/.
+// The tests are one scenario in order: each starts from where the last left
+// the stack (the first builds the example image the others use).
 import { spawn, type ChildProcess } from "node:child_process";
 import { cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -390,5 +392,48 @@ describe.skipIf(podman.skipReason !== null)(`archy end to end ${podman.skipReaso
     expect(r2.manifests).toEqual({ restored: [], unchanged: ["web", "clock", "greeter"] });
     expect(r2.report.actions).toEqual([]);
     expect(r2.recovery).toMatchObject({ recovered: [], alreadyRunning: ["not-an-app"] });
+  });
+
+  it("install validates and converges a new app; remove --purge through the daemon takes its container, volume and manifest away", async () => {
+    const file = join(work.path, "extra.yaml");
+    await writeFile(
+      file,
+      `app:\n  id: extra\n  name: Extra\n  version: "1"\n  container:\n    image: localhost/archy-example-web:1.0\n    pull: never\n    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"]\n    volumes: ["extra-data:/data"]\n`,
+    );
+    const bad = join(work.path, "bad.yaml");
+    await writeFile(
+      bad,
+      "app:\n  id: bad\n  name: Bad\n  version: '1'\n  container: { image: localhost/x:1, pull: sometimes }\n",
+    );
+    const refused = await archy(["install", bad]);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain(
+      `${bad}:5:44: app.container.pull: expected missing, always or never`,
+    );
+    expect(await readdir(env.ARCHY_MANIFESTS!)).not.toContain("bad.yaml");
+
+    const installed = await archy(["install", file]);
+    expect(installed.exitCode, installed.stderr).toBe(0);
+    expect(installed.stdout.trim().split("\n")).toEqual(["extra: installing", "extra: running"]);
+    expect(await readFile(join(env.ARCHY_MANIFESTS!, "extra.yaml"), "utf8")).toBe(
+      await readFile(file, "utf8"),
+    );
+    expect(await state("archy-extra")).toBe("running");
+    expect(
+      (await store.podman(["volume", "exists", "extra-data"], { reject: false })).exitCode,
+    ).toBe(0);
+
+    await startDaemon();
+    const removed = await archy(["remove", "extra", "--purge"]);
+    expect(removed.exitCode, removed.stderr).toBe(0);
+    expect(removed.stdout.trim()).toBe("extra: removing");
+    expect(await state("archy-extra")).toBe("");
+    expect(
+      (await store.podman(["volume", "exists", "extra-data"], { reject: false })).exitCode,
+    ).toBe(1);
+    expect(await readdir(env.ARCHY_MANIFESTS!)).not.toContain("extra.yaml");
+    const ps = await json<{ apps: { id: string }[] }>(["ps"]);
+    expect(ps.apps.map((a) => a.id)).not.toContain("extra");
+    expect(await stopDaemon()).toBe(0);
   });
 });

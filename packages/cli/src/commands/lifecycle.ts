@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { basename, resolve } from "node:path";
+import { resolve } from "node:path";
 import {
   isTransitional,
   type AppStatus,
@@ -73,7 +73,7 @@ function succeeded(op: Op, s: AppStatus): boolean {
 async function start(r: Reconciler, args: OpArgs): Promise<LifecycleHandle> {
   switch (args.op) {
     case "install":
-      return r.install(await readFile(resolve(args.target), "utf8"), basename(args.target));
+      return r.install(await readFile(resolve(args.target), "utf8"), args.target);
     case "remove":
       return r.remove(args.target, { purge: args.purge === true });
     default:
@@ -109,7 +109,7 @@ async function viaDaemon(ctx: Context, daemon: DaemonClient, args: OpArgs): Prom
   let body: unknown;
   if (args.op === "install") {
     path = "/v1/apps";
-    body = { manifest: await readFile(resolve(args.target), "utf8"), file: basename(args.target) };
+    body = { manifest: await readFile(resolve(args.target), "utf8"), file: args.target };
   } else if (args.op === "remove") {
     path = `/v1/apps/${encodeURIComponent(args.target)}?purge=${args.purge === true}`;
     method = "DELETE";
