@@ -20,6 +20,19 @@ import { createApiServer } from "./api.js";
 
 export const SNAPSHOT_VERSION = 1;
 
+/** Container events after which the snapshot is written again. */
+export const RUNNING_SET_EVENTS: ReadonlySet<string> = new Set([
+  "create",
+  "start",
+  "died",
+  "stop",
+  "kill",
+  "remove",
+  "pause",
+  "unpause",
+  "restart",
+]);
+
 /** Checks the shape of a snapshot's data. */
 export function validateSnapshot(data: unknown): SnapshotState {
   const d = data as Partial<SnapshotState> | null;
@@ -156,7 +169,10 @@ export async function runDaemon(ctx: Context, opts: { intervalMs: number }): Pro
         lastPass = report;
         if (report.observed) scheduleSnapshot();
       },
-      onEvent: () => scheduleSnapshot(),
+      // Only what changes the running set: a health check's exec is not a change.
+      onEvent: (e) => {
+        if (RUNNING_SET_EVENTS.has(e.status)) scheduleSnapshot();
+      },
     });
 
     server = createApiServer({
