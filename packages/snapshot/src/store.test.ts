@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -230,17 +230,16 @@ describe("loadOrRecover", () => {
   it("a write error surfaces and leaves the old snapshot", async () => {
     const store = createSnapshotStore<number>({ path: file, version: 1 });
     await store.save(1);
-    await chmod(dir, 0o500);
-    try {
-      // root ignores directory permissions; only assert when they apply
-      const failed = await store.save(2).then(
-        () => false,
-        () => true,
-      );
-      expect((await store.load())?.data).toBe(failed ? 1 : 2);
-    } finally {
-      await chmod(dir, 0o700);
-    }
+    // The backup cannot be made (a folder is in its way): the save fails before touching the snapshot.
+    await mkdir(`${file}.bak`);
+    await writeFile(join(`${file}.bak`, "x"), "");
+    await expect(store.save(2)).rejects.toThrow();
+    expect((await store.load())?.data).toBe(1);
+    expect((await readdir(dir)).sort()).toEqual(["snapshot.json", "snapshot.json.bak"]);
+    // Later saves still work once the way is clear.
+    await rm(`${file}.bak`, { recursive: true });
+    await store.save(3);
+    expect((await store.load())?.data).toBe(3);
   });
 });
 

@@ -215,10 +215,13 @@ export function createSnapshotStore<T>(opts: SnapshotStoreOptions<T>): SnapshotS
     }
     const tmpBak = tmpName();
     await link(path, tmpBak);
-    await rename(tmpBak, backupPath);
-    // rename() between two links of one inode (a writer killed right after this
-    // step left .bak and the main file the same) succeeds and does nothing.
-    await unlink(tmpBak).catch(ignoreMissing);
+    try {
+      await rename(tmpBak, backupPath);
+    } finally {
+      // Gone after a rename, but left by a failed one, or by a rename between two
+      // links of one inode (a writer killed right after this step), which does nothing.
+      await unlink(tmpBak).catch(ignoreMissing);
+    }
   }
 
   /** `.<name>.<pid>.<hex>.tmp`: the PID lets a later writer sweep what a killed one left. */
