@@ -141,12 +141,17 @@ function healthFromStatusText(raw: unknown): HealthStatus {
   return m ? normaliseHealth(m[1]) : null;
 }
 
-export function parsePsJson(text: string): ContainerStatus[] {
+/** podman's JSON list output: an array, or nothing at all ("" or "null") for none. */
+function jsonArray(text: string, command: string): Json[] {
   const trimmed = text.trim();
   if (trimmed === "" || trimmed === "null") return [];
   const list = JSON.parse(trimmed) as unknown;
-  if (!Array.isArray(list)) throw new TypeError("podman ps did not print a JSON array");
-  return (list as Json[]).map((c) => {
+  if (!Array.isArray(list)) throw new TypeError(`podman ${command} did not print a JSON array`);
+  return list as Json[];
+}
+
+export function parsePsJson(text: string): ContainerStatus[] {
+  return jsonArray(text, "ps").map((c) => {
     const state = normaliseState(c.State);
     const exited = state === "exited" || c.Exited === true;
     return {
@@ -166,11 +171,7 @@ export function parsePsJson(text: string): ContainerStatus[] {
 }
 
 export function parseInspectJson(text: string): ContainerStatus[] {
-  const trimmed = text.trim();
-  if (trimmed === "" || trimmed === "null") return [];
-  const list = JSON.parse(trimmed) as unknown;
-  if (!Array.isArray(list)) throw new TypeError("podman inspect did not print a JSON array");
-  return (list as Json[]).map((c) => {
+  return jsonArray(text, "inspect").map((c) => {
     const s = (c.State ?? {}) as Json;
     const config = (c.Config ?? {}) as Json;
     const health = (s.Health ?? s.Healthcheck ?? {}) as Json;
@@ -229,11 +230,7 @@ export function parseEventLine(line: string): ContainerEvent | null {
 
 /** `podman images --format json`: Names may be null (dangling) or come as docker's RepoTags. */
 export function parseImagesJson(text: string): ImageInfo[] {
-  const trimmed = text.trim();
-  if (trimmed === "" || trimmed === "null") return [];
-  const list = JSON.parse(trimmed) as unknown;
-  if (!Array.isArray(list)) throw new TypeError("podman images did not print a JSON array");
-  return (list as Json[]).map((i) => {
+  return jsonArray(text, "images").map((i) => {
     const names = Array.isArray(i.Names) ? i.Names : Array.isArray(i.RepoTags) ? i.RepoTags : [];
     return {
       id: String(i.Id ?? i.ID ?? "").replace(/^sha256:/, ""),
