@@ -1,4 +1,6 @@
 export { PodmanRuntime } from "./podman.js";
+export { sleep, systemClock } from "./clock.js";
+export type { Clock, TimerHandle } from "./clock.js";
 export type { PodmanRuntimeOptions } from "./podman.js";
 export type {
   BuildImageOptions,

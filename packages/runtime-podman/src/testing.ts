@@ -7,3 +7,4 @@ export type {
   RuntimeMethod,
   ScriptOptions,
 } from "./fake.js";
+export { VirtualClock } from "./virtual-clock.js";
