@@ -130,6 +130,8 @@ export interface ReconcileReport {
   /** False when podman could not be observed: nothing was changed. */
   observed: boolean;
   error?: string;
+  /** The `code` of the error that stopped the pass (for example EPODMANUNAVAILABLE), when it has one. */
+  errorCode?: string;
   actions: ActionResult[];
   failures: { app: string; error: string }[];
   skipped: { app: string; reason: string; stopReason: StopReason | null }[];
@@ -661,6 +663,8 @@ export class Reconciler {
       ]);
     } catch (error) {
       report.error = `cannot observe podman: ${errorText(error)}`;
+      const code = (error as { code?: unknown } | null)?.code;
+      if (typeof code === "string") report.errorCode = code;
       this.log.error({ err: report.error }, "observation failed; nothing changed");
       return finish();
     }
