@@ -1,6 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { chmod, link, mkdir, readFile, unlink, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { chmod, mkdir } from "node:fs/promises";
 import { acquireMarker } from "@archy/crash-marker";
 import { Reconciler } from "@archy/reconciler";
 import type { Context } from "./context.js";
@@ -18,20 +16,11 @@ export async function ensureStateDir(stateDir: string): Promise<void> {
  */
 export async function withStateLock<T>(ctx: Context, fn: () => Promise<T>): Promise<T> {
   await ensureStateDir(ctx.stateDir);
-  const path = join(ctx.stateDir, "archy.pid");
-  const stale = await readFile(path, "utf8").catch(() => null);
   const marker = await acquireMarker(ctx.stateDir);
   try {
     return await fn();
   } finally {
-    await marker.release();
-    if (marker.previous !== null && stale !== null) {
-      const tmp = `${path}.${randomBytes(6).toString("hex")}.restore`;
-      await writeFile(tmp, stale);
-      // link() fails if someone took the folder meanwhile: then their marker stays.
-      await link(tmp, path).catch(() => undefined);
-      await unlink(tmp);
-    }
+    await marker.release({ restorePrevious: true });
   }
 }
 

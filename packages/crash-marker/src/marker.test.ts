@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -261,6 +261,114 @@ describe("acquireMarker", () => {
         a.child.stdin.end();
         b.child.stdin.end();
         await Promise.all([a.exited, b.exited]);
+      }
+    },
+  );
+});
+
+describe("release({ restorePrevious: true })", () => {
+  const deadRecord = () =>
+    JSON.stringify({
+      pid: 999_999_999,
+      startTime: "1",
+      startedAt: "2026-01-01T00:00:00.000Z",
+      bootId: currentBootId(),
+      token: "dead",
+    });
+
+  it("after a crash: puts the crashed run's marker back byte for byte; the next holder sees the crash", async () => {
+    const holder = spawnHolder(dir);
+    await holder.next();
+    const pid = holder.child.pid;
+    holder.child.kill("SIGKILL");
+    await holder.exited;
+    const crashed = await readFile(join(dir, "archy.pid"), "utf8");
+
+    const brief = await acquireMarker(dir);
+    expect(brief.previous).toMatchObject({ pid, ended: "crash" });
+    await brief.release({ restorePrevious: true });
+    await brief.release({ restorePrevious: true });
+    expect(await readFile(join(dir, "archy.pid"), "utf8")).toBe(crashed);
+    expect((await readdir(dir)).sort()).toEqual(["archy.pid"]);
+
+    const next = await acquireMarker(dir);
+    expect(next.previous).toEqual(brief.previous);
+    await next.release();
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it.each([
+    ["a reboot", "reboot"],
+    ["a garbage marker", "garbage"],
+  ])("after %s: the same evidence for the next holder", async (_label, kind) => {
+    const text =
+      kind === "reboot"
+        ? JSON.stringify({
+            pid: process.pid,
+            startTime: processStartTime(process.pid),
+            startedAt: "2026-01-01T00:00:00.000Z",
+            bootId: "00000000-0000-0000-0000-000000000000",
+            token: "t",
+          })
+        : "\u0000not json";
+    await acquireMarker(dir).then((m) => m.release());
+    await writeFile(join(dir, "archy.pid"), text);
+    const brief = await acquireMarker(dir);
+    expect(brief.previous).not.toBeNull();
+    await brief.release({ restorePrevious: true });
+    expect(await readFile(join(dir, "archy.pid"), "utf8")).toBe(text);
+    const next = await acquireMarker(dir);
+    expect(next.previous).toEqual(brief.previous);
+    await next.release();
+  });
+
+  it("after a clean exit: a plain release, the next holder sees a clean start", async () => {
+    await acquireMarker(dir).then((m) => m.release());
+    const brief = await acquireMarker(dir);
+    expect(brief.previous).toBeNull();
+    await brief.release({ restorePrevious: true });
+    expect(await readdir(dir)).toEqual([]);
+    expect((await acquireMarker(dir)).previous).toBeNull();
+  });
+
+  it("never touches a marker another holder has taken", async () => {
+    await acquireMarker(dir).then((m) => m.release());
+    await writeFile(join(dir, "archy.pid"), deadRecord());
+    const brief = await acquireMarker(dir);
+    const other = JSON.stringify({
+      pid: 1,
+      startTime: processStartTime(1),
+      startedAt: "x",
+      bootId: currentBootId(),
+      token: "other",
+    });
+    await writeFile(brief.path, other);
+    await brief.release({ restorePrevious: true });
+    expect(await readFile(brief.path, "utf8")).toBe(other);
+    expect((await readdir(dir)).sort()).toEqual(["archy.pid"]);
+  });
+
+  it(
+    "a racing acquirer sees our live marker or the crash, never a clean folder, 200 rounds",
+    { timeout: 60_000 },
+    async () => {
+      for (let round = 0; round < 200; round++) {
+        const roundDir = join(dir, `r${round}`);
+        await acquireMarker(roundDir).then((m) => m.release());
+        await writeFile(join(roundDir, "archy.pid"), deadRecord());
+        const brief = await acquireMarker(roundDir);
+        const released = brief.release({ restorePrevious: true });
+        // Keep trying while the release runs; the first success must report the crash.
+        let next: Awaited<ReturnType<typeof acquireMarker>> | null = null;
+        while (next === null) {
+          next = await acquireMarker(roundDir).catch((e: unknown) => {
+            if (e instanceof AlreadyRunningError) return null;
+            throw e;
+          });
+        }
+        await released;
+        expect(next.previous, `round ${round}`).toMatchObject({ pid: 999_999_999, ended: "crash" });
+        await next.release();
       }
     },
   );

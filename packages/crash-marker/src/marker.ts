@@ -18,8 +18,24 @@ export interface Marker {
   path: string;
   /** null when the previous run released its marker (a clean exit) or there was none. */
   previous: PreviousRun | null;
-  /** Removes the marker if it is still ours. Safe to call twice. */
-  release(): Promise<void>;
+  /**
+   * Removes the marker if it is still ours. Safe to call twice.
+   * With `restorePrevious`, puts the previous run's marker back instead (see
+   * {@link ReleaseOptions}).
+   */
+  release(opts?: ReleaseOptions): Promise<void>;
+}
+
+export interface ReleaseOptions {
+  /**
+   * Leave the previous run's evidence as it was: when this holder replaced a
+   * marker left by a crash (or a reboot), that marker is put back byte for
+   * byte, so the next holder still sees that the previous run crashed. For a
+   * short-lived holder (a one-off command) that must not swallow the crash a
+   * later long-lived one recovers from. Without a previous run it is a plain
+   * release. The marker is replaced in one rename, never absent in between.
+   */
+  restorePrevious?: boolean;
 }
 
 export interface AcquireOptions {
@@ -67,6 +83,8 @@ export async function acquireMarker(dir: string, opts: AcquireOptions = {}): Pro
   await writeDurable(tmp, text);
 
   let previous: PreviousRun | null = null;
+  /** The marker we replaced, as it was, for release({ restorePrevious }). */
+  let previousText: string | null = null;
   try {
     for (;;) {
       try {
@@ -81,6 +99,7 @@ export async function acquireMarker(dir: string, opts: AcquireOptions = {}): Pro
       if (judged.alive) throw new AlreadyRunningError(judged.pid, path);
       if (await replaceStale(path, existing, tmp)) {
         previous = judged.previous;
+        previousText = existing;
         break;
       }
     }
@@ -92,12 +111,16 @@ export async function acquireMarker(dir: string, opts: AcquireOptions = {}): Pro
   return {
     path,
     previous,
-    async release() {
+    async release(releaseOpts: ReleaseOptions = {}) {
       if (released) return;
       released = true;
       const current = await readOrNull(path);
       if (current === null) return;
       if (parseRecord(current)?.token !== record.token) return; // someone else's now
+      if (releaseOpts.restorePrevious === true && previousText !== null) {
+        await restore(path, previousText, `${tmp}.restore`);
+        return;
+      }
       await unlink(path).catch(ignoreMissing);
     },
   };
@@ -157,6 +180,24 @@ async function replaceStale(path: string, staleText: string, tmp: string): Promi
     return true;
   } finally {
     await unlink(lock).catch(ignoreMissing);
+  }
+}
+
+/**
+ * Puts a previous run's marker back over ours. It is written whole to `tmp`
+ * and renamed over the path, which is never absent meanwhile: a racing
+ * acquirer sees either our live marker (and gives up) or the previous run's
+ * (and reports its crash), never a clean folder. A breaker that judged this
+ * same stale marker before we took the folder finds it unchanged and
+ * replaces it as it would have then.
+ */
+async function restore(path: string, previousText: string, tmp: string): Promise<void> {
+  await writeDurable(tmp, previousText);
+  try {
+    await rename(tmp, path);
+  } catch (error) {
+    await unlink(tmp).catch(ignoreMissing);
+    throw error;
   }
 }
 
