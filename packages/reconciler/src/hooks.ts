@@ -1,10 +1,15 @@
 import { execFile } from "node:child_process";
-import { ReconcilerError } from "./errors.js";
+import { markerOf, ReconcilerError } from "./errors.js";
 import type { AppManifest } from "./manifest.js";
 import { redactText } from "./spec.js";
 
+const hookMarker = markerOf("HookError");
+const hookSymbol = Symbol.for(hookMarker);
+
 export class HookError extends ReconcilerError {
+  private readonly [hookSymbol] = true;
   override readonly name = "HookError";
+  declare readonly code: "EHOOK";
   readonly command: string[];
   readonly exitCode: number | null;
   constructor(
@@ -20,6 +25,10 @@ export class HookError extends ReconcilerError {
     });
     this.command = command;
     this.exitCode = exitCode;
+  }
+
+  static override isInstance(error: unknown): error is HookError {
+    return ReconcilerError.hasMarker(error, hookMarker);
   }
 }
 
