@@ -1,4 +1,5 @@
 import { request, type IncomingMessage } from "node:http";
+import { createParser } from "eventsource-parser";
 import { CliError, EXIT, type ExitCode } from "./cli-error.js";
 
 export interface ApiErrorBody {
@@ -68,9 +69,17 @@ export class DaemonClient {
     });
   }
 
-  /** The daemon's server-sent events, parsed, until `signal` aborts or the daemon goes away. */
-  async *events(signal?: AbortSignal): AsyncIterable<Record<string, unknown>> {
-    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+  /**
+   * Subscribes to the daemon's server-sent events. Resolves once the daemon
+   * has accepted the subscription (its response headers arrived: it sends
+   * them as it registers this client), so every event it publishes from then
+   * on is in the stream. The stream yields each event's JSON until `signal`
+   * aborts or the daemon goes away. Rejects when the daemon cannot be reached
+   * or refuses, and when `signal` aborts first.
+   */
+  subscribe(signal?: AbortSignal): Promise<AsyncIterable<DaemonEvent>> {
+    return new Promise((resolve, reject) => {
+      signal?.throwIfAborted();
       const req = request(
         {
           socketPath: this.socketPath,
@@ -78,31 +87,66 @@ export class DaemonClient {
           path: "/v1/events",
           headers: { accept: "text/event-stream" },
         },
-        resolve,
+        (res) => {
+          if (res.statusCode === 200) return resolve(parseEvents(res, signal, onAbort));
+          signal?.removeEventListener("abort", onAbort);
+          res.resume();
+          reject(
+            new CliError(`the daemon refused the event stream (${res.statusCode})`, EXIT.failed),
+          );
+        },
       );
-      req.on("error", reject);
-      signal?.addEventListener("abort", () => req.destroy(), { once: true });
+      const onAbort = () => req.destroy(signal?.reason as Error);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      req.on("error", (error) => {
+        signal?.removeEventListener("abort", onAbort);
+        reject(error);
+      });
       req.end();
     });
-    res.setEncoding("utf8");
-    let buffer = "";
+  }
+
+  /** The daemon's server-sent events, parsed, until `signal` aborts or the daemon goes away. */
+  async *events(signal?: AbortSignal): AsyncIterable<DaemonEvent> {
+    let stream: AsyncIterable<DaemonEvent>;
     try {
-      for await (const chunk of res) {
-        buffer += chunk as string;
-        let end: number;
-        while ((end = buffer.indexOf("\n\n")) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = block
-            .split("\n")
-            .filter((l) => l.startsWith("data:"))
-            .map((l) => l.slice(5).trimStart())
-            .join("\n");
-          if (data) yield JSON.parse(data) as Record<string, unknown>;
-        }
-      }
+      stream = await this.subscribe(signal);
     } catch (error) {
-      if (!signal?.aborted) throw error;
+      if (signal?.aborted) return;
+      throw error;
     }
+    yield* stream;
+  }
+}
+
+/** One event of the daemon's stream: the JSON of its `data`. */
+export type DaemonEvent = Record<string, unknown>;
+
+async function* parseEvents(
+  res: IncomingMessage,
+  signal: AbortSignal | undefined,
+  onAbort: () => void,
+): AsyncGenerator<DaemonEvent> {
+  const pending: string[] = [];
+  const parser = createParser({ onEvent: (message) => pending.push(message.data) });
+  res.setEncoding("utf8");
+  try {
+    for await (const chunk of res) {
+      parser.feed(chunk as string);
+      for (let data = pending.shift(); data !== undefined; data = pending.shift())
+        if (data !== "") yield parseData(data);
+    }
+  } catch (error) {
+    if (!signal?.aborted) throw error;
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+function parseData(data: string): DaemonEvent {
+  try {
+    return JSON.parse(data) as DaemonEvent;
+  } catch {
+    throw new CliError(`the daemon sent an event that is not JSON: ${data}`, EXIT.failed);
   }
 }
