@@ -82,28 +82,6 @@ async function start(r: Reconciler, args: OpArgs): Promise<LifecycleHandle> {
 }
 
 async function viaDaemon(ctx: Context, daemon: DaemonClient, args: OpArgs): Promise<number> {
-  const ac = new AbortController();
-  let appId = args.op === "install" ? null : args.target;
-  // Follow the events before asking, so the final phase cannot be missed.
-  const finalPhase = new Promise<void>((resolve) => {
-    if (!args.wait) return resolve();
-    void (async () => {
-      try {
-        for await (const e of daemon.events(ac.signal)) {
-          if (
-            e.type === "phase" &&
-            e.app === appId &&
-            !isTransitional(e.phase as AppStatus["phase"])
-          )
-            return resolve();
-        }
-      } catch {
-        // the daemon went away: the final status request below reports it
-      }
-      resolve();
-    })();
-  });
-  if (args.wait) await new Promise((r) => setTimeout(r, 20));
   let path: string;
   let method = "POST";
   let body: unknown;
@@ -114,14 +92,17 @@ async function viaDaemon(ctx: Context, daemon: DaemonClient, args: OpArgs): Prom
     path = `/v1/apps/${encodeURIComponent(args.target)}?purge=${args.purge === true}`;
     method = "DELETE";
   } else path = `/v1/apps/${encodeURIComponent(args.target)}/${args.op}`;
+  const ac = new AbortController();
   try {
+    // Subscribe before asking: the daemon has registered the stream before the operation
+    // is requested, so the final phase cannot be missed however soon it comes.
+    const finalPhase = args.wait ? watchFinalPhases(await daemon.subscribe(ac.signal)) : null;
     const { app } = await daemon.request<{ app: AppStatus }>(method, path, body);
-    appId = app.id;
     show(ctx, app, false);
     if (!args.wait) return 0;
     if (isTransitional(app.phase)) {
       const spin = spinner(ctx, `${app.id}: ${app.phase}`);
-      await finalPhase.finally(() => spin.stop());
+      await finalPhase?.of(app.id).finally(() => spin.stop());
     }
     if (args.op === "remove") return 0;
     const { app: final } = await daemon.request<{ app: AppStatus }>(
@@ -133,4 +114,38 @@ async function viaDaemon(ctx: Context, daemon: DaemonClient, args: OpArgs): Prom
   } finally {
     ac.abort();
   }
+}
+
+/**
+ * Follows `events` from now on, remembering which apps reached a final
+ * (non-transitional) phase. `of(id)` resolves once `id` has, also when it did
+ * before the caller learnt the id (install), or when the stream ends: the
+ * daemon went away, and the final status request reports it.
+ */
+function watchFinalPhases(events: AsyncIterable<Record<string, unknown>>): {
+  of(id: string): Promise<void>;
+} {
+  const settled = new Set<string>();
+  const waiters = new Map<string, () => void>();
+  let ended = false;
+  void (async () => {
+    try {
+      for await (const e of events) {
+        if (e.type !== "phase" || typeof e.app !== "string") continue;
+        if (isTransitional(e.phase as AppStatus["phase"])) continue;
+        settled.add(e.app);
+        waiters.get(e.app)?.();
+      }
+    } catch {
+      // the daemon went away: the final status request reports it
+    }
+    ended = true;
+    for (const wake of waiters.values()) wake();
+  })();
+  return {
+    of: (id) =>
+      ended || settled.has(id)
+        ? Promise.resolve()
+        : new Promise((resolve) => waiters.set(id, resolve)),
+  };
 }
