@@ -8,6 +8,7 @@ import {
 } from "./errors.js";
 import { FakeRuntime } from "./fake.js";
 import type { ContainerEvent, ContainerSpec } from "./types.js";
+import { VirtualClock } from "./virtual-clock.js";
 
 const spec: ContainerSpec = {
   name: "archy-web",
@@ -20,12 +21,14 @@ async function collect(it: AsyncIterable<ContainerEvent>, into: ContainerEvent[]
 }
 
 describe("FakeRuntime", () => {
+  let clock: VirtualClock;
   let fake: FakeRuntime;
   beforeEach(() => {
+    clock = new VirtualClock(Date.UTC(2026, 0, 1));
     fake = new FakeRuntime({
       images: ["localhost/web:1"],
       registry: ["docker.io/library/db:1"],
-      now: () => Date.UTC(2026, 0, 1),
+      clock,
     });
   });
   afterEach(() => fake.dispose());
@@ -101,7 +104,7 @@ describe("FakeRuntime", () => {
     await fake.startContainer("archy-web");
     fake.crash("archy-web", 137);
     await fake.removeContainer("archy-web");
-    await new Promise((r) => setTimeout(r, 0));
+    await clock.advance(0);
     ac.abort();
     await done;
     expect(events.map((e) => e.status)).toEqual([
@@ -135,38 +138,81 @@ describe("FakeRuntime", () => {
     expect((await fake.getContainerStatus("archy-web"))?.state).toBe("running");
   });
 
-  it("scripted hangs never answer, or time out like podman", async () => {
-    vi.useFakeTimers();
-    try {
-      fake.hangNext("listContainers", { rejectAfterMs: 5_000 });
-      const p = fake.listContainers();
-      const settled = vi.fn();
-      p.then(settled, settled);
-      await vi.advanceTimersByTimeAsync(4_999);
-      expect(settled).not.toHaveBeenCalled();
-      await vi.advanceTimersByTimeAsync(1);
-      await expect(p).rejects.toBeInstanceOf(PodmanTimeoutError);
-    } finally {
-      vi.useRealTimers();
-    }
+  it("scripted hangs never answer, or time out like podman, on the injected clock", async () => {
+    fake.hangNext("listContainers", { rejectAfterMs: 5_000 });
+    fake.hangNext("version");
+    const p = fake.listContainers();
+    const forever = fake.version();
+    const settled = vi.fn();
+    p.then(settled, settled);
+    forever.then(settled, settled);
+    await clock.advance(4_999);
+    expect(settled).not.toHaveBeenCalled();
+    await clock.advance(1);
+    await expect(p).rejects.toBeInstanceOf(PodmanTimeoutError);
+    await expect(p).rejects.toThrow("podman did not answer within 5000 ms: listContainers");
+    await clock.advance(3_600_000);
+    expect(settled).toHaveBeenCalledTimes(1);
   });
 
-  it("a started container can exit after N ms", async () => {
-    vi.useFakeTimers();
-    try {
-      fake.setBehaviour("archy-web", { exitAfterMs: 300, exitCode: 2 });
-      await fake.createContainer(spec);
-      await fake.startContainer("archy-web");
-      await vi.advanceTimersByTimeAsync(299);
-      expect((await fake.getContainerStatus("archy-web"))?.state).toBe("running");
-      await vi.advanceTimersByTimeAsync(1);
-      expect(await fake.getContainerStatus("archy-web")).toMatchObject({
-        state: "exited",
-        exitCode: 2,
-      });
-    } finally {
-      vi.useRealTimers();
-    }
+  it("a started container can exit after N ms of the injected clock", async () => {
+    fake.setBehaviour("archy-web", { exitAfterMs: 300, exitCode: 2 });
+    await fake.createContainer(spec);
+    await fake.startContainer("archy-web");
+    expect(clock.pending).toBe(1);
+    await clock.advance(299);
+    expect((await fake.getContainerStatus("archy-web"))?.state).toBe("running");
+    await clock.advance(1);
+    expect(await fake.getContainerStatus("archy-web")).toMatchObject({
+      state: "exited",
+      exitCode: 2,
+      finishedAt: "2026-01-01T00:00:00.300Z",
+    });
+  });
+
+  it("an exit scheduled for an earlier start does not kill a restarted container", async () => {
+    fake.setBehaviour("archy-web", { exitAfterMs: 300 });
+    await fake.createContainer(spec);
+    await fake.startContainer("archy-web");
+    await clock.advance(200);
+    await fake.stopContainer("archy-web");
+    await fake.startContainer("archy-web");
+    await clock.advance(200);
+    expect((await fake.getContainerStatus("archy-web"))?.state).toBe("running");
+    await clock.advance(100);
+    expect((await fake.getContainerStatus("archy-web"))?.state).toBe("exited");
+  });
+
+  it("dispose cancels the scheduled exits", async () => {
+    fake.setBehaviour("archy-web", { exitAfterMs: 300 });
+    await fake.createContainer(spec);
+    await fake.startContainer("archy-web");
+    fake.dispose();
+    expect(clock.pending).toBe(0);
+    await clock.advance(1_000);
+    expect((await fake.getContainerStatus("archy-web"))?.state).toBe("running");
+  });
+
+  it("calls and events carry the injected clock's time", async () => {
+    const events: ContainerEvent[] = [];
+    const ac = new AbortController();
+    const done = collect(fake.events({ signal: ac.signal }), events);
+    await clock.advance(1_500);
+    await fake.createContainer(spec);
+    await clock.advance(2_000);
+    await fake.startContainer("archy-web");
+    await clock.advance(0);
+    ac.abort();
+    await done;
+    expect(fake.calls.map((c) => c.at - Date.UTC(2026, 0, 1))).toEqual([1_500, 3_500]);
+    expect(events.map((e) => [e.status, e.time])).toEqual([
+      ["create", "2026-01-01T00:00:01.500Z"],
+      ["init", "2026-01-01T00:00:03.500Z"],
+      ["start", "2026-01-01T00:00:03.500Z"],
+    ]);
+    expect((await fake.getContainerStatus("archy-web"))?.startedAt).toBe(
+      "2026-01-01T00:00:03.500Z",
+    );
   });
 
   it("a started container can exit after N observations", async () => {

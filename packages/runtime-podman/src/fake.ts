@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { systemClock, type Clock, type TimerHandle } from "./clock.js";
 import {
   ContainerNotFoundError,
   EventStreamError,
@@ -73,8 +74,12 @@ interface Script {
 }
 
 export interface FakeRuntimeOptions {
-  /** Milliseconds since the epoch; default Date.now. Pass a fake clock for deterministic times. */
-  now?: () => number;
+  /**
+   * Time and timers (`exitAfterMs`, `hangNext`'s `rejectAfterMs`, call and
+   * event times); default `systemClock`. Pass a `VirtualClock` for
+   * deterministic times and timers that fire only on `advance()`.
+   */
+  clock?: Clock;
   /** Images present locally at the start. */
   images?: string[];
   /** Images `pullImage` can fetch. */
@@ -108,12 +113,12 @@ export class FakeRuntime implements ContainerRuntime {
     push: (e: ContainerEvent) => void;
     fail: (e: Error) => void;
   }>();
-  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
-  private readonly now: () => number;
+  private readonly timers = new Set<TimerHandle>();
+  private readonly clock: Clock;
   private seq = 0;
 
   constructor(opts: FakeRuntimeOptions = {}) {
-    this.now = opts.now ?? Date.now;
+    this.clock = opts.clock ?? systemClock;
     this.registry = new Set(opts.registry ?? []);
     for (const image of opts.images ?? []) this.addImage(image);
   }
@@ -210,7 +215,7 @@ export class FakeRuntime implements ContainerRuntime {
 
   /** Cancels pending scripted exits. */
   dispose(): void {
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers) this.clock.clearTimeout(t);
     this.timers.clear();
   }
 
@@ -296,7 +301,7 @@ export class FakeRuntime implements ContainerRuntime {
     const b = this.behaviours.get(name);
     if (b?.exitAfterMs !== undefined) {
       const starts = c.starts;
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         this.timers.delete(timer);
         const now = this.containers.get(name);
         if (now === c && c.state === "running" && c.starts === starts)
@@ -441,7 +446,7 @@ export class FakeRuntime implements ContainerRuntime {
   // ---- internals ---------------------------------------------------------
 
   private async enter(method: RuntimeMethod, args: unknown[]): Promise<void> {
-    this.calls.push({ method, args, at: this.now() });
+    this.calls.push({ method, args, at: this.clock.now() });
     const script = this.scripts.find(
       (s) => s.method === method && s.remaining > 0 && (!s.match || s.match(...args)),
     );
@@ -451,7 +456,7 @@ export class FakeRuntime implements ContainerRuntime {
     const after = script.action.rejectAfterMs;
     await new Promise<void>((_, reject) => {
       if (after !== undefined)
-        setTimeout(() => reject(new PodmanTimeoutError([method], after)), after);
+        this.clock.setTimeout(() => reject(new PodmanTimeoutError([method], after)), after);
     });
   }
 
@@ -512,6 +517,6 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   private iso(): string {
-    return new Date(this.now()).toISOString();
+    return new Date(this.clock.now()).toISOString();
   }
 }

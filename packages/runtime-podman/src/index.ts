@@ -27,9 +27,6 @@ export {
   RuntimeError,
 } from "./errors.js";
 export type { RuntimeErrorCode } from "./errors.js";
-export { assertContainerName, assertImage, assertSpec, assertVolumeName } from "./validate.js";
-export { parseEventLine, parseImagesJson, parseInspectJson, parsePsJson } from "./parse.js";
-export { portArg } from "./args.js";
 export {
   daemonReload,
   disableAndRemove,
