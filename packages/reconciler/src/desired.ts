@@ -1,7 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { createSnapshotStore, type SnapshotStore } from "@archy/snapshot";
-import type { Desired } from "./types.js";
+import { silentLogger, type Desired, type Logger } from "./types.js";
 
 interface DesiredFile {
   apps: Record<string, Desired>;
@@ -28,8 +28,13 @@ export class DesiredStateStore {
   private cache: Record<string, Desired> | null = null;
   /** Set when a corrupt file was moved aside on load. */
   quarantined: string | undefined;
+  /** Set when the intents came from the last good backup after that. */
+  recoveredFrom: "backup" | undefined;
 
-  constructor(private readonly stateDir: string) {
+  constructor(
+    private readonly stateDir: string,
+    private readonly log: Logger = silentLogger,
+  ) {
     this.store = createSnapshotStore<DesiredFile>({
       path: join(stateDir, "desired.json"),
       version: 1,
@@ -40,10 +45,19 @@ export class DesiredStateStore {
   async load(): Promise<Record<string, Desired>> {
     if (this.cache) return this.cache;
     await mkdir(this.stateDir, { recursive: true, mode: 0o700 });
-    const { loaded, quarantined } = await this.store.loadOrRecover();
+    const { loaded, quarantined, recoveredFrom } = await this.store.loadOrRecover();
     this.quarantined = quarantined;
+    this.recoveredFrom = recoveredFrom;
+    const notice = this.notice();
+    if (notice) this.log.error({ quarantined, recoveredFrom: recoveredFrom ?? null }, notice);
     this.cache = { ...(loaded?.data.apps ?? {}) };
     return this.cache;
+  }
+
+  /** What happened to a corrupt file at load, in words; null when nothing did. */
+  notice(): string | null {
+    if (!this.quarantined) return null;
+    return `desired.json was corrupt and is kept aside as ${this.quarantined}; ${this.recoveredFrom ? "the owner's intents come from its last good backup (desired.json.bak)" : "there was no good backup: every app is desired running until started or stopped again"}`;
   }
 
   async get(id: string): Promise<Desired> {

@@ -1,6 +1,13 @@
 import { request } from "node:http";
 import { connect } from "node:net";
-import type { ContainerRuntime, ContainerStatus, HealthStatus } from "@archy/runtime-podman";
+import {
+  systemClock,
+  type Clock,
+  type ContainerRuntime,
+  type ContainerStatus,
+  type HealthStatus,
+  type TimerHandle,
+} from "@archy/runtime-podman";
 import type { AppManifest, HealthCheck } from "./manifest.js";
 
 export type CheckResult = "healthy" | "unhealthy";
@@ -78,12 +85,12 @@ export async function probeTarget(
   return address ? { host: address, port } : null;
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+function withTimeout<T>(clock: Clock, p: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: TimerHandle;
   return Promise.race([
     p,
-    new Promise<T>((resolve) => (timer = setTimeout(() => resolve(fallback), ms))),
-  ]).finally(() => clearTimeout(timer));
+    new Promise<T>((resolve) => (timer = clock.setTimeout(() => resolve(fallback), ms))),
+  ]).finally(() => clock.clearTimeout(timer));
 }
 
 /** Runs an app's declared check once: `cmd` in the container through podman, `http`/`tcp` from the host. */
@@ -91,11 +98,13 @@ export async function runCheck(
   runtime: ContainerRuntime,
   app: AppManifest,
   status: ContainerStatus,
+  clock: Clock = systemClock,
 ): Promise<CheckResult> {
   const hc = app.container.healthcheck as HealthCheck;
   if (hc.kind === "cmd") {
     // podman's own timeout is in the check; this one guards a hung podman.
     return withTimeout(
+      clock,
       runtime.runHealthcheck(status.name).catch((): CheckResult => "unhealthy"),
       hc.timeoutMs + 10_000,
       "unhealthy",
@@ -114,7 +123,7 @@ interface Entry {
   startedAtMs: number;
   failures: number;
   health: HealthStatus;
-  timer: ReturnType<typeof setTimeout> | null;
+  timer: TimerHandle | null;
   inFlight: boolean;
 }
 
@@ -129,7 +138,7 @@ export class HealthMonitor {
 
   constructor(
     private readonly runtime: ContainerRuntime,
-    private readonly now: () => number,
+    private readonly clock: Clock,
     private readonly onChange: (app: string, health: HealthStatus, previous: HealthStatus) => void,
   ) {}
 
@@ -158,25 +167,25 @@ export class HealthMonitor {
     }
     for (const [id, e] of this.entries) {
       if (keep.has(id)) continue;
-      if (e.timer) clearTimeout(e.timer);
+      if (e.timer) this.clock.clearTimeout(e.timer);
       this.entries.delete(id);
     }
   }
 
   stop(): void {
     this.stopped = true;
-    for (const e of this.entries.values()) if (e.timer) clearTimeout(e.timer);
+    for (const e of this.entries.values()) if (e.timer) this.clock.clearTimeout(e.timer);
     this.entries.clear();
   }
 
   private entryFor(app: AppManifest, status: ContainerStatus): Entry {
     let e = this.entries.get(app.id);
     if (!e || e.status.id !== status.id || e.status.startedAt !== status.startedAt) {
-      if (e?.timer) clearTimeout(e.timer);
+      if (e?.timer) this.clock.clearTimeout(e.timer);
       e = {
         app,
         status,
-        startedAtMs: status.startedAt ? Date.parse(status.startedAt) : this.now(),
+        startedAtMs: status.startedAt ? Date.parse(status.startedAt) : this.clock.now(),
         failures: 0,
         health: null,
         timer: null,
@@ -189,7 +198,7 @@ export class HealthMonitor {
   }
 
   private schedule(e: Entry, delay: number): void {
-    e.timer = setTimeout(() => {
+    e.timer = this.clock.setTimeout(() => {
       e.timer = null;
       void this.tick(e);
     }, delay);
@@ -200,7 +209,7 @@ export class HealthMonitor {
     e.inFlight = true;
     let result: CheckResult;
     try {
-      result = await runCheck(this.runtime, e.app, e.status);
+      result = await runCheck(this.runtime, e.app, e.status, this.clock);
     } finally {
       e.inFlight = false;
     }
@@ -215,7 +224,7 @@ export class HealthMonitor {
     if (result === "healthy") {
       e.failures = 0;
       e.health = "healthy";
-    } else if (this.now() - e.startedAtMs < hc.startPeriodMs) {
+    } else if (this.clock.now() - e.startedAtMs < hc.startPeriodMs) {
       e.health = previous === "healthy" ? "healthy" : "starting";
     } else {
       e.failures++;

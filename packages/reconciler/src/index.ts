@@ -1,16 +1,15 @@
-export { emptyReport, Reconciler } from "./reconciler.js";
-export type {
-  ActionResult,
-  AppStatus,
-  LifecycleHandle,
-  Logger,
-  ReconcileReport,
-  ReconcilerEvent,
-  ReconcilerOptions,
-  SnapshotState,
-} from "./reconciler.js";
+export { Reconciler } from "./reconciler.js";
+export type { ReconcilerOptions } from "./reconciler.js";
+export type { ResurrectReport } from "./resurrect.js";
+export {
+  SNAPSHOT_MIGRATIONS,
+  SNAPSHOT_VERSION,
+  snapshotStateStore,
+  validateSnapshot,
+} from "./snapshot-state.js";
+export type { SnapshotState } from "./snapshot-state.js";
 export { ReconcileLoop } from "./loop.js";
-export type { ReconcileLoopOptions } from "./loop.js";
+export type { LoopTarget, ReconcileLoopOptions } from "./loop.js";
 export { recoverAfterCrash } from "./recovery.js";
 export type { RecoverOptions, RecoveryReport } from "./recovery.js";
 export { plan, dependencyOrder } from "./planner.js";
@@ -49,9 +48,15 @@ export { DesiredStateStore } from "./desired.js";
 export { HookError } from "./hooks.js";
 export { ManifestInvalidError, ReconcilerError, UnknownAppError } from "./errors.js";
 export type { ReconcilerErrorCode } from "./errors.js";
-export { TRANSITIONAL_PHASES, isTransitional } from "./types.js";
+export { emptyReport, TRANSITIONAL_PHASES, isTransitional } from "./types.js";
 export type {
   ActionKind,
+  ActionResult,
+  AppStatus,
+  LifecycleHandle,
+  Logger,
+  ReconcileReport,
+  ReconcilerEvent,
   AppHistory,
   Desired,
   ObservedApp,

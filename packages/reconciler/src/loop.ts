@@ -1,9 +1,27 @@
-import type { ContainerEvent } from "@archy/runtime-podman";
-import type { Logger, ReconcileReport, Reconciler } from "./reconciler.js";
+import {
+  sleep,
+  systemClock,
+  type Clock,
+  type ContainerEvent,
+  type TimerHandle,
+} from "@archy/runtime-podman";
 import { CONTAINER_PREFIX, LABEL_APP } from "./spec.js";
+import { silentLogger, type Logger, type ReconcileReport, type ReconcilerEvent } from "./types.js";
+
+/** What the loop needs of a reconciler (a Reconciler is one). */
+export interface LoopTarget {
+  subscribe(listener: (e: ReconcilerEvent) => void): () => void;
+  reconcileAll(): Promise<ReconcileReport>;
+  /** The earliest time a backed-off app may be retried; null when none waits. */
+  nextWakeAt(): number | null;
+  startHealthMonitor(signal?: AbortSignal): void;
+  stopHealthMonitor(): void;
+}
 
 export interface ReconcileLoopOptions {
-  reconciler: Reconciler;
+  reconciler: LoopTarget;
+  /** Time: now and timers; default the system clock (the reconciler's should be the same). */
+  clock?: Clock;
   /** The safety-net pass period; default 30 s. */
   intervalMs?: number;
   /** Opens the container event stream; called again after the stream breaks. */
@@ -22,8 +40,6 @@ export interface ReconcileLoopOptions {
 /** Container events that mean an app may need attention. */
 const ATTENTION = new Set(["died", "remove", "pause", "oom", "kill"]);
 
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-
 /**
  * Runs passes: one at once, then one per interval; a trigger (a container
  * event of an app, an API call, a back-off running out, a dependency coming
@@ -31,7 +47,8 @@ const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
  * overlap. On abort the pass in flight finishes, then `run()` resolves.
  */
 export class ReconcileLoop {
-  private readonly reconciler: Reconciler;
+  private readonly reconciler: LoopTarget;
+  private readonly clock: Clock;
   private readonly intervalMs: number;
   private readonly signal: AbortSignal;
   private readonly log: Logger;
@@ -41,9 +58,10 @@ export class ReconcileLoop {
 
   constructor(private readonly opts: ReconcileLoopOptions) {
     this.reconciler = opts.reconciler;
+    this.clock = opts.clock ?? systemClock;
     this.intervalMs = opts.intervalMs ?? 30_000;
     this.signal = opts.signal;
-    this.log = opts.logger ?? silent;
+    this.log = opts.logger ?? silentLogger;
   }
 
   /** Asks for a pass: now if idle, right after the current one otherwise. */
@@ -84,10 +102,10 @@ export class ReconcileLoop {
 
   private sleepUntilWake(): Promise<void> {
     return new Promise((resolve) => {
-      const now = Date.now();
+      const now = this.clock.now();
       const backoffWake = this.reconciler.nextWakeAt();
       const at = Math.min(now + this.intervalMs, backoffWake !== null ? backoffWake + 5 : Infinity);
-      const timer = setTimeout(
+      const timer: TimerHandle = this.clock.setTimeout(
         () => {
           this.pending = true;
           finish();
@@ -95,7 +113,7 @@ export class ReconcileLoop {
         Math.max(0, at - now),
       );
       const finish = () => {
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         this.signal.removeEventListener("abort", finish);
         this.wake = null;
         resolve();
@@ -128,17 +146,7 @@ export class ReconcileLoop {
           "the event stream broke; reopening it",
         );
       }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, this.opts.reconnectDelayMs ?? 1_000);
-        this.signal.addEventListener(
-          "abort",
-          () => {
-            clearTimeout(t);
-            resolve();
-          },
-          { once: true },
-        );
-      });
+      await sleep(this.clock, this.opts.reconnectDelayMs ?? 1_000, this.signal);
       if (!this.signal.aborted) this.trigger("the event stream was reopened: a full pass");
     }
   }

@@ -17,6 +17,12 @@ export interface PlanInput {
   /** Ids whose manifests exist but are invalid: their containers are not orphans. */
   invalidIds?: string[];
   removeOrphans?: boolean;
+  /**
+   * Operations the owner asked for just now (`archy start` / `archy restart`):
+   * they start an exited app whatever its restart policy and back-off, and a
+   * restart restarts a running app.
+   */
+  requested?: Record<string, "start" | "restart">;
 }
 
 /** Apps sorted so that every app comes after its dependencies (ties by id). */
@@ -96,11 +102,18 @@ export function plan(input: PlanInput): Plan {
     const c = obs.container;
     const desired = input.desired[id] ?? "running";
     const history = input.history[id];
-    const act = (kind: PlannedAction["kind"], reason: string) =>
-      actions.push({ kind, app: id, reason, container: name });
+    const act = (kind: PlannedAction["kind"], reason: string, countsAsFailure = false) =>
+      actions.push({
+        kind,
+        app: id,
+        reason,
+        container: name,
+        ...(countsAsFailure ? { countsAsFailure } : {}),
+      });
     const skip = (reason: string, stopReason: PlanSkip["stopReason"], failure = false) =>
       skipped.push({ app: id, reason, stopReason, ...(failure ? { failure } : {}) });
-    const backingOff = history?.nextRetryAt != null && now < history.nextRetryAt;
+    const requested = input.requested?.[id];
+    const backingOff = !requested && history?.nextRetryAt != null && now < history.nextRetryAt;
     const backoffReason = () =>
       `back-off until ${iso(history!.nextRetryAt!)} after ${history!.failures} failure${history!.failures === 1 ? "" : "s"}`;
 
@@ -136,16 +149,19 @@ export function plan(input: PlanInput): Plan {
     switch (c.state) {
       case "running":
         if (hashDiffers) act("recreate", hashReason());
+        else if (requested === "restart") act("restart", "restart requested by the owner");
         else if (obs.health === "unhealthy") {
           if (backingOff) skip(`unhealthy; ${backoffReason()}`, "backoff");
-          else act("restart", "unhealthy past its retries");
+          else act("restart", "unhealthy past its retries", true);
         } else if (obs.health === "starting") {
           skip("not ready yet (health check starting)", null);
         } else converged.push(id);
         break;
       case "exited": {
         const code = c.exitCode ?? 0;
-        if (app.restart.policy === "no")
+        if (requested)
+          act(hashDiffers ? "recreate" : "start", `${requested} requested by the owner`);
+        else if (app.restart.policy === "no")
           skip(`exited (code ${code}); restart policy is no`, code === 0 ? "removed" : "crash");
         else if (app.restart.policy === "on-failure" && code === 0)
           skip("exited with code 0; restart policy is on-failure", "removed");

@@ -1,6 +1,7 @@
 import pLimit from "p-limit";
 import type { ContainerRuntime } from "@archy/runtime-podman";
-import type { Logger, SnapshotState } from "./reconciler.js";
+import type { SnapshotState } from "./snapshot-state.js";
+import type { Logger } from "./types.js";
 import type { Desired } from "./types.js";
 
 export interface RecoveryReport {

@@ -1,4 +1,5 @@
 import type { ContainerStatus, HealthStatus } from "@archy/runtime-podman";
+import type { ManifestError } from "./manifest.js";
 
 export type Phase =
   | "running"
@@ -63,6 +64,8 @@ export interface PlannedAction {
   reason: string;
   /** The container concerned. */
   container: string;
+  /** Counted as a failed start for back-off (the restart of an unhealthy app). */
+  countsAsFailure?: boolean;
 }
 
 export interface PlanSkip {
@@ -84,4 +87,105 @@ export interface Plan {
   orphans: ContainerStatus[];
   /** All app ids in dependency order. */
   order: string[];
+}
+
+/** Where the reconciler writes its log lines (pino-compatible). */
+export interface Logger {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+export interface AppStatus {
+  id: string;
+  name: string;
+  version: string;
+  image: string;
+  dependsOn: string[];
+  desired: Desired;
+  phase: Phase;
+  health: HealthStatus;
+  /** Starts archy made after the app stopped running (crash, unhealthy, owner restart). */
+  restarts: number;
+  /** Why an app that is not running is not; null when it runs. */
+  stopReason: StopReason | null;
+  lastError: string | null;
+  /** When the phase last changed (ISO). */
+  since: string;
+  /** The next start attempt under back-off (ISO). */
+  nextRetryAt: string | null;
+  container: {
+    id: string;
+    name: string;
+    state: ContainerStatus["state"];
+    startedAt: string | null;
+    exitCode: number | null;
+    imageId: string | null;
+  } | null;
+}
+
+export type ReconcilerEvent =
+  | {
+      type: "phase";
+      app: string;
+      phase: Phase;
+      previous: Phase;
+      stopReason: StopReason | null;
+      error?: string;
+      at: string;
+    }
+  | { type: "health"; app: string; health: HealthStatus; previous: HealthStatus; at: string }
+  | { type: "desired"; app: string; desired: Desired; at: string }
+  | { type: "wake"; reason: string; at: string }
+  | { type: "pass"; report: ReconcileReport; at: string };
+
+export interface ActionResult {
+  app: string;
+  kind: PlannedAction["kind"];
+  reason: string;
+  container: string;
+  ok: boolean;
+  durationMs: number;
+  error?: string;
+}
+
+export interface ReconcileReport {
+  startedAt: string;
+  durationMs: number;
+  /** False when podman could not be observed: nothing was changed. */
+  observed: boolean;
+  error?: string;
+  /** The `code` of the error that stopped the pass (for example EPODMANUNAVAILABLE), when it has one. */
+  errorCode?: string;
+  actions: ActionResult[];
+  failures: { app: string; error: string }[];
+  skipped: { app: string; reason: string; stopReason: StopReason | null }[];
+  converged: string[];
+  orphans: { name: string; app: string }[];
+  manifestErrors: ManifestError[];
+}
+
+/** A report with nothing in it yet (not observed). */
+export function emptyReport(startedAt: string): ReconcileReport {
+  return {
+    startedAt,
+    durationMs: 0,
+    observed: false,
+    actions: [],
+    failures: [],
+    skipped: [],
+    converged: [],
+    orphans: [],
+    manifestErrors: [],
+  };
+}
+
+export interface LifecycleHandle {
+  /** The app with its transitional phase, as published. */
+  status: AppStatus;
+  /** Resolves with the final status when the operation ends (failed operations resolve too, with lastError). */
+  done: Promise<AppStatus>;
 }

@@ -1,10 +1,9 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { loadManifests } from "@archy/reconciler";
+import { loadManifests, snapshotStateStore } from "@archy/reconciler";
 import { PodmanUnavailableError, PodmanTimeoutError } from "@archy/runtime-podman";
 import { DaemonClient } from "../client.js";
 import type { Context } from "../context.js";
-import { snapshotStore } from "../daemon/run.js";
 
 interface Check {
   name: string;
@@ -78,7 +77,7 @@ export async function run(ctx: Context): Promise<number> {
   }
 
   try {
-    const loaded = await snapshotStore(join(ctx.stateDir, "snapshot.json")).load();
+    const loaded = await snapshotStateStore(join(ctx.stateDir, "snapshot.json")).load();
     add(
       "snapshot",
       loaded ? "ok" : "warn",

@@ -3,16 +3,19 @@ import type { Context } from "../context.js";
 import { CliError, EXIT } from "../cli-error.js";
 import { appsPayload, printApps, type AppsPayload, type AppView } from "../views.js";
 
-async function load(
-  ctx: Context,
-): Promise<{ payload: AppsPayload; daemon: Record<string, unknown> | null }> {
+async function load(ctx: Context): Promise<{
+  payload: AppsPayload;
+  daemon: Record<string, unknown> | null;
+  /** Problems with archy's own state (a corrupt desired.json kept aside). */
+  notices: string[];
+}> {
   const daemon = await DaemonClient.connect(ctx.socketPath);
   if (daemon) {
     const [payload, info] = await Promise.all([
       daemon.request<AppsPayload>("GET", "/v1/apps"),
       daemon.request<Record<string, unknown>>("GET", "/v1/daemon"),
     ]);
-    return { payload, daemon: info };
+    return { payload, daemon: info, notices: (info.notices as string[] | undefined) ?? [] };
   }
   // The reconciler (and its YAML and schema libraries) loads only when no daemon answers.
   const { localReconciler } = await import("../local.js");
@@ -21,6 +24,7 @@ async function load(
   return {
     payload: appsPayload(await r.status(), r.orphans(), r.getManifestErrors()),
     daemon: null,
+    notices: await r.notices(),
   };
 }
 
@@ -35,7 +39,7 @@ export async function ps(ctx: Context): Promise<number> {
 
 /** archy status [APP]: the daemon, the last recovery and every app; or one app in detail. */
 export async function status(ctx: Context, id?: string): Promise<number> {
-  const { payload, daemon } = await load(ctx);
+  const { payload, daemon, notices } = await load(ctx);
   if (id !== undefined) {
     const app = payload.apps.find((a) => a.id === id);
     if (!app) throw new CliError(`unknown app: ${id}`, EXIT.usage);
@@ -44,10 +48,11 @@ export async function status(ctx: Context, id?: string): Promise<number> {
     return 0;
   }
   if (ctx.json) {
-    ctx.out.document({ daemon, ...payload });
+    ctx.out.document({ daemon, notices, ...payload });
     return 0;
   }
   const c = ctx.out.c;
+  for (const n of notices) ctx.out.warn(n);
   if (daemon) {
     ctx.out.line(
       `daemon: ${c.green("running")} (PID ${String(daemon.pid)}, since ${String(daemon.startedAt)}, podman ${String(daemon.podman)})`,

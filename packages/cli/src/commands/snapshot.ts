@@ -1,10 +1,9 @@
 import { join, resolve } from "node:path";
-import type { SnapshotState } from "@archy/reconciler";
+import { snapshotStateStore, type SnapshotState } from "@archy/reconciler";
 import { DaemonClient } from "../client.js";
 import type { Context } from "../context.js";
 import { CliError, EXIT } from "../cli-error.js";
 import { ensureStateDir, localReconciler } from "../local.js";
-import { snapshotStore } from "../daemon/run.js";
 
 export const defaultSnapshot = (ctx: Context) => join(ctx.stateDir, "snapshot.json");
 
@@ -20,7 +19,7 @@ export async function save(ctx: Context, file?: string): Promise<number> {
   }
   const path = file ? resolve(file) : defaultSnapshot(ctx);
   if (!file) await ensureStateDir(ctx.stateDir);
-  await snapshotStore(path).save(state);
+  await snapshotStateStore(path).save(state);
   if (ctx.json)
     ctx.out.document({ path, apps: state.apps.length, containers: state.containers.length });
   else
@@ -31,7 +30,7 @@ export async function save(ctx: Context, file?: string): Promise<number> {
 }
 
 export async function load(path: string): Promise<{ state: SnapshotState; savedAt: number }> {
-  const loaded = await snapshotStore(path).load(); // corrupt or newer: exit 2
+  const loaded = await snapshotStateStore(path).load(); // corrupt or newer: exit 2
   if (!loaded) throw new CliError(`no snapshot at ${path}`, EXIT.usage);
   return { state: loaded.data, savedAt: loaded.savedAt };
 }

@@ -1,10 +1,30 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { Reconciler, ReconcilerEvent } from "@archy/reconciler";
+import { validateSnapshot, type Reconciler, type ReconcilerEvent } from "@archy/reconciler";
 import { classify } from "../errors.js";
 import { appsPayload } from "../views.js";
 
+/** What the API needs of a reconciler (a Reconciler is one). */
+export type ApiReconciler = Pick<
+  Reconciler,
+  | "subscribe"
+  | "status"
+  | "appStatus"
+  | "orphans"
+  | "getManifestErrors"
+  | "notices"
+  | "start"
+  | "stop"
+  | "restart"
+  | "install"
+  | "remove"
+  | "resurrect"
+  | "reconcileAll"
+  | "plan"
+  | "snapshotState"
+>;
+
 export interface ApiDeps {
-  reconciler: Reconciler;
+  reconciler: ApiReconciler;
   /** Daemon facts for GET /v1/daemon. */
   info(): Record<string, unknown>;
   /** Asks the loop for a pass (no wait). */
@@ -53,7 +73,12 @@ export function createApiServer(deps: ApiDeps): Server {
     RegExp,
     (m: RegExpExecArray, url: URL, req: IncomingMessage, res: ServerResponse) => Promise<void>,
   ][] = [
-    ["GET", /^\/v1\/daemon$/, async (_m, _u, _q, res) => send(res, 200, deps.info())],
+    [
+      "GET",
+      /^\/v1\/daemon$/,
+      async (_m, _u, _q, res) =>
+        send(res, 200, { ...deps.info(), notices: await reconciler.notices() }),
+    ],
     [
       "GET",
       /^\/v1\/apps$/,
@@ -127,6 +152,22 @@ export function createApiServer(deps: ApiDeps): Server {
         }
         deps.trigger("requested through the API");
         send(res, 202, { triggered: true });
+      },
+    ],
+    [
+      "POST",
+      /^\/v1\/resurrect$/,
+      async (_m, _u, req, res) => {
+        const body = (await readJson(req)) as { snapshot?: unknown };
+        let snapshot;
+        try {
+          snapshot = validateSnapshot(body.snapshot);
+        } catch (error) {
+          return send(res, 400, {
+            error: { message: `invalid snapshot: ${(error as Error).message}`, exitCode: 2 },
+          });
+        }
+        send(res, 200, await reconciler.resurrect(snapshot));
       },
     ],
     [

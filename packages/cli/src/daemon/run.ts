@@ -2,23 +2,18 @@ import { chmod, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { acquireMarker, type Marker } from "@archy/crash-marker";
 import {
-  DesiredStateStore,
   ReconcileLoop,
   Reconciler,
-  recoverAfterCrash,
+  snapshotStateStore,
   type RecoveryReport,
   type ReconcileReport,
-  type SnapshotState,
 } from "@archy/reconciler";
-import { createSnapshotStore } from "@archy/snapshot";
 import type { Context } from "../context.js";
 import { EXIT } from "../cli-error.js";
 import { ensureStateDir } from "../local.js";
 import { createDaemonLogger } from "../logger.js";
 import { VERSION } from "../version.js";
 import { createApiServer } from "./api.js";
-
-export const SNAPSHOT_VERSION = 1;
 
 /** Container events after which the snapshot is written again. */
 export const RUNNING_SET_EVENTS: ReadonlySet<string> = new Set([
@@ -32,24 +27,6 @@ export const RUNNING_SET_EVENTS: ReadonlySet<string> = new Set([
   "unpause",
   "restart",
 ]);
-
-/** Checks the shape of a snapshot's data. */
-export function validateSnapshot(data: unknown): SnapshotState {
-  const d = data as Partial<SnapshotState> | null;
-  if (!d || !Array.isArray(d.apps) || !Array.isArray(d.containers))
-    throw new Error("expected { apps: [...], containers: [...] }");
-  for (const a of d.apps)
-    if (typeof a?.id !== "string" || typeof a.manifest?.source !== "string")
-      throw new Error("every app needs an id and its manifest");
-  return d as SnapshotState;
-}
-
-export const snapshotStore = (path: string) =>
-  createSnapshotStore<SnapshotState>({
-    path,
-    version: SNAPSHOT_VERSION,
-    validate: validateSnapshot,
-  });
 
 /**
  * The supervisor of SPEC section 5: marker, recovery, an immediate pass, then
@@ -78,7 +55,7 @@ export async function runDaemon(ctx: Context, opts: { intervalMs: number }): Pro
     );
 
     // The previous snapshot is read before anything can write a new one.
-    const snapshots = snapshotStore(join(ctx.stateDir, "snapshot.json"));
+    const snapshots = snapshotStateStore(join(ctx.stateDir, "snapshot.json"));
     const previous = await snapshots.loadOrRecover(); // a newer version throws: exit 2, the file untouched
     if (previous.quarantined)
       log.error(
@@ -101,13 +78,7 @@ export async function runDaemon(ctx: Context, opts: { intervalMs: number }): Pro
     let recovery: (RecoveryReport & { at: string; after: string }) | null = null;
     if (marker.previous) {
       if (previous.loaded) {
-        const desired = await new DesiredStateStore(ctx.stateDir).load();
-        const report = await recoverAfterCrash({
-          runtime,
-          snapshot: previous.loaded.data,
-          desired,
-          logger: log,
-        });
+        const report = await reconciler.recover(previous.loaded.data);
         recovery = { ...report, at: new Date().toISOString(), after: marker.previous.ended };
         for (const name of report.recovered)
           log.info({ container: name, result: "recovered" }, `recovery: ${name} recovered`);

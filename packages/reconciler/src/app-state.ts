@@ -1,0 +1,345 @@
+import type { Clock, ContainerStatus, HealthStatus } from "@archy/runtime-podman";
+import { backoffDelay } from "./backoff.js";
+import type { EventBus } from "./event-bus.js";
+import type { AppManifest } from "./manifest.js";
+import { LABEL_APP, redactText } from "./spec.js";
+import {
+  isTransitional,
+  type AppHistory,
+  type AppStatus,
+  type Desired,
+  type Logger,
+  type ObservedApp,
+  type Phase,
+  type StopReason,
+} from "./types.js";
+
+interface AppState {
+  phase: Phase;
+  since: number;
+  stopReason: StopReason | null;
+  lastError: string | null;
+  restarts: number;
+  health: HealthStatus;
+  /** archy's container of the app as last seen; null when there is none (or the name is taken). */
+  container: ContainerStatus | null;
+  opsInFlight: number;
+}
+
+/** Identifies one exit of one container. */
+const exitKey = (c: ContainerStatus) =>
+  `${c.id}:${c.startedAt ?? ""}:${c.finishedAt ?? ""}:${c.exitCode ?? ""}`;
+
+/** The container if archy made it for this app, else null. */
+export const ownContainer = (app: AppManifest, c: ContainerStatus | null) =>
+  c && c.labels[LABEL_APP] === app.id ? c : null;
+
+/**
+ * Every app's phase, health, back-off and history: the only code that
+ * changes them, publishing an event with each change.
+ */
+export class AppStates {
+  private readonly states = new Map<string, AppState>();
+  private readonly histories = new Map<string, AppHistory>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly bus: EventBus,
+    private readonly log: Logger,
+  ) {}
+
+  iso(ms = this.clock.now()): string {
+    return new Date(ms).toISOString();
+  }
+
+  get(id: string): Readonly<AppState> {
+    return this.state(id);
+  }
+
+  history(id: string): AppHistory {
+    let h = this.histories.get(id);
+    if (!h) {
+      h = { failures: 0, nextRetryAt: null, healthySince: null };
+      this.histories.set(id, h);
+    }
+    return h;
+  }
+
+  /** Whether a lifecycle operation is running for the app (passes leave it alone). */
+  busy(id: string): boolean {
+    return this.state(id).opsInFlight > 0;
+  }
+
+  backingOff(id: string): boolean {
+    const at = this.history(id).nextRetryAt;
+    return at !== null && at > this.clock.now();
+  }
+
+  // ---- phase, health, container -------------------------------------------------
+
+  setPhase(id: string, phase: Phase, stopReason: StopReason | null, error?: string): void {
+    const s = this.state(id);
+    if (error !== undefined) s.lastError = error;
+    if (s.phase === phase && s.stopReason === stopReason) return;
+    const previous = s.phase;
+    s.phase = phase;
+    s.stopReason = stopReason;
+    s.since = this.clock.now();
+    this.log.info(
+      { app: id, phase, previous, stopReason, ...(error ? { error } : {}) },
+      `${id}: ${previous} -> ${phase}`,
+    );
+    this.bus.publish({
+      type: "phase",
+      app: id,
+      phase,
+      previous,
+      stopReason,
+      ...(error ? { error } : {}),
+      at: this.iso(),
+    });
+  }
+
+  setHealth(id: string, health: HealthStatus): void {
+    const s = this.state(id);
+    if (s.health === health) return;
+    const previous = s.health;
+    s.health = health;
+    this.bus.publish({ type: "health", app: id, health, previous, at: this.iso() });
+  }
+
+  setContainer(id: string, container: ContainerStatus | null): void {
+    this.state(id).container = container;
+  }
+
+  setError(id: string, error: string | null): void {
+    this.state(id).lastError = error;
+  }
+
+  countRestart(id: string): void {
+    this.state(id).restarts++;
+  }
+
+  /** An operation begins: the transitional phase is published; returns what to revert to. */
+  begin(id: string, transitional: Phase): { phase: Phase; stopReason: StopReason | null } {
+    const s = this.state(id);
+    const previous = { phase: s.phase, stopReason: s.stopReason };
+    s.opsInFlight++;
+    this.setPhase(id, transitional, null);
+    return previous;
+  }
+
+  end(id: string): void {
+    this.state(id).opsInFlight--;
+  }
+
+  // ---- back-off ---------------------------------------------------------------------
+
+  /**
+   * Records a failed start, crash or unhealthy restart; returns the error as
+   * shown (secrets redacted). `counted`: the failure was already counted for
+   * back-off when the action began (an unhealthy restart).
+   */
+  failed(
+    app: AppManifest,
+    stopReason: StopReason,
+    error: string,
+    opts: { counted?: boolean } = {},
+  ): string {
+    const text = redactText(error, app.container.env);
+    const delay = opts.counted ? this.currentDelay(app) : this.countFailure(app);
+    this.log.warn(
+      { app: app.id, failures: this.history(app.id).failures, retryInMs: delay, error: text },
+      `${app.id} failed`,
+    );
+    if (this.busy(app.id)) this.state(app.id).lastError = text;
+    else
+      this.setPhase(
+        app.id,
+        delay > 0 ? "backoff" : "failed",
+        delay > 0 ? "backoff" : stopReason,
+        text,
+      );
+    return text;
+  }
+
+  /** One more consecutive failure: the only place the back-off is computed. Returns the delay. */
+  countFailure(app: AppManifest): number {
+    const h = this.history(app.id);
+    h.failures++;
+    h.healthySince = null;
+    const delay = this.currentDelay(app);
+    h.nextRetryAt = delay > 0 ? this.clock.now() + delay : null;
+    return delay;
+  }
+
+  private currentDelay(app: AppManifest): number {
+    return backoffDelay(this.history(app.id).failures, app.restart.backoff);
+  }
+
+  /** An owner's start or restart is a fresh start: no back-off. */
+  clearBackoff(id: string): void {
+    const h = this.history(id);
+    h.failures = 0;
+    h.nextRetryAt = null;
+  }
+
+  /** The exit the current container shows was seen by a failed start: the next pass must not count it again. */
+  exitSeen(id: string): void {
+    const c = this.state(id).container;
+    if (c?.state === "exited") this.history(id).countedExit = exitKey(c);
+  }
+
+  /**
+   * What a pass observed, before it plans: an unexpected exit counts once as
+   * a failure; running healthy for `reset` clears the back-off; the container
+   * and (outside operations) the health are recorded.
+   */
+  observed(app: AppManifest, obs: ObservedApp, desired: Desired): void {
+    const h = this.history(app.id);
+    const c = ownContainer(app, obs.container);
+    if (c?.state === "exited" && desired === "running" && !this.busy(app.id)) {
+      if (h.countedExit !== exitKey(c)) {
+        h.countedExit = exitKey(c);
+        this.countFailure(app);
+        this.state(app.id).lastError = `${c.name} exited with code ${c.exitCode ?? "?"}`;
+      }
+    }
+    const healthyNow =
+      c?.state === "running" && obs.health !== "unhealthy" && obs.health !== "starting";
+    if (!healthyNow) h.healthySince = null;
+    else {
+      h.healthySince ??= this.clock.now();
+      if (h.failures > 0 && this.clock.now() - h.healthySince >= app.restart.backoff.resetMs)
+        this.clearBackoff(app.id);
+    }
+    this.seen(app, obs);
+  }
+
+  /** Records the container observed and (outside operations) its health. */
+  seen(app: AppManifest, obs: ObservedApp): void {
+    this.state(app.id).container = ownContainer(app, obs.container);
+    if (!this.busy(app.id)) this.setHealth(app.id, obs.health);
+  }
+
+  /** A start succeeded (running, healthy when checked). */
+  ready(app: AppManifest): void {
+    const h = this.history(app.id);
+    h.healthySince = this.clock.now();
+    h.nextRetryAt = null;
+    this.state(app.id).lastError = null;
+    if (!app.container.healthcheck) this.setHealth(app.id, null);
+    this.setPhase(app.id, "running", null);
+  }
+
+  /** A dependency became healthy: dependents waiting out a back-off may go at once. Returns whether any did. */
+  releaseDependents(apps: AppManifest[], id: string): boolean {
+    let released = false;
+    for (const app of apps) {
+      if (!app.dependsOn.includes(id) || !this.backingOff(app.id)) continue;
+      this.history(app.id).nextRetryAt = null;
+      released = true;
+    }
+    return released;
+  }
+
+  /** The earliest time a backed-off app may be retried; null when none waits. */
+  nextWakeAt(): number | null {
+    let min: number | null = null;
+    for (const [id, h] of this.histories)
+      if (this.backingOff(id) && (min === null || h.nextRetryAt! < min)) min = h.nextRetryAt;
+    return min;
+  }
+
+  /** Sets the phase an observation implies (not while an operation runs). */
+  derivePhase(
+    app: AppManifest,
+    obs: ObservedApp,
+    desired: Desired,
+    skipReason: StopReason | null,
+  ): void {
+    const s = this.state(app.id);
+    if (s.opsInFlight > 0 || isTransitional(s.phase)) return;
+    const c = ownContainer(app, obs.container);
+    const backingOff = this.backingOff(app.id);
+    if (desired === "stopped" && c?.state !== "running" && c?.state !== "paused")
+      return this.setPhase(app.id, "stopped", "user");
+    if (!c) {
+      if (skipReason === "dependency") return this.setPhase(app.id, "missing", "dependency");
+      return this.setPhase(
+        app.id,
+        backingOff ? "backoff" : s.phase === "failed" ? "failed" : "missing",
+        backingOff ? "backoff" : "removed",
+      );
+    }
+    switch (c.state) {
+      case "running":
+        if (obs.health === "unhealthy") return this.setPhase(app.id, "unhealthy", "health");
+        if (s.lastError && s.phase === "running") s.lastError = null;
+        return this.setPhase(app.id, "running", null);
+      case "exited":
+        // The planner's reason when it has one.
+        return this.setPhase(
+          app.id,
+          backingOff ? "backoff" : "exited",
+          skipReason ?? (backingOff ? "backoff" : "crash"),
+        );
+      case "created":
+      case "paused":
+      case "unknown":
+        return this.setPhase(app.id, c.state, skipReason ?? "crash");
+      default:
+        return this.setPhase(app.id, c.state === "stopping" ? "stopping" : "removing", null);
+    }
+  }
+
+  /** The app as `archy ps` shows it. */
+  status(app: AppManifest, desired: Desired): AppStatus {
+    const s = this.state(app.id);
+    const h = this.history(app.id);
+    const c = s.container;
+    return {
+      id: app.id,
+      name: app.name,
+      version: app.version,
+      image: app.container.image,
+      dependsOn: [...app.dependsOn],
+      desired,
+      phase: s.phase,
+      health: s.health,
+      restarts: s.restarts,
+      stopReason: s.stopReason,
+      lastError: s.lastError,
+      since: this.iso(s.since),
+      nextRetryAt: this.backingOff(app.id) ? this.iso(h.nextRetryAt!) : null,
+      container: c
+        ? {
+            id: c.id,
+            name: c.name,
+            state: c.state,
+            startedAt: c.startedAt,
+            exitCode: c.exitCode,
+            imageId: c.imageId,
+          }
+        : null,
+    };
+  }
+
+  private state(id: string): AppState {
+    let s = this.states.get(id);
+    if (!s) {
+      s = {
+        phase: "missing",
+        since: this.clock.now(),
+        stopReason: null,
+        lastError: null,
+        restarts: 0,
+        health: null,
+        container: null,
+        opsInFlight: 0,
+      };
+      this.states.set(id, s);
+    }
+    return s;
+  }
+}

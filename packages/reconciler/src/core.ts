@@ -1,0 +1,86 @@
+import {
+  systemClock,
+  type Clock,
+  type ContainerRuntime,
+  type ContainerStatus,
+} from "@archy/runtime-podman";
+import { AppHealth } from "./app-health.js";
+import { AppStates } from "./app-state.js";
+import { DesiredStateStore } from "./desired.js";
+import { EventBus } from "./event-bus.js";
+import { Executor } from "./execute.js";
+import type { AppManifest } from "./manifest.js";
+import { ManifestsFolder } from "./manifests-folder.js";
+import { KeyedQueue } from "./queue.js";
+import { silentLogger, type Logger } from "./types.js";
+
+export interface ReconcilerOptions {
+  runtime: ContainerRuntime;
+  /** Folder of `*.yaml` manifests, re-read on every pass. */
+  manifestsDir?: string;
+  /** Or a fixed list of apps. */
+  apps?: AppManifest[];
+  /** Holds `desired.json`; created 0700. */
+  stateDir: string;
+  /** Apps started in parallel at most; default 4. */
+  concurrency?: number;
+  /** Time: now, timers and sleeps; default the system clock. */
+  clock?: Clock;
+  /** Timeout of each pre-start hook; default 60 s. */
+  hookTimeoutMs?: number;
+  /** How long a started container without a health check must stay running to count as started; default 1 s. */
+  startSettleMs?: number;
+  logger?: Logger;
+}
+
+/** The parts of a reconciler, wired once; each room of the pass gets what it needs from here. */
+export interface Core {
+  runtime: ContainerRuntime;
+  clock: Clock;
+  log: Logger;
+  bus: EventBus;
+  manifests: ManifestsFolder;
+  desired: DesiredStateStore;
+  states: AppStates;
+  health: AppHealth;
+  executor: Executor;
+  /** Serialises the work for one app: operations and pass actions never overlap. */
+  queue: KeyedQueue;
+  concurrency: number;
+  hookTimeoutMs: number;
+  /** The last successful observation: every container (null before the first) and the orphans among them. */
+  last: { containers: ContainerStatus[] | null; orphans: ContainerStatus[] };
+}
+
+export function createCore(opts: ReconcilerOptions): Core {
+  if (!opts.manifestsDir && !opts.apps)
+    throw new TypeError("Reconciler needs manifestsDir or apps");
+  const clock = opts.clock ?? systemClock;
+  const log = opts.logger ?? silentLogger;
+  const bus = new EventBus(log);
+  const manifests = new ManifestsFolder(opts.manifestsDir, opts.apps, log);
+  const states = new AppStates(clock, bus, log);
+  const health = new AppHealth(opts.runtime, clock, states, bus, () => manifests.valid());
+  return {
+    runtime: opts.runtime,
+    clock,
+    log,
+    bus,
+    manifests,
+    desired: new DesiredStateStore(opts.stateDir, log),
+    states,
+    health,
+    executor: new Executor({
+      runtime: opts.runtime,
+      clock,
+      states,
+      health,
+      log,
+      settleMs: opts.startSettleMs ?? 1_000,
+    }),
+    queue: new KeyedQueue(),
+    concurrency: Math.max(1, opts.concurrency ?? 4),
+    hookTimeoutMs: opts.hookTimeoutMs ?? 60_000,
+    last: { containers: null, orphans: [] },
+  };
+}

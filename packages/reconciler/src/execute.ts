@@ -1,0 +1,214 @@
+import { join } from "node:path";
+import { sleep, type Clock, type ContainerRuntime } from "@archy/runtime-podman";
+import type { AppHealth } from "./app-health.js";
+import type { AppStates } from "./app-state.js";
+import { StartFailedError } from "./errors.js";
+import type { AppManifest } from "./manifest.js";
+import { wantedHash } from "./observe.js";
+import { containerName, LABEL_HASH, redactText, toContainerSpec } from "./spec.js";
+import type { ActionResult, Logger, PlannedAction, StopReason } from "./types.js";
+
+export interface ExecutorOptions {
+  runtime: ContainerRuntime;
+  clock: Clock;
+  states: AppStates;
+  health: AppHealth;
+  log: Logger;
+  /** How long a started container without a health check must stay running to count as started. */
+  settleMs: number;
+}
+
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/**
+ * Carries out planned actions for one app: ensure the image, create, start,
+ * wait until it settles (or turns healthy), stop, recreate. Every outcome is
+ * recorded through AppStates; nothing here decides what to do.
+ */
+export class Executor {
+  private readonly runtime: ContainerRuntime;
+  private readonly clock: Clock;
+  private readonly states: AppStates;
+
+  constructor(private readonly opts: ExecutorOptions) {
+    this.runtime = opts.runtime;
+    this.clock = opts.clock;
+    this.states = opts.states;
+  }
+
+  /** Carries out one action; never throws: a failure is in the result and in the app's state. */
+  async run(app: AppManifest, action: PlannedAction): Promise<ActionResult> {
+    const t0 = this.clock.now();
+    const result: ActionResult = {
+      app: app.id,
+      kind: action.kind,
+      reason: action.reason,
+      container: action.container,
+      ok: false,
+      durationMs: 0,
+    };
+    this.opts.log.info(
+      { app: app.id, action: action.kind, reason: action.reason },
+      `${app.id}: ${action.kind} (${action.reason})`,
+    );
+    try {
+      await this.carryOut(app, action);
+      result.ok = true;
+    } catch (error) {
+      result.error = await this.failed(app, action, error);
+    }
+    result.durationMs = this.clock.now() - t0;
+    return result;
+  }
+
+  /** Carries out one action and throws its failure (lifecycle operations report it themselves). */
+  async carryOut(app: AppManifest, action: PlannedAction): Promise<void> {
+    const name = action.container;
+    switch (action.kind) {
+      case "stop":
+        this.states.setPhase(app.id, "stopping", null);
+        await this.stop(app);
+        this.states.setContainer(app.id, await this.runtime.getContainerStatus(name));
+        this.states.setHealth(app.id, null);
+        this.states.setPhase(app.id, "stopped", "user");
+        return;
+      case "create":
+        return this.createAndStart(app);
+      case "start":
+        // An owner's operation keeps its own transitional phase.
+        if (!this.states.busy(app.id)) this.states.setPhase(app.id, "starting", null);
+        this.states.countRestart(app.id);
+        await this.runtime.startContainer(name);
+        return this.waitReady(app);
+      case "restart":
+        if (action.countsAsFailure) this.states.countFailure(app);
+        this.states.setPhase(app.id, "restarting", null);
+        this.states.countRestart(app.id);
+        await this.stop(app);
+        await this.runtime.startContainer(name);
+        return this.waitReady(app);
+      case "recreate":
+        this.states.setPhase(app.id, "restarting", null);
+        await this.removeExisting(app);
+        return this.createAndStart(app);
+      case "remove-orphan": // not an app's action: the pass removes orphans itself
+        return;
+    }
+  }
+
+  /** Records a failed action in the app's state; returns the error as shown. */
+  private async failed(app: AppManifest, action: PlannedAction, error: unknown): Promise<string> {
+    let text = redactText(errorText(error), app.container.env);
+    if (action.kind === "stop") this.states.setPhase(app.id, "failed", "user", text);
+    else {
+      const stopReason: StopReason = StartFailedError.isInstance(error)
+        ? error.stopReason
+        : "crash";
+      text = this.states.failed(app, stopReason, text, {
+        counted: action.countsAsFailure === true,
+      });
+    }
+    const seen = await this.runtime.getContainerStatus(action.container).catch(() => undefined);
+    if (seen !== undefined) this.states.setContainer(app.id, seen);
+    this.states.exitSeen(app.id);
+    return text;
+  }
+
+  private stop(app: AppManifest): Promise<{ killed: boolean }> {
+    return this.runtime.stopContainer(containerName(app.id), {
+      timeoutSeconds: Math.ceil(app.container.stopTimeoutMs / 1000),
+    });
+  }
+
+  /** Stops and removes the app's container, if there is one. */
+  async removeExisting(app: AppManifest): Promise<void> {
+    const name = containerName(app.id);
+    const current = await this.runtime.getContainerStatus(name);
+    if (!current) return;
+    if (current.state === "running") await this.stop(app);
+    await this.runtime.removeContainer(name, { force: true });
+  }
+
+  /** Makes sure the image exists (build or pull per the manifest) and returns its id. */
+  private async ensureImage(app: AppManifest): Promise<string> {
+    const ref = app.container.image;
+    const c = app.container;
+    let id = await this.runtime.imageId(ref);
+    if (c.build) {
+      if (id === null) {
+        this.states.setPhase(app.id, "installing", null);
+        await this.runtime.buildImage({
+          context: c.build.context,
+          tag: ref,
+          ...(c.build.containerfile
+            ? { containerfile: join(c.build.context, c.build.containerfile) }
+            : {}),
+        });
+        id = await this.runtime.imageId(ref);
+      }
+    } else if (c.pull === "always" || (c.pull === "missing" && id === null)) {
+      this.states.setPhase(app.id, "installing", null);
+      await this.runtime.pullImage(ref);
+      id = await this.runtime.imageId(ref);
+    }
+    if (id === null)
+      throw new StartFailedError(
+        app.id,
+        `image ${ref} is absent${c.pull === "never" && !c.build ? " and pull is never" : ""}`,
+        "crash",
+      );
+    return id;
+  }
+
+  private async createAndStart(app: AppManifest): Promise<void> {
+    const imageId = await this.ensureImage(app);
+    const spec = toContainerSpec(app);
+    spec.labels = { ...spec.labels, [LABEL_HASH]: (await wantedHash(app, imageId))! };
+    this.states.setPhase(app.id, "starting", null);
+    await this.runtime.createContainer(spec);
+    await this.runtime.startContainer(spec.name);
+    await this.waitReady(app);
+  }
+
+  /**
+   * A start counts only if the container is still running after it, and
+   * healthy within start_period + retries x interval when a check is declared.
+   */
+  private async waitReady(app: AppManifest): Promise<void> {
+    const name = containerName(app.id);
+    const hc = app.container.healthcheck;
+    const t0 = this.clock.now();
+    const deadline = hc
+      ? hc.startPeriodMs + hc.retries * hc.intervalMs + hc.timeoutMs
+      : this.opts.settleMs;
+    for (let first = true; ; first = false) {
+      await sleep(this.clock, hc ? (first ? 100 : Math.min(hc.intervalMs, 500)) : deadline);
+      const status = await this.runtime.getContainerStatus(name);
+      this.states.setContainer(app.id, status);
+      if (!status || status.state !== "running") {
+        const code = status?.exitCode;
+        throw new StartFailedError(
+          app.id,
+          `${name} ${status ? `exited${code !== null && code !== undefined ? ` with code ${code}` : ""}` : "disappeared"} ${this.clock.now() - t0} ms after it was started`,
+          "crash",
+        );
+      }
+      if (!hc) break;
+      const health = await this.opts.health.check(app, status);
+      if (health === "healthy") {
+        this.states.setHealth(app.id, health);
+        break;
+      }
+      if (this.clock.now() - t0 > deadline) {
+        this.states.setHealth(app.id, "unhealthy");
+        throw new StartFailedError(
+          app.id,
+          `${name} did not become healthy within ${deadline} ms`,
+          "health",
+        );
+      }
+    }
+    this.states.ready(app);
+    this.opts.health.healthy(app.id);
+  }
+}
