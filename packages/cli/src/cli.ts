@@ -62,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
         (await import("./commands/plan.js")).run(c, o),
       ),
     );
-  program
+  const daemonCommand = program
     .command("daemon")
     .description("the supervisor: recovery, passes on events and every interval, the local API")
     .option("--interval <duration>", "safety-net pass period", "30s")
@@ -177,12 +177,15 @@ export async function main(argv: string[]): Promise<number> {
   // Options of the whole program are accepted after a subcommand too.
   program.commands.forEach((cmd) => cmd.copyInheritedSettings(program));
 
+  // Ctrl-C ends a command with exit 130; the daemon handles its own signals. Which command
+  // runs is what commander dispatches, not a word in argv: in `archy logs daemon`, daemon is an app.
   const onInterrupt = () => {
     process.stderr.write("interrupted\n");
     process.exit(130);
   };
-  const daemon = argv.slice(2).includes("daemon");
-  if (!daemon) process.once("SIGINT", onInterrupt);
+  program.hook("preAction", (_program, command) => {
+    if (command !== daemonCommand) process.once("SIGINT", onInterrupt);
+  });
   try {
     await program.parseAsync(argv);
     return exitCode;
