@@ -153,7 +153,7 @@ async function executePlan(
   const skips = new Map(plan.skipped.map((s) => [s.app, s]));
   const done = new Map<string, Promise<void>>();
 
-  const settle = async (app: AppManifest): Promise<void> => {
+  const actOn = async (app: AppManifest): Promise<void> => {
     const desired = desiredOf(input.desired, app.id);
     const obs = input.observed[app.id]!;
     if (core.states.busy(app.id)) {
@@ -211,7 +211,7 @@ async function executePlan(
     const deps = app.dependsOn.flatMap((d) => done.get(d) ?? []);
     done.set(
       id,
-      Promise.all(deps).then(() => limit(() => settle(app))),
+      Promise.all(deps).then(() => limit(() => actOn(app))),
     );
   }
   await Promise.all(done.values());
