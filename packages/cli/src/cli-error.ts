@@ -2,13 +2,53 @@
 export const EXIT = { ok: 0, failed: 1, usage: 2, locked: 3, podman: 4, interrupted: 130 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
+/**
+ * The exit code of each error `code` that has its own (SPEC section 6). An
+ * archy error whose code is not here exits `EXIT.failed`; it lives here, not
+ * in errors.ts, so views.ts can read it without loading @archy/reconciler.
+ */
+const EXIT_BY_CODE: ReadonlyMap<string, ExitCode> = new Map<string, ExitCode>([
+  // @archy/crash-marker: another archy holds the state folder
+  ["EALREADYRUNNING", EXIT.locked],
+  // @archy/runtime-podman: podman is missing or does not answer
+  ["EPODMANUNAVAILABLE", EXIT.podman],
+  ["EPODMANTIMEOUT", EXIT.podman],
+  // @archy/snapshot: a snapshot file this code cannot read
+  ["ESNAPSHOTVERSION", EXIT.usage],
+  ["ESNAPSHOTCORRUPT", EXIT.usage],
+  // @archy/reconciler: invalid input
+  ["EMANIFEST", EXIT.usage],
+  ["EUNKNOWNAPP", EXIT.usage],
+  // Node's fs: a path given by the user that is missing, not readable, or a folder
+  ["ENOENT", EXIT.usage],
+  ["EACCES", EXIT.usage],
+  ["EISDIR", EXIT.usage],
+]);
+
+/** The exit code of an error `code` that has its own, else null (see `classify` for the rest). */
+export function exitCodeFor(code: string | undefined): ExitCode | null {
+  return code === undefined ? null : (EXIT_BY_CODE.get(code) ?? null);
+}
+
+const cliErrorMarker = Symbol.for("archy.cli.error.CliError");
+
 /** An error the CLI reports as it is, with its exit code. */
 export class CliError extends Error {
+  private readonly [cliErrorMarker] = true;
   override readonly name = "CliError";
   constructor(
     message: string,
     readonly exitCode: ExitCode,
   ) {
     super(message);
+  }
+
+  /** True for a CliError from any copy of this module (no `instanceof`). */
+  static isInstance(error: unknown): error is CliError {
+    return (
+      typeof error === "object" &&
+      error !== null &&
+      (error as Record<symbol, unknown>)[cliErrorMarker] === true
+    );
   }
 }

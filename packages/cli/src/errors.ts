@@ -1,16 +1,8 @@
-import { AlreadyRunningError } from "@archy/crash-marker";
-import {
-  ManifestInvalidError,
-  ReconcilerError,
-  UnknownAppError,
-  formatManifestError,
-} from "@archy/reconciler";
-import { PodmanTimeoutError, PodmanUnavailableError, RuntimeError } from "@archy/runtime-podman";
-import { SnapshotCorruptError, SnapshotVersionError } from "@archy/snapshot";
+import { formatManifestError, type ManifestError } from "@archy/reconciler";
 
-import { CliError, EXIT, type ExitCode } from "./cli-error.js";
+import { CliError, EXIT, exitCodeFor, type ExitCode } from "./cli-error.js";
 
-export { CliError, EXIT, type ExitCode };
+export { CliError, EXIT, exitCodeFor, type ExitCode };
 
 export interface Classified {
   exitCode: ExitCode;
@@ -19,44 +11,46 @@ export interface Classified {
   bug: boolean;
 }
 
-/** Maps every error to its exit code and message, in one place. */
+/** The brand every archy package's errors carry (`Symbol.for("archy.error")`). */
+const archyBrand = Symbol.for("archy.error");
+
+interface CodedError {
+  code?: unknown;
+  message?: unknown;
+  [archyBrand]?: unknown;
+}
+
+const messageOf = (error: unknown) =>
+  error instanceof Error ? error.message : String((error as CodedError).message ?? error);
+
+/** The message of an error whose code has an exit code of its own. */
+function messageFor(error: CodedError, code: string | undefined, stateDir?: string): string {
+  if (code === "EALREADYRUNNING") {
+    const { pid, path } = error as { pid?: unknown; path?: unknown };
+    return `another archy (PID ${String(pid)}) holds the state folder ${stateDir ?? String(path ?? "")}`;
+  }
+  const errors = (error as { errors?: unknown }).errors;
+  if (code === "EMANIFEST" && Array.isArray(errors))
+    return (errors as ManifestError[]).map(formatManifestError).join("\n");
+  return messageOf(error);
+}
+
+/**
+ * Maps every error to its exit code and message, in one place, by its `code`
+ * (never `instanceof`, so an error from another installed copy of a package
+ * maps the same): a CliError keeps its exit code; a code of `exitCodeFor`'s
+ * table gets that one; any other archy error (the shared brand) exits
+ * `EXIT.failed`; anything else is a bug, reported with its stack.
+ */
 export function classify(error: unknown, stateDir?: string): Classified {
-  if (error instanceof CliError)
+  if (CliError.isInstance(error))
     return { exitCode: error.exitCode, message: error.message, bug: false };
-  if (AlreadyRunningError.isInstance(error) || error instanceof AlreadyRunningError) {
-    const e = error as AlreadyRunningError;
-    return {
-      exitCode: EXIT.locked,
-      message: `another archy (PID ${e.pid}) holds the state folder ${stateDir ?? e.path}`,
-      bug: false,
-    };
-  }
-  if (error instanceof PodmanUnavailableError)
-    return { exitCode: EXIT.podman, message: error.message, bug: false };
-  if (error instanceof PodmanTimeoutError)
-    return { exitCode: EXIT.podman, message: error.message, bug: false };
-  if (error instanceof SnapshotVersionError)
-    return { exitCode: EXIT.usage, message: error.message, bug: false };
-  if (error instanceof SnapshotCorruptError)
-    return { exitCode: EXIT.usage, message: error.message, bug: false };
-  if (error instanceof ManifestInvalidError)
-    return {
-      exitCode: EXIT.usage,
-      message: error.errors.map(formatManifestError).join("\n"),
-      bug: false,
-    };
-  if (error instanceof UnknownAppError)
-    return { exitCode: EXIT.usage, message: error.message, bug: false };
-  if (ReconcilerError.isInstance(error) || RuntimeError.isInstance(error))
-    return { exitCode: EXIT.failed, message: (error as Error).message, bug: false };
-  if (
-    typeof error === "object" &&
-    error !== null &&
-    "code" in error &&
-    ["ENOENT", "EACCES", "EISDIR"].includes(String((error as { code: unknown }).code))
-  ) {
-    return { exitCode: EXIT.usage, message: (error as unknown as Error).message, bug: false };
-  }
+  const e = (typeof error === "object" && error !== null ? error : {}) as CodedError;
+  const code = typeof e.code === "string" ? e.code : undefined;
+  const exitCode = exitCodeFor(code);
+  if (exitCode !== null) return { exitCode, message: messageFor(e, code, stateDir), bug: false };
+  if (e[archyBrand] === true)
+    return { exitCode: EXIT.failed, message: messageOf(error), bug: false };
   return {
     exitCode: EXIT.failed,
     message: error instanceof Error ? (error.stack ?? error.message) : String(error),

@@ -1,5 +1,6 @@
 import type { ContainerStatus } from "@archy/runtime-podman";
 import type { AppStatus, ManifestError, ReconcileReport } from "@archy/reconciler";
+import { EXIT, exitCodeFor, type ExitCode } from "./cli-error.js";
 import type { Output } from "./output.js";
 import { uptime } from "./output.js";
 
@@ -132,9 +133,16 @@ export function printReport(out: Output, report: ReconcileReport): void {
   );
 }
 
-/** 2 for invalid manifests, 1 for failures, 0 otherwise. */
-export function reportExitCode(report: ReconcileReport): number {
-  if (report.manifestErrors.length > 0) return 2;
-  if (!report.observed || report.failures.length > 0) return 1;
-  return 0;
+/**
+ * A pass stopped by an error with an exit code of its own (podman missing or
+ * not answering: `errorCode` EPODMANUNAVAILABLE, EPODMANTIMEOUT) exits with
+ * it; otherwise invalid manifests 2, a pass that did not run or failures 1,
+ * else 0.
+ */
+export function reportExitCode(report: ReconcileReport): ExitCode {
+  const stoppedBy = report.observed ? null : exitCodeFor(report.errorCode);
+  if (stoppedBy !== null) return stoppedBy;
+  if (report.manifestErrors.length > 0) return EXIT.usage;
+  if (!report.observed || report.failures.length > 0) return EXIT.failed;
+  return EXIT.ok;
 }

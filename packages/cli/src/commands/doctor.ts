@@ -1,7 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { loadManifests, snapshotStateStore } from "@archy/reconciler";
-import { PodmanUnavailableError, PodmanTimeoutError } from "@archy/runtime-podman";
+import { EXIT, exitCodeFor } from "../cli-error.js";
 import { DaemonClient } from "../client.js";
 import type { Context } from "../context.js";
 
@@ -34,7 +34,8 @@ export async function run(ctx: Context): Promise<number> {
       add("podman store", "fail", (error as Error).message);
     }
   } catch (error) {
-    podmanMissing = error instanceof PodmanUnavailableError || error instanceof PodmanTimeoutError;
+    // podman missing or not answering (EPODMANUNAVAILABLE, EPODMANTIMEOUT), by code.
+    podmanMissing = exitCodeFor((error as { code?: string }).code) === EXIT.podman;
     add("podman", "fail", (error as Error).message);
   }
 
@@ -108,6 +109,6 @@ export async function run(ctx: Context): Promise<number> {
       checks.map((c) => [c.name, paint[c.status](c.status), c.detail]),
     );
   }
-  if (podmanMissing) return 4;
-  return checks.some((c) => c.status === "fail") ? 1 : 0;
+  if (podmanMissing) return EXIT.podman;
+  return checks.some((c) => c.status === "fail") ? EXIT.failed : EXIT.ok;
 }

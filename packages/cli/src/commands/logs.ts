@@ -1,4 +1,3 @@
-import { ContainerNotFoundError } from "@archy/runtime-podman";
 import { APP_ID, containerName } from "@archy/reconciler";
 import type { Context } from "../context.js";
 import { CliError, EXIT } from "../cli-error.js";
@@ -27,9 +26,9 @@ export async function run(
         ctx.out.line(line);
     }
   } catch (error) {
-    if (error instanceof ContainerNotFoundError)
+    if ((error as { code?: unknown } | null)?.code === "ECONTAINERNOTFOUND")
       throw new CliError(`app ${id} has no container (${name})`, EXIT.failed);
     throw error;
   }
-  return 0;
+  return EXIT.ok;
 }
