@@ -1,10 +1,11 @@
 import type { ContainerState } from "@archy/runtime-podman";
-import { FakeRuntime } from "@archy/runtime-podman/testing";
+import { FakeRuntime, VirtualClock } from "@archy/runtime-podman/testing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { DesiredStateStore } from "./desired.js";
 import { Reconciler } from "./reconciler.js";
 import { configHash, LABEL_APP, LABEL_HASH, toContainerSpec } from "./spec.js";
-import { makeApp, tempState } from "./test-helpers.js";
+import { makeApp, settle, START, tempState } from "./test-helpers.js";
 
 type Initial =
   "missing" | "current" | "stale" | "exited0" | "exited1" | "created" | "paused" | "unknown";
@@ -39,7 +40,8 @@ describe("convergence (property)", () => {
       await fc.assert(
         fc.asyncProperty(stackArb, async (stack) => {
           const state = await tempState();
-          const fake = new FakeRuntime();
+          const clock = new VirtualClock(START);
+          const fake = new FakeRuntime({ clock });
           try {
             const apps = stack.map((s, i) =>
               makeApp(`a${i}`, {
@@ -69,23 +71,25 @@ describe("convergence (property)", () => {
                   : {}),
               });
             }
+            // The owner's intents, as persisted before the reconciler starts.
+            await new DesiredStateStore(state.dir).setMany(
+              Object.fromEntries(
+                stack.map((s, i) => [`a${i}`, s.desired as "running" | "stopped"]),
+              ),
+            );
             const r = new Reconciler({
               runtime: fake,
               apps,
               stateDir: state.dir,
               startSettleMs: 0,
+              clock,
             });
-            await r.setDesiredStates(
-              Object.fromEntries(
-                stack.map((s, i) => [`a${i}`, s.desired as "running" | "stopped"]),
-              ),
-            );
-            await r.reconcileAll();
-            await r.reconcileAll();
-            const { plan } = await r.plan();
+            await settle(clock, r.reconcileAll());
+            await settle(clock, r.reconcileAll());
+            const { plan } = await settle(clock, r.plan());
             expect(plan.actions, JSON.stringify({ stack, plan })).toEqual([]);
             const mutating = fake.mutatingCalls().length;
-            const third = await r.reconcileAll();
+            const third = await settle(clock, r.reconcileAll());
             expect(third.actions).toEqual([]);
             expect(fake.mutatingCalls().length).toBe(mutating);
             // Every app desired running that can run (its policy and its whole dependency chain allow it) is running;

@@ -1,19 +1,19 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { FakeRuntime } from "@archy/runtime-podman/testing";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { FakeRuntime, VirtualClock } from "@archy/runtime-podman/testing";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HealthMonitor, probeHttp, probeTcp } from "./health.js";
-import { makeApp } from "./test-helpers.js";
+import { makeApp, START } from "./test-helpers.js";
 
-describe("HealthMonitor (fake timers)", () => {
+describe("HealthMonitor (virtual time)", () => {
+  let clock: VirtualClock;
   let fake: FakeRuntime;
   beforeEach(() => {
-    vi.useFakeTimers();
-    fake = new FakeRuntime({ images: ["localhost/web:1"] });
+    clock = new VirtualClock(START);
+    fake = new FakeRuntime({ clock, images: ["localhost/web:1"] });
   });
   afterEach(() => {
     fake.dispose();
-    vi.useRealTimers();
   });
 
   async function running(health: string, behaviour: Parameters<FakeRuntime["setBehaviour"]>[1]) {
@@ -35,28 +35,28 @@ describe("HealthMonitor (fake timers)", () => {
       health: ["healthy", "unhealthy", "unhealthy", "healthy"],
     });
     const changes: string[] = [];
-    const monitor = new HealthMonitor(fake, Date.now, (id, h, prev) =>
+    const monitor = new HealthMonitor(fake, clock, (id, h, prev) =>
       changes.push(`${id}: ${prev} -> ${h}`),
     );
     monitor.sync([{ app, status }]);
-    await vi.advanceTimersByTimeAsync(0);
+    await clock.advance(0);
     expect(checks()).toBe(1);
     expect(monitor.health("web", status.id)).toBe("healthy");
-    await vi.advanceTimersByTimeAsync(999);
+    await clock.advance(999);
     expect(checks()).toBe(1);
-    await vi.advanceTimersByTimeAsync(1);
+    await clock.advance(1);
     expect(checks()).toBe(2);
     expect(monitor.health("web", status.id)).toBe("healthy"); // one failure of 2
-    await vi.advanceTimersByTimeAsync(1_000);
+    await clock.advance(1_000);
     expect(monitor.health("web", status.id)).toBe("unhealthy");
-    await vi.advanceTimersByTimeAsync(1_000);
+    await clock.advance(1_000);
     expect(changes).toEqual([
       "web: null -> healthy",
       "web: healthy -> unhealthy",
       "web: unhealthy -> healthy",
     ]);
     monitor.sync([]);
-    await vi.advanceTimersByTimeAsync(10_000);
+    await clock.advance(10_000);
     expect(checks()).toBe(4);
     monitor.stop();
   });
@@ -66,11 +66,11 @@ describe("HealthMonitor (fake timers)", () => {
       '{ cmd: ["check"], interval: 1s, retries: 1, start_period: 5s }',
       { health: ["unhealthy"] },
     );
-    const monitor = new HealthMonitor(fake, Date.now, () => undefined);
+    const monitor = new HealthMonitor(fake, clock, () => undefined);
     monitor.sync([{ app, status }]);
-    await vi.advanceTimersByTimeAsync(3_000);
+    await clock.advance(3_000);
     expect(monitor.health("web", status.id)).toBe("starting");
-    await vi.advanceTimersByTimeAsync(3_000);
+    await clock.advance(3_000);
     expect(monitor.health("web", status.id)).toBe("unhealthy");
     monitor.stop();
   });
@@ -80,17 +80,17 @@ describe("HealthMonitor (fake timers)", () => {
       health: ["healthy"],
     });
     fake.hangNext("runHealthcheck");
-    const monitor = new HealthMonitor(fake, Date.now, () => undefined);
+    const monitor = new HealthMonitor(fake, clock, () => undefined);
     monitor.sync([{ app, status }]);
-    await vi.advanceTimersByTimeAsync(5_000);
+    await clock.advance(5_000);
     monitor.sync([{ app, status }]);
-    await vi.advanceTimersByTimeAsync(5_000);
+    await clock.advance(5_000);
     // The hung check is given up after timeout + 10 s; until then no other starts.
     expect(checks()).toBe(1);
-    await vi.advanceTimersByTimeAsync(1_500); // 11.5 s: given up, counted as one failure
+    await clock.advance(1_500); // 11.5 s: given up, counted as one failure
     expect(monitor.health("web", status.id)).toBe("starting");
     expect(checks()).toBe(1);
-    await vi.advanceTimersByTimeAsync(1_000); // the next check, one interval later
+    await clock.advance(1_000); // the next check, one interval later
     expect(checks()).toBe(2);
     expect(monitor.health("web", status.id)).toBe("healthy");
     monitor.stop();
