@@ -262,3 +262,112 @@ describe("order and orphans", () => {
     expect(JSON.stringify(input)).toBe(before);
   });
 });
+
+describe("the owner's requests (requested)", () => {
+  const backingOff = { web: { failures: 3, nextRetryAt: NOW + 4_000, healthySince: null } };
+  const byOwner = (op: "start" | "restart") => ({ requested: { web: op } });
+
+  it.each([
+    ["restart policy no, exited non-zero", "no", 1],
+    ["restart policy no, exited 0", "no", 0],
+    ["restart policy on-failure, exited 0", "on-failure", 0],
+  ])("start of an exited app (%s) -> start", (_name, policy, exitCode) => {
+    const a = app("web", { policy });
+    const exited = obs(container("web", "exited", { exitCode }));
+    expect(planOne(a, exited).actions).toEqual([]);
+    expect(planOne(a, exited, byOwner("start")).actions).toEqual([
+      {
+        kind: "start",
+        app: "web",
+        reason: "start requested by the owner",
+        container: "archy-web",
+      },
+    ]);
+  });
+
+  it("start of an exited app backing off -> start at once; without the request it waits", () => {
+    const exited = obs(container("web", "exited"));
+    expect(planOne(app("web"), exited, { history: backingOff }).skipped).toMatchObject([
+      { stopReason: "backoff" },
+    ]);
+    expect(
+      planOne(app("web"), exited, { history: backingOff, ...byOwner("start") }).actions,
+    ).toMatchObject([{ kind: "start", reason: "start requested by the owner" }]);
+  });
+
+  it("start of a missing app backing off -> create", () => {
+    expect(planOne(app("web"), obs(null), { history: backingOff }).actions).toEqual([]);
+    expect(
+      planOne(app("web"), obs(null), { history: backingOff, ...byOwner("start") }).actions,
+    ).toMatchObject([{ kind: "create", reason: "container missing" }]);
+  });
+
+  it("start of an exited app whose config changed -> recreate", () => {
+    expect(
+      planOne(
+        app("web", { policy: "no" }),
+        obs(container("web", "exited"), { wantedHash: "H2" }),
+        byOwner("start"),
+      ).actions,
+    ).toMatchObject([{ kind: "recreate", reason: "start requested by the owner" }]);
+  });
+
+  it("restart of a running healthy app -> restart; a start or no request -> nothing", () => {
+    const a = app("web", { health: true });
+    const healthy = obs(container("web", "running"), { health: "healthy" });
+    expect(planOne(a, healthy, byOwner("restart")).actions).toEqual([
+      {
+        kind: "restart",
+        app: "web",
+        reason: "restart requested by the owner",
+        container: "archy-web",
+      },
+    ]);
+    for (const more of [byOwner("start"), {}]) {
+      const p = planOne(a, healthy, more);
+      expect(p.actions).toEqual([]);
+      expect(p.converged).toEqual(["web"]);
+    }
+  });
+
+  it("a request for another app changes nothing for this one", () => {
+    const a = app("web", { policy: "no" });
+    const exited = obs(container("web", "exited"));
+    expect(planOne(a, exited, { requested: { db: "start" } })).toEqual(planOne(a, exited));
+  });
+});
+
+describe("countsAsFailure", () => {
+  it("only the restart of an unhealthy app carries it", () => {
+    const a = app("web", { health: true });
+    const unhealthy = planOne(a, obs(container("web", "running"), { health: "unhealthy" }));
+    expect(unhealthy.actions).toEqual([
+      {
+        kind: "restart",
+        app: "web",
+        reason: "unhealthy past its retries",
+        container: "archy-web",
+        countsAsFailure: true,
+      },
+    ]);
+    const others = [
+      planOne(a, obs(null)),
+      planOne(a, obs(container("web", "exited"))),
+      planOne(a, obs(container("web", "running"), { wantedHash: "H2", health: "unhealthy" })),
+      planOne(a, obs(container("web", "paused"))),
+      planOne(a, obs(container("web", "running"), { health: "healthy" }), {
+        requested: { web: "restart" },
+      }),
+      planOne(a, obs(container("web", "running")), { desired: { web: "stopped" } }),
+    ].flatMap((p) => p.actions);
+    expect(others.map((x) => x.kind)).toEqual([
+      "create",
+      "start",
+      "recreate",
+      "recreate",
+      "restart",
+      "stop",
+    ]);
+    for (const action of others) expect(action).not.toHaveProperty("countsAsFailure");
+  });
+});
