@@ -222,14 +222,13 @@ export class AppStates {
     if (!this.busy(app.id)) this.setHealth(app.id, obs.health);
   }
 
-  /** A start succeeded (running, healthy when checked). */
+  /** A start succeeded (running, healthy when checked); the caller sets the phase. */
   ready(app: AppManifest): void {
     const h = this.history(app.id);
     h.healthySince = this.clock.now();
     h.nextRetryAt = null;
     this.state(app.id).lastError = null;
     if (!app.container.healthcheck) this.setHealth(app.id, null);
-    this.setPhase(app.id, "running", null);
   }
 
   /** A dependency became healthy: dependents waiting out a back-off may go at once. Returns whether any did. */

@@ -6,7 +6,9 @@ import { StartFailedError } from "./errors.js";
 import type { AppManifest } from "./manifest.js";
 import { wantedHash } from "./observe.js";
 import { containerName, LABEL_HASH, redactText, toContainerSpec } from "./spec.js";
-import type { ActionResult, Logger, PlannedAction, StopReason } from "./types.js";
+import type { ActionResult, Logger, Phase, PlannedAction, StopReason } from "./types.js";
+
+type PhaseSetter = (phase: Phase, stopReason: StopReason | null, error?: string) => void;
 
 export interface ExecutorOptions {
   runtime: ContainerRuntime;
@@ -17,6 +19,13 @@ export interface ExecutorOptions {
   /** How long a started container without a health check must stay running to count as started. */
   settleMs: number;
 }
+
+/**
+ * Who carries out the action: a pass, or the owner's operation. A pass never
+ * replaces the transitional phase of an operation that began meanwhile (its
+ * work waits in the app's queue); the operation sets its own phases.
+ */
+export type Actor = "pass" | "owner";
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -52,7 +61,7 @@ export class Executor {
       `${app.id}: ${action.kind} (${action.reason})`,
     );
     try {
-      await this.carryOut(app, action);
+      await this.carryOut(app, action, "pass");
       result.ok = true;
     } catch (error) {
       result.error = await this.failed(app, action, error);
@@ -62,35 +71,36 @@ export class Executor {
   }
 
   /** Carries out one action and throws its failure (lifecycle operations report it themselves). */
-  async carryOut(app: AppManifest, action: PlannedAction): Promise<void> {
+  async carryOut(app: AppManifest, action: PlannedAction, by: Actor): Promise<void> {
     const name = action.container;
+    const phase = this.phaseSetter(app, by);
     switch (action.kind) {
       case "stop":
-        this.states.setPhase(app.id, "stopping", null);
+        phase("stopping", null);
         await this.stop(app);
         this.states.setContainer(app.id, await this.runtime.getContainerStatus(name));
         this.states.setHealth(app.id, null);
-        this.states.setPhase(app.id, "stopped", "user");
+        phase("stopped", "user");
         return;
       case "create":
-        return this.createAndStart(app);
+        return this.createAndStart(app, phase);
       case "start":
         // An owner's operation keeps its own transitional phase.
         if (!this.states.busy(app.id)) this.states.setPhase(app.id, "starting", null);
         this.states.countRestart(app.id);
         await this.runtime.startContainer(name);
-        return this.waitReady(app);
+        return this.waitReady(app, phase);
       case "restart":
         if (action.countsAsFailure) this.states.countFailure(app);
-        this.states.setPhase(app.id, "restarting", null);
+        phase("restarting", null);
         this.states.countRestart(app.id);
         await this.stop(app);
         await this.runtime.startContainer(name);
-        return this.waitReady(app);
+        return this.waitReady(app, phase);
       case "recreate":
-        this.states.setPhase(app.id, "restarting", null);
+        phase("restarting", null);
         await this.removeExisting(app);
-        return this.createAndStart(app);
+        return this.createAndStart(app, phase);
       case "remove-orphan": // not an app's action: the pass removes orphans itself
         return;
     }
@@ -99,7 +109,7 @@ export class Executor {
   /** Records a failed action in the app's state; returns the error as shown. */
   private async failed(app: AppManifest, action: PlannedAction, error: unknown): Promise<string> {
     let text = redactText(errorText(error), app.container.env);
-    if (action.kind === "stop") this.states.setPhase(app.id, "failed", "user", text);
+    if (action.kind === "stop") this.phaseSetter(app, "pass")("failed", "user", text);
     else {
       const stopReason: StopReason = StartFailedError.isInstance(error)
         ? error.stopReason
@@ -130,13 +140,24 @@ export class Executor {
   }
 
   /** Makes sure the image exists (build or pull per the manifest) and returns its id. */
-  private async ensureImage(app: AppManifest): Promise<string> {
+  /** Sets the app's phase, unless a pass would overwrite an operation's transitional phase. */
+  private phaseSetter(app: AppManifest, by: Actor): PhaseSetter {
+    return (phase, stopReason, error) => {
+      if (by === "pass" && this.states.busy(app.id)) {
+        if (error !== undefined) this.states.setError(app.id, error);
+        return;
+      }
+      this.states.setPhase(app.id, phase, stopReason, error);
+    };
+  }
+
+  private async ensureImage(app: AppManifest, phase: PhaseSetter): Promise<string> {
     const ref = app.container.image;
     const c = app.container;
     let id = await this.runtime.imageId(ref);
     if (c.build) {
       if (id === null) {
-        this.states.setPhase(app.id, "installing", null);
+        phase("installing", null);
         await this.runtime.buildImage({
           context: c.build.context,
           tag: ref,
@@ -147,7 +168,7 @@ export class Executor {
         id = await this.runtime.imageId(ref);
       }
     } else if (c.pull === "always" || (c.pull === "missing" && id === null)) {
-      this.states.setPhase(app.id, "installing", null);
+      phase("installing", null);
       await this.runtime.pullImage(ref);
       id = await this.runtime.imageId(ref);
     }
@@ -160,21 +181,21 @@ export class Executor {
     return id;
   }
 
-  private async createAndStart(app: AppManifest): Promise<void> {
-    const imageId = await this.ensureImage(app);
+  private async createAndStart(app: AppManifest, phase: PhaseSetter): Promise<void> {
+    const imageId = await this.ensureImage(app, phase);
     const spec = toContainerSpec(app);
     spec.labels = { ...spec.labels, [LABEL_HASH]: (await wantedHash(app, imageId))! };
-    this.states.setPhase(app.id, "starting", null);
+    phase("starting", null);
     await this.runtime.createContainer(spec);
     await this.runtime.startContainer(spec.name);
-    await this.waitReady(app);
+    await this.waitReady(app, phase);
   }
 
   /**
    * A start counts only if the container is still running after it, and
    * healthy within start_period + retries x interval when a check is declared.
    */
-  private async waitReady(app: AppManifest): Promise<void> {
+  private async waitReady(app: AppManifest, phase: PhaseSetter): Promise<void> {
     const name = containerName(app.id);
     const hc = app.container.healthcheck;
     const t0 = this.clock.now();
@@ -209,6 +230,7 @@ export class Executor {
       }
     }
     this.states.ready(app);
+    phase("running", null);
     this.opts.health.healthy(app.id);
   }
 }

@@ -1,4 +1,4 @@
-import { readFile, stat } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { loadManifests, snapshotStateStore } from "@archy/reconciler";
 import { EXIT, exitCodeFor } from "../cli-error.js";
@@ -60,6 +60,14 @@ export async function run(ctx: Context): Promise<number> {
           `mode ${(fs.mode & 0o777).toString(8)}: it may hold environment values; expected 0600`,
         );
     }
+    // Corrupt state files archy moved aside (never deleted): the owner should look at them.
+    const aside = (await readdir(ctx.stateDir)).filter((f) => /\.json\.corrupt-/.test(f)).sort();
+    for (const f of aside)
+      add(
+        f.slice(0, f.indexOf(".corrupt-")),
+        "warn",
+        `was corrupt and is kept aside as ${join(ctx.stateDir, f)}; archy went on from its backup or without it (delete the file once looked at)`,
+      );
   }
 
   const daemon = await DaemonClient.connect(ctx.socketPath);
