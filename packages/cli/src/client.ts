@@ -17,7 +17,7 @@ export class DaemonClient {
       await client.request("GET", "/v1/daemon", undefined, 2_000);
       return client;
     } catch (error) {
-      if (error instanceof CliError) throw error;
+      if (CliError.isInstance(error)) throw error;
       return null;
     }
   }

@@ -7,6 +7,6 @@ export type { AppManifest, HealthCheck } from "./manifest/schema.js";
 export { didYouMean, formatManifestError, formatPath } from "./manifest/positions.js";
 export type { ManifestError } from "./manifest/positions.js";
 export { loadManifests, parseManifest } from "./manifest/load.js";
-export type { ManifestCache, ParseResult } from "./manifest/load.js";
+export type { ManifestCache } from "./manifest/load.js";
 export { checkAcrossFiles } from "./manifest/across-files.js";
-export type { LoadResult } from "./manifest/across-files.js";
+export type { LoadResult, ParseResult } from "./manifest/across-files.js";

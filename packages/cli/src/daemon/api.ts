@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { validateSnapshot, type Reconciler, type ReconcilerEvent } from "@archy/reconciler";
+import { EXIT } from "../cli-error.js";
 import { classify } from "../errors.js";
 import { appsPayload } from "../views.js";
 
@@ -119,7 +120,10 @@ export function createApiServer(deps: ApiDeps): Server {
         const body = (await readJson(req)) as { manifest?: unknown; file?: unknown };
         if (typeof body.manifest !== "string")
           return send(res, 400, {
-            error: { message: "expected { manifest: <yaml text>, file?: <name> }", exitCode: 2 },
+            error: {
+              message: "expected { manifest: <yaml text>, file?: <name> }",
+              exitCode: EXIT.usage,
+            },
           });
         const handle = await reconciler.install(
           body.manifest,
@@ -164,7 +168,10 @@ export function createApiServer(deps: ApiDeps): Server {
           snapshot = validateSnapshot(body.snapshot);
         } catch (error) {
           return send(res, 400, {
-            error: { message: `invalid snapshot: ${(error as Error).message}`, exitCode: 2 },
+            error: {
+              message: `invalid snapshot: ${(error as Error).message}`,
+              exitCode: EXIT.usage,
+            },
           });
         }
         send(res, 200, await reconciler.resurrect(snapshot));
@@ -214,13 +221,13 @@ export function createApiServer(deps: ApiDeps): Server {
     );
     if (!route)
       return send(res, 404, {
-        error: { message: `no such endpoint: ${req.method} ${url.pathname}`, exitCode: 2 },
+        error: { message: `no such endpoint: ${req.method} ${url.pathname}`, exitCode: EXIT.usage },
       });
     const match = route[1].exec(url.pathname)!;
     route[2](match, url, req, res).catch((error: unknown) => {
       const c = classify(error);
       const status =
-        (error as { statusCode?: number }).statusCode ?? (c.exitCode === 2 ? 400 : 500);
+        (error as { statusCode?: number }).statusCode ?? (c.exitCode === EXIT.usage ? 400 : 500);
       if (!res.headersSent)
         send(res, status, { error: { message: c.message, exitCode: c.exitCode } });
     });

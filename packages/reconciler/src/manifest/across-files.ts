@@ -1,9 +1,16 @@
 // Checks that need every manifest at once: duplicate ids, dependencies on
 // apps that do not exist, and dependency cycles.
 import { LineCounter, parseDocument } from "yaml";
-import type { ParseResult } from "./load.js";
 import { didYouMean, formatPath, locate, type ManifestError } from "./positions.js";
 import type { AppManifest } from "./schema.js";
+
+/** One file parsed and validated on its own (what `parseManifest` returns). */
+export interface ParseResult {
+  app: AppManifest | null;
+  errors: ManifestError[];
+  /** The file as given, used to name it in errors. */
+  file: string;
+}
 
 export interface LoadResult {
   apps: AppManifest[];

@@ -5,7 +5,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import type { PortMapping } from "@archy/runtime-podman";
 import { LineCounter, parseDocument } from "yaml";
 import { parseDuration } from "../duration.js";
-import { checkAcrossFiles, type LoadResult } from "./across-files.js";
+import { checkAcrossFiles, type LoadResult, type ParseResult } from "./across-files.js";
 import { didYouMean, formatPath, locate, type ManifestError } from "./positions.js";
 import {
   allowedKeys,
@@ -31,13 +31,6 @@ const parsePort = (spec: string): PortMapping => {
 };
 
 const isHostPath = (source: string) => /^(\/|\.\/|\.\.\/|~\/|\.$|\.\.$)/.test(source);
-
-export interface ParseResult {
-  app: AppManifest | null;
-  errors: ManifestError[];
-  /** The file as given, used to name it in errors. */
-  file: string;
-}
 
 /**
  * Parses and validates one manifest. Never throws for the file's content:
