@@ -1,5 +1,4 @@
 import { request, type IncomingMessage } from "node:http";
-import { createParser } from "eventsource-parser";
 import { CliError, EXIT, type ExitCode } from "./cli-error.js";
 
 export interface ApiErrorBody {
@@ -127,6 +126,8 @@ async function* parseEvents(
   signal: AbortSignal | undefined,
   onAbort: () => void,
 ): AsyncGenerator<DaemonEvent> {
+  // Loaded on first use: commands that never stream (ps, status) do not pay for it.
+  const { createParser } = await import("eventsource-parser");
   const pending: string[] = [];
   const parser = createParser({ onEvent: (message) => pending.push(message.data) });
   res.setEncoding("utf8");
