@@ -24,6 +24,10 @@ interface AppState {
   /** archy's container of the app as last seen; null when there is none (or the name is taken). */
   container: ContainerStatus | null;
   opsInFlight: number;
+  /** Operations begun so far: a pass that planned before the last one began must not act on its plan. */
+  opsBegun: number;
+  /** The last phase that was not transitional: what a failed operation reverts to. */
+  settled: { phase: Phase; stopReason: StopReason | null };
 }
 
 /** Identifies one exit of one container. */
@@ -85,6 +89,7 @@ export class AppStates {
     s.phase = phase;
     s.stopReason = stopReason;
     s.since = this.clock.now();
+    if (!isTransitional(phase)) s.settled = { phase, stopReason };
     this.log.info(
       { app: id, phase, previous, stopReason, ...(error ? { error } : {}) },
       `${id}: ${previous} -> ${phase}`,
@@ -120,13 +125,22 @@ export class AppStates {
     this.state(id).restarts++;
   }
 
-  /** An operation begins: the transitional phase is published; returns what to revert to. */
+  /**
+   * An operation begins: the transitional phase is published; returns what a
+   * failure reverts to (the last phase that was not transitional).
+   */
   begin(id: string, transitional: Phase): { phase: Phase; stopReason: StopReason | null } {
     const s = this.state(id);
-    const previous = { phase: s.phase, stopReason: s.stopReason };
+    const previous = { ...s.settled };
     s.opsInFlight++;
+    s.opsBegun++;
     this.setPhase(id, transitional, null);
     return previous;
+  }
+
+  /** How many operations have begun for the app (see `begin`). */
+  opsBegun(id: string): number {
+    return this.state(id).opsBegun;
   }
 
   end(id: string): void {
@@ -135,19 +149,10 @@ export class AppStates {
 
   // ---- back-off ---------------------------------------------------------------------
 
-  /**
-   * Records a failed start, crash or unhealthy restart; returns the error as
-   * shown (secrets redacted). `counted`: the failure was already counted for
-   * back-off when the action began (an unhealthy restart).
-   */
-  failed(
-    app: AppManifest,
-    stopReason: StopReason,
-    error: string,
-    opts: { counted?: boolean } = {},
-  ): string {
+  /** Records a failed start, crash or unhealthy restart; returns the error as shown (secrets redacted). */
+  failed(app: AppManifest, stopReason: StopReason, error: string): string {
     const text = redactText(error, app.container.env);
-    const delay = opts.counted ? this.currentDelay(app) : this.countFailure(app);
+    const delay = this.countFailure(app);
     this.log.warn(
       { app: app.id, failures: this.history(app.id).failures, retryInMs: delay, error: text },
       `${app.id} failed`,
@@ -168,13 +173,9 @@ export class AppStates {
     const h = this.history(app.id);
     h.failures++;
     h.healthySince = null;
-    const delay = this.currentDelay(app);
+    const delay = backoffDelay(h.failures, app.restart.backoff);
     h.nextRetryAt = delay > 0 ? this.clock.now() + delay : null;
     return delay;
-  }
-
-  private currentDelay(app: AppManifest): number {
-    return backoffDelay(this.history(app.id).failures, app.restart.backoff);
   }
 
   /** An owner's start or restart is a fresh start: no back-off. */
@@ -336,6 +337,8 @@ export class AppStates {
         health: null,
         container: null,
         opsInFlight: 0,
+        opsBegun: 0,
+        settled: { phase: "missing", stopReason: null },
       };
       this.states.set(id, s);
     }

@@ -122,18 +122,18 @@ describe("reconcileAll: restart policy, back-off and health", () => {
     // Unhealthy past its retries; the restart exits 50 ms after it starts.
     for (let i = 0; i < 3; i++) await t.fake.runHealthcheck("archy-web");
     t.fake.setBehaviour("archy-web", { health: ["healthy", "unhealthy"], exitAfterMs: 50 });
-    const restartedAt = t.clock.now();
     const report = await t.settle(r.reconcileAll());
+    const failedAt = t.clock.now();
     expect(report.actions).toMatchObject([
       { kind: "restart", reason: "unhealthy past its retries", ok: false },
     ]);
     expect(report.failures[0]?.error).toBe(
       "archy-web exited with code 1 100 ms after it was started",
     );
-    // failure 2: initial (1 s), from the restart; counted twice it would be 2 s from the failure.
+    // failure 2: initial (1 s) from the failure; counted twice it would be 2 s.
     expect(await r.appStatus("web")).toMatchObject({
       phase: "backoff",
-      nextRetryAt: iso(restartedAt + 1_000),
+      nextRetryAt: iso(failedAt + 1_000),
     });
     const next = await t.settle(r.reconcileAll());
     expect(next.skipped).toMatchObject([

@@ -127,3 +127,6 @@ export class StartFailedError extends ReconcilerError {
     return ReconcilerError.hasMarker(error, startFailedMarker);
   }
 }
+
+/** The message of anything thrown. */
+export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));

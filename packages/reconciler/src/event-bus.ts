@@ -1,3 +1,4 @@
+import { errorText } from "./errors.js";
 import type { Logger, ReconcilerEvent } from "./types.js";
 
 /** Delivers every state change to its subscribers; a throwing subscriber is logged, never fatal. */
@@ -16,10 +17,7 @@ export class EventBus {
       try {
         l(e);
       } catch (error) {
-        this.log.error(
-          { err: error instanceof Error ? error.message : String(error) },
-          "an event listener threw",
-        );
+        this.log.error({ err: errorText(error) }, "an event listener threw");
       }
     }
   }

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { sleep, type Clock, type ContainerRuntime } from "@archy/runtime-podman";
 import type { AppHealth } from "./app-health.js";
 import type { AppStates } from "./app-state.js";
-import { StartFailedError } from "./errors.js";
+import { errorText, StartFailedError } from "./errors.js";
 import type { AppManifest } from "./manifest.js";
 import { wantedHash } from "./observe.js";
 import { containerName, LABEL_HASH, redactText, toContainerSpec } from "./spec.js";
@@ -26,8 +26,6 @@ export interface ExecutorOptions {
  * work waits in the app's queue); the operation sets its own phases.
  */
 export type Actor = "pass" | "owner";
-
-const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /**
  * Carries out planned actions for one app: ensure the image, create, start,
@@ -91,12 +89,12 @@ export class Executor {
         await this.runtime.startContainer(name);
         return this.waitReady(app, phase);
       case "restart":
-        if (action.countsAsFailure) this.states.countFailure(app);
         phase("restarting", null);
         this.states.countRestart(app.id);
         await this.stop(app);
         await this.runtime.startContainer(name);
-        return this.waitReady(app, phase);
+        // An unhealthy app's restart counts as a failed start for back-off even when it works.
+        return this.waitReady(app, phase, action.countsAsFailure === true);
       case "recreate":
         phase("restarting", null);
         await this.removeExisting(app);
@@ -108,15 +106,15 @@ export class Executor {
 
   /** Records a failed action in the app's state; returns the error as shown. */
   private async failed(app: AppManifest, action: PlannedAction, error: unknown): Promise<string> {
-    let text = redactText(errorText(error), app.container.env);
-    if (action.kind === "stop") this.phaseSetter(app, "pass")("failed", "user", text);
-    else {
+    let text = errorText(error);
+    if (action.kind === "stop") {
+      text = redactText(text, app.container.env);
+      this.phaseSetter(app, "pass")("failed", "user", text);
+    } else {
       const stopReason: StopReason = StartFailedError.isInstance(error)
         ? error.stopReason
         : "crash";
-      text = this.states.failed(app, stopReason, text, {
-        counted: action.countsAsFailure === true,
-      });
+      text = this.states.failed(app, stopReason, text);
     }
     const seen = await this.runtime.getContainerStatus(action.container).catch(() => undefined);
     if (seen !== undefined) this.states.setContainer(app.id, seen);
@@ -139,7 +137,6 @@ export class Executor {
     await this.runtime.removeContainer(name, { force: true });
   }
 
-  /** Makes sure the image exists (build or pull per the manifest) and returns its id. */
   /** Sets the app's phase, unless a pass would overwrite an operation's transitional phase. */
   private phaseSetter(app: AppManifest, by: Actor): PhaseSetter {
     return (phase, stopReason, error) => {
@@ -151,6 +148,7 @@ export class Executor {
     };
   }
 
+  /** Makes sure the image exists (build or pull per the manifest) and returns its id. */
   private async ensureImage(app: AppManifest, phase: PhaseSetter): Promise<string> {
     const ref = app.container.image;
     const c = app.container;
@@ -195,7 +193,11 @@ export class Executor {
    * A start counts only if the container is still running after it, and
    * healthy within start_period + retries x interval when a check is declared.
    */
-  private async waitReady(app: AppManifest, phase: PhaseSetter): Promise<void> {
+  private async waitReady(
+    app: AppManifest,
+    phase: PhaseSetter,
+    countFailure = false,
+  ): Promise<void> {
     const name = containerName(app.id);
     const hc = app.container.healthcheck;
     const t0 = this.clock.now();
@@ -229,6 +231,7 @@ export class Executor {
         );
       }
     }
+    if (countFailure) this.states.countFailure(app);
     this.states.ready(app);
     phase("running", null);
     this.opts.health.healthy(app.id);

@@ -1,15 +1,12 @@
 import { ownContainer } from "./app-state.js";
 import type { Core } from "./core.js";
-import { ReconcilerError } from "./errors.js";
+import { errorText, ReconcilerError } from "./errors.js";
 import { runPreStartHooks } from "./hooks.js";
 import type { AppManifest } from "./manifest.js";
 import { wantedHash } from "./observe.js";
 import { plan as planPass } from "./planner.js";
-import { containerName } from "./spec.js";
-import { redactText } from "./spec.js";
+import { containerName, redactText } from "./spec.js";
 import type { Desired, LifecycleHandle, ObservedApp, Phase } from "./types.js";
-
-const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /**
  * The owner's operations (SPEC section 5, "Lifecycle phases"): each persists

@@ -1,6 +1,7 @@
 import pLimit from "p-limit";
 import type { ContainerStatus } from "@archy/runtime-podman";
 import type { Core } from "./core.js";
+import { errorText } from "./errors.js";
 import { runPreStartHooks, type HookError } from "./hooks.js";
 import type { AppManifest, ManifestError } from "./manifest.js";
 import {
@@ -34,9 +35,9 @@ interface PassInput {
   containers: ContainerStatus[];
   /** Apps whose pre-start hook failed in this pass. */
   hookFailures: Map<string, HookError>;
+  /** Each app's operations begun when it was observed: a later one makes the plan stale. */
+  opsBegun: Record<string, number>;
 }
-
-const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /**
  * One reconcile pass: observe (one `ps`, one `images`), run the pre-start
@@ -47,7 +48,7 @@ const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 export async function runPass(core: Core, opts: PassOptions = {}): Promise<ReconcileReport> {
   const started = core.clock.now();
   const report = emptyReport(core.states.iso(started));
-  const observation = await begin(core, report);
+  const observation = await loadAndObserve(core, report);
   if (observation) {
     const input = await prepare(core, observation);
     for (const app of input.apps)
@@ -59,6 +60,7 @@ export async function runPass(core: Core, opts: PassOptions = {}): Promise<Recon
     core.last.orphans = plan.orphans;
     report.orphans = plan.orphans.map((o) => ({ name: o.name, app: o.labels[LABEL_APP] ?? "" }));
     await executePlan(core, plan, input, report);
+    await removeOrphans(core, plan, report);
     if (report.actions.length > 0)
       // What the pass changed is part of the running set a snapshot must hold.
       core.last.containers = await core.runtime.listContainers().catch(() => core.last.containers);
@@ -70,7 +72,7 @@ export async function runPass(core: Core, opts: PassOptions = {}): Promise<Recon
 }
 
 /** Reads the manifests and observes podman; null (with the reason in the report) when either fails. */
-async function begin(core: Core, report: ReconcileReport): Promise<Observation | null> {
+async function loadAndObserve(core: Core, report: ReconcileReport): Promise<Observation | null> {
   try {
     await core.manifests.reload();
   } catch (error) {
@@ -99,6 +101,7 @@ async function prepare(core: Core, observation: Observation): Promise<PassInput>
   const limit = pLimit(core.concurrency);
   const hookFailures = new Map<string, HookError>();
   const observed: Record<string, ObservedApp> = {};
+  const opsBegun = Object.fromEntries(apps.map((a) => [a.id, core.states.opsBegun(a.id)]));
   await Promise.all(
     apps.map((app) =>
       limit(async () => {
@@ -117,10 +120,13 @@ async function prepare(core: Core, observation: Observation): Promise<PassInput>
       }),
     ),
   );
-  return { apps, desired, observed, containers: observation.containers, hookFailures };
+  return { apps, desired, observed, containers: observation.containers, hookFailures, opsBegun };
 }
 
-function planInput(core: Core, input: Omit<PassInput, "hookFailures">): PlanInput {
+function planInput(
+  core: Core,
+  input: Pick<PassInput, "apps" | "observed" | "desired" | "containers">,
+): PlanInput {
   return {
     apps: input.apps,
     observed: input.observed,
@@ -187,7 +193,20 @@ async function executePlan(
       }
     }
     if (action) {
-      const result = await core.queue.run(app.id, () => core.executor.run(app, action));
+      const result = await core.queue.run(app.id, async () =>
+        core.states.opsBegun(app.id) === input.opsBegun[app.id]
+          ? core.executor.run(app, action)
+          : null,
+      );
+      if (!result) {
+        // The owner's operation came first (the work waited in the app's queue): the plan is stale.
+        report.skipped.push({
+          app: app.id,
+          reason: "an operation ran meanwhile",
+          stopReason: null,
+        });
+        return;
+      }
       report.actions.push(result);
       if (!result.ok) report.failures.push({ app: app.id, error: result.error ?? "failed" });
       return;

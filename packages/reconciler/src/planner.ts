@@ -150,6 +150,8 @@ export function plan(input: PlanInput): Plan {
       case "running":
         if (hashDiffers) act("recreate", hashReason());
         else if (requested === "restart") act("restart", "restart requested by the owner");
+        else if (requested === "start")
+          converged.push(id); // already running: nothing to start
         else if (obs.health === "unhealthy") {
           if (backingOff) skip(`unhealthy; ${backoffReason()}`, "backoff");
           else act("restart", "unhealthy past its retries", true);

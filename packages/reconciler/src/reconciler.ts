@@ -144,7 +144,12 @@ export class Reconciler {
 
   /** Restores a snapshot's manifests and desired states, then converges (see `resurrect`). */
   resurrect(state: SnapshotState): Promise<ResurrectReport> {
-    return resurrect(this.core, this.lifecycle, () => this.reconcileAll(), state);
+    // A pass already in flight read the manifests before the restore: a fresh one follows it.
+    const freshPass = async () => {
+      await this.passInFlight;
+      return this.reconcileAll();
+    };
+    return resurrect(this.core, this.lifecycle, freshPass, state);
   }
 
   /**

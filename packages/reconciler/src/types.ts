@@ -33,7 +33,7 @@ export type StopReason =
 
 export type Desired = "running" | "stopped";
 
-/** What the executor remembers of an app between passes (not persisted). */
+/** What AppStates remembers of an app between passes for back-off (not persisted). */
 export interface AppHistory {
   /** Consecutive failed starts, crashes and unhealthy restarts. */
   failures: number;
@@ -41,7 +41,7 @@ export interface AppHistory {
   nextRetryAt: number | null;
   /** When the app was last seen running and healthy, continuously; null otherwise. */
   healthySince: number | null;
-  /** The finish time of the last exit already counted as a failure, so each exit counts once. */
+  /** The key (container, start, finish, code) of the last exit counted as a failure, so each exit counts once. */
   countedExit?: string | null;
 }
 

@@ -60,20 +60,32 @@ export class VirtualClock implements Clock {
     await settle();
   }
 
-  /** Advances in `step` increments until `condition` holds; throws after `limitMs` of virtual time. */
+  /**
+   * Advances in `step` increments until `condition` holds; throws after
+   * `limitMs` of virtual time. Time moves only while a timer is pending:
+   * while the code under test waits for real I/O alone (a file, a child
+   * process), it is given real moments instead, up to `idleLimitMs`.
+   */
   async until(
     condition: () => boolean,
-    opts: { step?: number; limitMs?: number } = {},
+    opts: { step?: number; limitMs?: number; idleLimitMs?: number } = {},
   ): Promise<number> {
     const step = opts.step ?? 10;
     const limit = opts.limitMs ?? 60_000;
+    const idleLimit = opts.idleLimitMs ?? 5_000;
     const start = this.time;
-    await settle();
-    while (!condition()) {
+    let idleSince = Date.now();
+    for (;;) {
+      await settle();
+      if (condition()) return this.time - start;
       if (this.time - start >= limit)
         throw new Error(`condition not met within ${limit} ms of virtual time`);
-      await this.advance(step);
+      if (this.timers.length > 0) {
+        await this.advance(step);
+        idleSince = Date.now();
+      } else if (Date.now() - idleSince > idleLimit)
+        throw new Error("condition not met, and nothing is pending on the virtual clock");
+      else await new Promise((resolve) => setTimeout(resolve, 1));
     }
-    return this.time - start;
   }
 }

@@ -132,7 +132,11 @@ function watchFinalPhases(events: AsyncIterable<Record<string, unknown>>): {
     try {
       for await (const e of events) {
         if (e.type !== "phase" || typeof e.app !== "string") continue;
-        if (isTransitional(e.phase as AppStatus["phase"])) continue;
+        // A final phase counts only if no operation began after it.
+        if (isTransitional(e.phase as AppStatus["phase"])) {
+          settled.delete(e.app);
+          continue;
+        }
         settled.add(e.app);
         waiters.get(e.app)?.();
       }
