@@ -1,12 +1,14 @@
 import { createHash } from "node:crypto";
-import { systemClock, type Clock, type TimerHandle } from "./clock.js";
+import { systemClock, type Clock } from "./clock.js";
+import { ContainerNotFoundError, ImageNotFoundError, PodmanCommandError } from "./errors.js";
+import { ContainerModel, statusOf, type FakeContainer } from "./fake-container.js";
 import {
-  ContainerNotFoundError,
-  EventStreamError,
-  ImageNotFoundError,
-  PodmanCommandError,
-  PodmanTimeoutError,
-} from "./errors.js";
+  CallScripts,
+  type ContainerBehaviour,
+  type RuntimeMethod,
+  type ScriptAction,
+  type ScriptOptions,
+} from "./fake-scripts.js";
 import type {
   BuildImageOptions,
   ContainerEvent,
@@ -14,63 +16,15 @@ import type {
   ContainerSpec,
   ContainerState,
   ContainerStatus,
-  HealthStatus,
   ImageInfo,
 } from "./types.js";
 import { assertContainerName, assertImage, assertSpec } from "./validate.js";
-
-export type RuntimeMethod = Exclude<keyof ContainerRuntime, never>;
 
 export interface FakeCall {
   method: RuntimeMethod;
   args: unknown[];
   /** The fake clock's time of the call. */
   at: number;
-}
-
-/** What the "process" in a container does once it is started. */
-export interface ContainerBehaviour {
-  /** The container exits this long after each start. */
-  exitAfterMs?: number;
-  /** The container exits after being observed (listed or inspected) this many times after each start. */
-  exitAfterChecks?: number;
-  /** Exit code for the two above; default 1. */
-  exitCode?: number;
-  /** Results of successive `runHealthcheck` calls; the last one repeats. Default "healthy". */
-  health?: ("healthy" | "unhealthy")[];
-  /** The process ignores SIGTERM: a stop waits out its grace period and SIGKILLs (killed: true, exit 137). */
-  ignoreSigterm?: boolean;
-}
-
-export interface FakeContainer {
-  id: string;
-  name: string;
-  spec: ContainerSpec;
-  state: ContainerState;
-  health: HealthStatus;
-  exitCode: number | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  imageId: string | null;
-  starts: number;
-  checksSinceStart: number;
-  healthRuns: number;
-}
-
-type ScriptAction = { kind: "fail"; error: Error } | { kind: "hang"; rejectAfterMs?: number };
-
-export interface ScriptOptions {
-  /** How many calls the script applies to; default 1. */
-  times?: number;
-  /** Only calls whose arguments match. */
-  match?: (...args: unknown[]) => boolean;
-}
-
-interface Script {
-  method: RuntimeMethod;
-  match?: (...args: unknown[]) => boolean;
-  remaining: number;
-  action: ScriptAction;
 }
 
 export interface FakeRuntimeOptions {
@@ -103,22 +57,20 @@ const MUTATING: ReadonlySet<RuntimeMethod> = new Set([
  */
 export class FakeRuntime implements ContainerRuntime {
   readonly calls: FakeCall[] = [];
-  readonly containers = new Map<string, FakeContainer>();
+  readonly containers: Map<string, FakeContainer>;
   readonly images = new Map<string, string>();
   readonly volumes = new Set<string>();
   private readonly registry: Set<string>;
-  private readonly behaviours = new Map<string, ContainerBehaviour>();
-  private readonly scripts: Script[] = [];
-  private readonly subscribers = new Set<{
-    push: (e: ContainerEvent) => void;
-    fail: (e: Error) => void;
-  }>();
-  private readonly timers = new Set<TimerHandle>();
+  private readonly model: ContainerModel;
+  private readonly scripts: CallScripts;
   private readonly clock: Clock;
   private seq = 0;
 
   constructor(opts: FakeRuntimeOptions = {}) {
     this.clock = opts.clock ?? systemClock;
+    this.model = new ContainerModel(this.clock);
+    this.containers = this.model.containers;
+    this.scripts = new CallScripts(this.clock);
     this.registry = new Set(opts.registry ?? []);
     for (const image of opts.images ?? []) this.addImage(image);
   }
@@ -143,18 +95,13 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   private script(method: RuntimeMethod, opts: ScriptOptions, action: ScriptAction): this {
-    this.scripts.push({
-      method,
-      ...(opts.match ? { match: opts.match } : {}),
-      remaining: opts.times ?? 1,
-      action,
-    });
+    this.scripts.add(method, opts, action);
     return this;
   }
 
   /** How the container of this name behaves after each start (kept across recreation). */
   setBehaviour(name: string, behaviour: ContainerBehaviour): this {
-    this.behaviours.set(name, behaviour);
+    this.model.behaviours.set(name, behaviour);
     return this;
   }
 
@@ -177,8 +124,8 @@ export class FakeRuntime implements ContainerRuntime {
       state,
       health: null,
       exitCode: state === "exited" ? 0 : null,
-      startedAt: state === "created" ? null : this.iso(),
-      finishedAt: state === "exited" ? this.iso() : null,
+      startedAt: state === "created" ? null : this.model.isoNow(),
+      finishedAt: state === "exited" ? this.model.isoNow() : null,
       imageId: this.images.get(spec.image) ?? null,
       starts: state === "created" ? 0 : 1,
       checksSinceStart: 0,
@@ -193,19 +140,17 @@ export class FakeRuntime implements ContainerRuntime {
   crash(name: string, exitCode = 137): void {
     const c = this.mustGet(name);
     if (c.state !== "running") return;
-    this.exit(c, exitCode);
+    this.model.exit(c, exitCode);
   }
 
   /** `podman pause` from outside. */
   pause(name: string): void {
-    const c = this.mustGet(name);
-    c.state = "paused";
-    this.emit(c, "pause");
+    this.model.pause(this.mustGet(name));
   }
 
   /** Breaks every open event stream, as when the podman events process dies. */
   breakEvents(): void {
-    for (const s of [...this.subscribers]) s.fail(new EventStreamError("scripted break"));
+    this.model.breakStreams();
   }
 
   /** The calls that change something in podman (pull, build, create, start, stop, remove). */
@@ -215,8 +160,7 @@ export class FakeRuntime implements ContainerRuntime {
 
   /** Cancels pending scripted exits. */
   dispose(): void {
-    for (const t of this.timers) this.clock.clearTimeout(t);
-    this.timers.clear();
+    this.model.dispose();
   }
 
   // ---- ContainerRuntime -------------------------------------------------
@@ -277,7 +221,7 @@ export class FakeRuntime implements ContainerRuntime {
     const imageId = this.images.get(spec.image);
     if (imageId === undefined) throw new ImageNotFoundError(spec.image);
     const c = this.addContainer(structuredClone(spec), "created", { imageId });
-    this.emit(c, "create");
+    this.model.emit(c, "create");
     return c.id;
   }
 
@@ -288,27 +232,7 @@ export class FakeRuntime implements ContainerRuntime {
     if (c.state === "running") return;
     if (c.state === "paused")
       throw new PodmanCommandError(["start", name], 125, `Error: container ${c.id} is paused`);
-    c.state = "running";
-    c.exitCode = null;
-    c.finishedAt = null;
-    c.startedAt = this.iso();
-    c.starts++;
-    c.checksSinceStart = 0;
-    c.healthRuns = 0;
-    c.health = c.spec.healthcheck ? "starting" : null;
-    this.emit(c, "init");
-    this.emit(c, "start");
-    const b = this.behaviours.get(name);
-    if (b?.exitAfterMs !== undefined) {
-      const starts = c.starts;
-      const timer = this.clock.setTimeout(() => {
-        this.timers.delete(timer);
-        const now = this.containers.get(name);
-        if (now === c && c.state === "running" && c.starts === starts)
-          this.exit(c, b.exitCode ?? 1);
-      }, b.exitAfterMs);
-      this.timers.add(timer);
-    }
+    this.model.start(c);
   }
 
   async stopContainer(
@@ -319,10 +243,7 @@ export class FakeRuntime implements ContainerRuntime {
     await this.enter("stopContainer", [name, opts]);
     const c = this.mustGet(name);
     if (c.state !== "running" && c.state !== "paused") return { killed: false };
-    const killed = this.behaviours.get(name)?.ignoreSigterm === true;
-    this.emit(c, "stop");
-    this.exit(c, killed ? 137 : 143);
-    return { killed };
+    return this.model.stop(c);
   }
 
   async removeContainer(
@@ -339,9 +260,7 @@ export class FakeRuntime implements ContainerRuntime {
         `Error: cannot remove container ${c.id} as it is running - running or paused containers cannot be removed without force`,
       );
     }
-    if (c.state === "running") this.exit(c, 137);
-    this.containers.delete(name);
-    this.emit(c, "remove");
+    this.model.remove(c);
   }
 
   async removeVolume(name: string): Promise<void> {
@@ -355,8 +274,8 @@ export class FakeRuntime implements ContainerRuntime {
     for (const c of [...this.containers.values()]) {
       const labels = c.spec.labels ?? {};
       if (Object.entries(opts.labels ?? {}).some(([k, v]) => labels[k] !== v)) continue;
-      this.observe(c);
-      out.push(this.statusOf(c));
+      this.model.observe(c);
+      out.push(statusOf(c));
     }
     return out;
   }
@@ -366,8 +285,8 @@ export class FakeRuntime implements ContainerRuntime {
     await this.enter("getContainerStatus", [name]);
     const c = this.containers.get(name);
     if (!c) return null;
-    this.observe(c);
-    return this.statusOf(c);
+    this.model.observe(c);
+    return statusOf(c);
   }
 
   async getContainerLogs(name: string, opts: { tail?: number } = {}): Promise<string[]> {
@@ -400,110 +319,19 @@ export class FakeRuntime implements ContainerRuntime {
         125,
         `Error: container ${c.id} is not running`,
       );
-    const seq = this.behaviours.get(name)?.health ?? ["healthy"];
-    const result = seq[Math.min(c.healthRuns, seq.length - 1)] ?? "healthy";
-    c.healthRuns++;
-    c.health = result;
-    this.emit(c, "health_status");
-    return result;
+    return this.model.runHealthcheck(c);
   }
 
-  async *events(opts: { signal?: AbortSignal } = {}): AsyncIterable<ContainerEvent> {
-    const queue: ContainerEvent[] = [];
-    let failure: Error | null = null;
-    let wake: (() => void) | null = null;
-    const sub = {
-      push: (e: ContainerEvent) => {
-        queue.push(e);
-        wake?.();
-      },
-      fail: (e: Error) => {
-        failure = e;
-        wake?.();
-      },
-    };
-    const onAbort = () => wake?.();
-    this.subscribers.add(sub);
-    opts.signal?.addEventListener("abort", onAbort);
-    try {
-      for (;;) {
-        if (opts.signal?.aborted) return;
-        const next = queue.shift();
-        if (next) {
-          yield next;
-          continue;
-        }
-        if (failure) throw failure;
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = null;
-      }
-    } finally {
-      this.subscribers.delete(sub);
-      opts.signal?.removeEventListener("abort", onAbort);
-    }
+  events(opts: { signal?: AbortSignal } = {}): AsyncIterable<ContainerEvent> {
+    return this.model.stream(opts);
   }
 
   // ---- internals ---------------------------------------------------------
 
   private async enter(method: RuntimeMethod, args: unknown[]): Promise<void> {
     this.calls.push({ method, args, at: this.clock.now() });
-    const script = this.scripts.find(
-      (s) => s.method === method && s.remaining > 0 && (!s.match || s.match(...args)),
-    );
-    if (!script) return;
-    script.remaining--;
-    if (script.action.kind === "fail") throw script.action.error;
-    const after = script.action.rejectAfterMs;
-    await new Promise<void>((_, reject) => {
-      if (after !== undefined)
-        this.clock.setTimeout(() => reject(new PodmanTimeoutError([method], after)), after);
-    });
-  }
-
-  private observe(c: FakeContainer): void {
-    if (c.state !== "running") return;
-    c.checksSinceStart++;
-    const b = this.behaviours.get(c.name);
-    if (b?.exitAfterChecks !== undefined && c.checksSinceStart > b.exitAfterChecks)
-      this.exit(c, b.exitCode ?? 1);
-  }
-
-  private exit(c: FakeContainer, exitCode: number): void {
-    c.state = "exited";
-    c.exitCode = exitCode;
-    c.finishedAt = this.iso();
-    c.health = null;
-    this.emit(c, "died", exitCode);
-    this.emit(c, "cleanup");
-  }
-
-  private statusOf(c: FakeContainer): ContainerStatus {
-    return {
-      id: c.id,
-      name: c.name,
-      image: c.spec.image,
-      imageId: c.imageId,
-      state: c.state,
-      health: c.health,
-      exitCode: c.state === "exited" ? c.exitCode : null,
-      startedAt: c.startedAt,
-      finishedAt: c.state === "exited" ? c.finishedAt : null,
-      labels: { ...(c.spec.labels ?? {}) },
-      ports: [...(c.spec.ports ?? [])],
-    };
-  }
-
-  private emit(c: FakeContainer, status: string, exitCode: number | null = null): void {
-    const event: ContainerEvent = {
-      time: this.iso(),
-      id: c.id,
-      name: c.name,
-      status,
-      exitCode,
-      health: status === "health_status" ? c.health : null,
-      labels: { ...(c.spec.labels ?? {}) },
-    };
-    for (const s of this.subscribers) s.push(event);
+    const hang = this.scripts.play(method, args);
+    if (hang) await hang;
   }
 
   private mustGet(name: string): FakeContainer {
@@ -514,9 +342,5 @@ export class FakeRuntime implements ContainerRuntime {
 
   private nextId(): string {
     return createHash("sha256").update(`container#${this.seq++}`).digest("hex");
-  }
-
-  private iso(): string {
-    return new Date(this.clock.now()).toISOString();
   }
 }
