@@ -1,33 +1,42 @@
+import type { CrashMarkerErrorCode } from "@archy/crash-marker";
+import type { ReconcilerErrorCode } from "@archy/reconciler";
+import type { RuntimeErrorCode } from "@archy/runtime-podman";
+import type { SnapshotErrorCode } from "@archy/snapshot";
+
 /** The exit codes of SPEC section 6. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, locked: 3, podman: 4, interrupted: 130 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** Every error code the archy packages raise (the table below is checked against it). */
+type ArchyErrorCode =
+  CrashMarkerErrorCode | ReconcilerErrorCode | RuntimeErrorCode | SnapshotErrorCode;
 
 /**
  * The exit code of each error `code` that has its own (SPEC section 6). An
  * archy error whose code is not here exits `EXIT.failed`; it lives here, not
  * in errors.ts, so views.ts can read it without loading @archy/reconciler.
  */
-const EXIT_BY_CODE: ReadonlyMap<string, ExitCode> = new Map<string, ExitCode>([
+const EXIT_BY_CODE: Partial<Record<string, ExitCode>> = {
   // @archy/crash-marker: another archy holds the state folder
-  ["EALREADYRUNNING", EXIT.locked],
+  EALREADYRUNNING: EXIT.locked,
   // @archy/runtime-podman: podman is missing or does not answer
-  ["EPODMANUNAVAILABLE", EXIT.podman],
-  ["EPODMANTIMEOUT", EXIT.podman],
+  EPODMANUNAVAILABLE: EXIT.podman,
+  EPODMANTIMEOUT: EXIT.podman,
   // @archy/snapshot: a snapshot file this code cannot read
-  ["ESNAPSHOTVERSION", EXIT.usage],
-  ["ESNAPSHOTCORRUPT", EXIT.usage],
+  ESNAPSHOTVERSION: EXIT.usage,
+  ESNAPSHOTCORRUPT: EXIT.usage,
   // @archy/reconciler: invalid input
-  ["EMANIFEST", EXIT.usage],
-  ["EUNKNOWNAPP", EXIT.usage],
+  EMANIFEST: EXIT.usage,
+  EUNKNOWNAPP: EXIT.usage,
   // Node's fs: a path given by the user that is missing, not readable, or a folder
-  ["ENOENT", EXIT.usage],
-  ["EACCES", EXIT.usage],
-  ["EISDIR", EXIT.usage],
-]);
+  ENOENT: EXIT.usage,
+  EACCES: EXIT.usage,
+  EISDIR: EXIT.usage,
+} satisfies Partial<Record<ArchyErrorCode | "ENOENT" | "EACCES" | "EISDIR", ExitCode>>;
 
 /** The exit code of an error `code` that has its own, else null (see `classify` for the rest). */
 export function exitCodeFor(code: string | undefined): ExitCode | null {
-  return code === undefined ? null : (EXIT_BY_CODE.get(code) ?? null);
+  return code !== undefined && Object.hasOwn(EXIT_BY_CODE, code) ? EXIT_BY_CODE[code]! : null;
 }
 
 const cliErrorMarker = Symbol.for("archy.cli.error.CliError");
