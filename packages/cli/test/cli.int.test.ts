@@ -2,11 +2,9 @@
 // on an isolated store, with a temporary state folder and a copy of examples/.
 // The tests are one scenario in order: each starts from where the last left
 // the stack (the first builds the example image the others use).
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createPodmanStore,
@@ -16,58 +14,24 @@ import {
   waitFor,
   type PodmanStore,
 } from "@archy/test-utils";
+import { archyHarness, bin, containerState, root } from "./harness.js";
 
 const podman = podmanAvailability();
-const root = fileURLToPath(new URL("../../..", import.meta.url));
-const bin = join(root, "packages/cli/bin/archy.js");
 
 describe.skipIf(podman.skipReason !== null)(`archy end to end ${podman.skipReason ?? ""}`, () => {
   let store: PodmanStore;
   let work: { path: string; remove: () => Promise<void> };
   let env: Record<string, string>;
-  let daemon: ChildProcess | null = null;
   const ports: Record<string, number> = {};
 
-  const archy = (args: string[], extraEnv: Record<string, string> = {}) =>
-    execa(process.execPath, [bin, ...args], {
-      env: { ...env, ...extraEnv },
-      reject: false,
-      timeout: 120_000,
-    });
+  const h = archyHarness(() => env);
+  const { archy, startDaemon, stopDaemon } = h;
   const json = async <T>(args: string[]) => {
     const r = await archy([...args, "--json"]);
     expect(r.exitCode, r.stderr).toBe(0);
     return JSON.parse(r.stdout) as T;
   };
-  const state = async (name: string) =>
-    (
-      await store.podman(["inspect", "--format", "{{.State.Status}}", name], { reject: false })
-    ).stdout.trim();
-  const startDaemon = async (extra: string[] = []) => {
-    const child = spawn(process.execPath, [bin, "daemon", "--interval", "30s", ...extra], {
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let err = "";
-    child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-    await waitFor(
-      async () =>
-        (await archy(["status", "--json"])).stdout.includes('"pid"') || child.exitCode !== null,
-      { timeoutMs: 30_000, what: "the daemon's API" },
-    );
-    if (child.exitCode !== null) throw new Error(`daemon exited ${child.exitCode}: ${err}`);
-    daemon = child;
-    return child;
-  };
-  const stopDaemon = async () => {
-    if (!daemon) return null;
-    const d = daemon;
-    daemon = null;
-    if (d.exitCode !== null || d.signalCode !== null) return d.exitCode;
-    const exited = new Promise<number | null>((r) => d.once("exit", (code) => r(code)));
-    d.kill("SIGTERM");
-    return exited;
-  };
+  const state = (name: string) => containerState(store, name);
 
   beforeAll(async () => {
     store = await createPodmanStore({ buildImage: false });
@@ -251,15 +215,15 @@ describe.skipIf(podman.skipReason !== null)(`archy end to end ${podman.skipReaso
   it("a second daemon on the same state folder exits 3 naming the first one's PID", async () => {
     const second = await archy(["daemon"]);
     expect(second.exitCode).toBe(3);
-    expect(second.stderr).toContain(`PID ${daemon!.pid}`);
+    expect(second.stderr).toContain(`PID ${h.daemon!.pid}`);
   });
 
   it("kill -9 of the daemon, a simulated reboot, a new daemon: recovery names each container; desired running runs; owner-stopped stays stopped", async () => {
     await new Promise((r) => setTimeout(r, 500)); // the snapshot of the last changes is written
-    const first = daemon!;
+    const first = h.daemon!;
     first.kill("SIGKILL");
     await new Promise((r) => first.once("exit", r));
-    daemon = null;
+    h.forgetDaemon();
     await store.podman(["stop", "--all", "--time", "2"]);
     expect([await state("archy-web"), await state("archy-greeter")]).toEqual(["exited", "exited"]);
     await startDaemon();

@@ -2,11 +2,8 @@
 // store: the owner's intents and archy's own state files while a daemon runs
 // (resurrect through the daemon, a corrupt desired.json, podman missing).
 // One scenario in order, each test starting where the last left off.
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createPodmanStore,
@@ -15,10 +12,9 @@ import {
   waitFor,
   type PodmanStore,
 } from "@archy/test-utils";
+import { archyHarness, containerState } from "./harness.js";
 
 const podman = podmanAvailability();
-const root = fileURLToPath(new URL("../../..", import.meta.url));
-const bin = join(root, "packages/cli/bin/archy.js");
 
 interface AppJson {
   id: string;
@@ -33,15 +29,9 @@ describe.skipIf(podman.skipReason !== null)(
     let store: PodmanStore;
     let work: { path: string; remove: () => Promise<void> };
     let env: Record<string, string>;
-    let daemon: ChildProcess | null = null;
     const stateDir = () => env.ARCHY_STATE_DIR!;
 
-    const archy = (args: string[], extraEnv: Record<string, string> = {}) =>
-      execa(process.execPath, [bin, ...args], {
-        env: { ...env, ...extraEnv },
-        reject: false,
-        timeout: 120_000,
-      });
+    const { archy, startDaemon, stopDaemon } = archyHarness(() => env);
     const ok = async (args: string[]) => {
       const r = await archy(args);
       expect(r.exitCode, `archy ${args.join(" ")}: ${r.stdout}${r.stderr}`).toBe(0);
@@ -52,36 +42,7 @@ describe.skipIf(podman.skipReason !== null)(
       expect(r.exitCode, r.stderr).toBe(0);
       return (JSON.parse(r.stdout) as { app: AppJson }).app;
     };
-    const podmanState = async (name: string) =>
-      (
-        await store.podman(["inspect", "--format", "{{.State.Status}}", name], { reject: false })
-      ).stdout.trim();
-    const startDaemon = async () => {
-      const child = spawn(process.execPath, [bin, "daemon", "--interval", "30s"], {
-        env,
-        stdio: ["ignore", "ignore", "pipe"],
-      });
-      let err = "";
-      child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-      // Only the socket is polled: a CLI without a daemon would read (and repair) the state itself.
-      await waitFor(
-        async () =>
-          child.exitCode !== null ||
-          ((await stat(join(stateDir(), "archy.sock")).catch(() => null)) !== null &&
-            (await archy(["status", "--json"])).stdout.includes('"pid"')),
-        { timeoutMs: 30_000, what: "the daemon's API" },
-      );
-      if (child.exitCode !== null) throw new Error(`daemon exited ${child.exitCode}: ${err}`);
-      daemon = child;
-    };
-    const stopDaemon = async () => {
-      const d = daemon;
-      daemon = null;
-      if (!d || d.exitCode !== null || d.signalCode !== null) return;
-      const exited = new Promise((r) => d.once("exit", r));
-      d.kill("SIGTERM");
-      await exited;
-    };
+    const podmanState = (name: string) => containerState(store, name);
     const manifest = (id: string) =>
       [
         "app:",
