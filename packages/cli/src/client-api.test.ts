@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { ReconcilerEvent } from "@archy/reconciler";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DaemonClient } from "./client.js";
-import { createApiServer } from "./daemon/api.js";
+import { createApiServer, type ApiReconciler } from "./daemon/api.js";
 
 // The client against the daemon's own API server (its SSE handler), with a
 // reconciler stand-in that only publishes events.
@@ -35,12 +35,29 @@ async function listen(s: Server): Promise<void> {
 describe("DaemonClient.subscribe with the daemon's API server", () => {
   it("an event published right after subscribe() resolves arrives", async () => {
     const listeners = new Set<(e: ReconcilerEvent) => void>();
-    const reconciler = {
+    const notUsed = (): never => {
+      throw new Error("not used by this test");
+    };
+    const reconciler: ApiReconciler = {
       subscribe(fn: (e: ReconcilerEvent) => void) {
         listeners.add(fn);
         return () => listeners.delete(fn);
       },
-    } as unknown as Parameters<typeof createApiServer>[0]["reconciler"];
+      status: notUsed,
+      appStatus: notUsed,
+      orphans: notUsed,
+      getManifestErrors: notUsed,
+      notices: notUsed,
+      start: notUsed,
+      stop: notUsed,
+      restart: notUsed,
+      install: notUsed,
+      remove: notUsed,
+      resurrect: notUsed,
+      reconcileAll: notUsed,
+      plan: notUsed,
+      snapshotState: notUsed,
+    };
     await listen(
       createApiServer({ reconciler, info: () => ({}), trigger: () => undefined, log: console }),
     );

@@ -2,7 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { createColors } from "picocolors";
-import pino, { type Logger as Pino } from "pino";
+import pino from "pino";
 import { createStream } from "rotating-file-stream";
 import type { Logger } from "@archy/reconciler";
 import { colorEnabled } from "./output.js";
@@ -62,7 +62,7 @@ function ttyLines(): Writable {
 export async function createDaemonLogger(
   stateDir: string,
   opts: { tty: boolean; level?: string },
-): Promise<{ pino: Pino; logger: Logger; close(): Promise<void> }> {
+): Promise<{ logger: Logger; close(): Promise<void> }> {
   const dir = join(stateDir, "log");
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const file = createStream("archy.log", {
@@ -85,7 +85,6 @@ export async function createDaemonLogger(
     error: (o, m) => p.error(o, m),
   };
   return {
-    pino: p,
     logger,
     close: () => new Promise<void>((resolve) => file.end(() => resolve())),
   };
