@@ -19,10 +19,6 @@ export class KeyedQueue {
     return result;
   }
 
-  busy(key: string): boolean {
-    return this.tails.has(key);
-  }
-
   /** Resolves when every queued piece of work has finished. */
   async idle(): Promise<void> {
     while (this.tails.size) await Promise.all([...this.tails.values()]);
