@@ -30,9 +30,8 @@ interface AppState {
   settled: { phase: Phase; stopReason: StopReason | null };
 }
 
-/** Identifies one exit of one container. */
-const exitKey = (c: ContainerStatus) =>
-  `${c.id}:${c.startedAt ?? ""}:${c.finishedAt ?? ""}:${c.exitCode ?? ""}`;
+/** Identifies one exit of one container: each run (start) ends at most once. */
+const exitKey = (c: ContainerStatus) => `${c.id}:${c.startedAt ?? ""}`;
 
 /** The container if archy made it for this app, else null. */
 export const ownContainer = (app: AppManifest, c: ContainerStatus | null) =>
@@ -138,9 +137,14 @@ export class AppStates {
     return previous;
   }
 
-  /** How many operations have begun for the app (see `begin`). */
+  /** How many operations (and starts outside a pass) have begun for the app. */
   opsBegun(id: string): number {
     return this.state(id).opsBegun;
+  }
+
+  /** A start outside a pass (on a died event) begins: a pass that planned before it must not act. */
+  overtake(id: string): void {
+    this.state(id).opsBegun++;
   }
 
   end(id: string): void {

@@ -17,7 +17,7 @@ describe("reconcileAll: restart policy, back-off and health", () => {
 
     const first = await t.settle(r.reconcileAll());
     expect(first.failures[0]?.error).toBe(
-      "archy-job exited with code 3 1000 ms after it was started",
+      "archy-job exited with code 3 1050 ms after it was started",
     );
     expect(await r.appStatus("job")).toMatchObject({
       phase: "failed",
@@ -128,7 +128,7 @@ describe("reconcileAll: restart policy, back-off and health", () => {
       { kind: "restart", reason: "unhealthy past its retries", ok: false },
     ]);
     expect(report.failures[0]?.error).toBe(
-      "archy-web exited with code 1 100 ms after it was started",
+      "archy-web exited with code 1 150 ms after it was started",
     );
     // failure 2: initial (1 s) from the failure; counted twice it would be 2 s.
     expect(await r.appStatus("web")).toMatchObject({
@@ -147,9 +147,10 @@ describe("reconcileAll: restart policy, back-off and health", () => {
       t.app("web", { health: '{ cmd: ["check"], interval: 10ms, retries: 2, timeout: 10ms }' }),
     ]);
     const report = await t.settle(r.reconcileAll());
-    // start_period 0 + 2 retries x 10 ms + the 10 ms timeout; the first check is at 100 ms.
+    // start_period 0 + 2 retries x 10 ms + the 10 ms timeout; the first check is at 100 ms
+    // (plus the shared status poll's 50 ms batch window).
     expect(report.failures[0]?.error).toBe("archy-web did not become healthy within 30 ms");
-    expect(report.actions[0]?.durationMs).toBe(100);
+    expect(report.actions[0]?.durationMs).toBe(150);
     expect(await r.appStatus("web")).toMatchObject({ phase: "failed", stopReason: "health" });
   });
 

@@ -12,7 +12,7 @@ import { Executor } from "./execute.js";
 import type { AppManifest } from "./manifest.js";
 import { ManifestsFolder } from "./manifests-folder.js";
 import { KeyedQueue } from "./queue.js";
-import { silentLogger, type Logger } from "./types.js";
+import { silentLogger, type Logger, type ObservedApp } from "./types.js";
 
 export interface ReconcilerOptions {
   runtime: ContainerRuntime;
@@ -48,8 +48,15 @@ export interface Core {
   queue: KeyedQueue;
   concurrency: number;
   hookTimeoutMs: number;
-  /** The last successful observation: every container (null before the first) and the orphans among them. */
-  last: { containers: ContainerStatus[] | null; orphans: ContainerStatus[] };
+  /**
+   * The last successful observation: every container (null before the first),
+   * the orphans among them, and each app as the last pass saw it.
+   */
+  last: {
+    containers: ContainerStatus[] | null;
+    orphans: ContainerStatus[];
+    observed: Record<string, ObservedApp>;
+  };
 }
 
 export function createCore(opts: ReconcilerOptions): Core {
@@ -81,6 +88,6 @@ export function createCore(opts: ReconcilerOptions): Core {
     queue: new KeyedQueue(),
     concurrency: Math.max(1, opts.concurrency ?? 4),
     hookTimeoutMs: opts.hookTimeoutMs ?? 60_000,
-    last: { containers: null, orphans: [] },
+    last: { containers: null, orphans: [], observed: {} },
   };
 }

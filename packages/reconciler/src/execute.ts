@@ -1,11 +1,12 @@
 import { join } from "node:path";
-import { sleep, type Clock, type ContainerRuntime } from "@archy/runtime-podman";
+import type { Clock, ContainerRuntime } from "@archy/runtime-podman";
 import type { AppHealth } from "./app-health.js";
 import type { AppStates } from "./app-state.js";
 import { errorText, StartFailedError } from "./errors.js";
 import type { AppManifest } from "./manifest.js";
 import { wantedHash } from "./observe.js";
 import { containerName, LABEL_HASH, redactText, toContainerSpec } from "./spec.js";
+import { StatusPoll } from "./status-poll.js";
 import type { ActionResult, Logger, Phase, PlannedAction, StopReason } from "./types.js";
 
 type PhaseSetter = (phase: Phase, stopReason: StopReason | null, error?: string) => void;
@@ -18,6 +19,23 @@ export interface ExecutorOptions {
   log: Logger;
   /** How long a started container without a health check must stay running to count as started. */
   settleMs: number;
+}
+
+/**
+ * Runs podman work under a concurrency limit: a pass's slot is held only
+ * while podman works, never while an app settles or turns healthy.
+ */
+export type Slot = <T>(work: () => Promise<T>) => Promise<T>;
+
+/** No limit (a lifecycle operation). */
+const direct: Slot = (work) => work();
+
+/** How an action is carried out. */
+export interface CarryOptions {
+  by: Actor;
+  slot?: Slot;
+  /** The image's id as the pass observed it (saves asking podman); undefined: ask. */
+  imageId?: string | null;
 }
 
 /**
@@ -36,15 +54,21 @@ export class Executor {
   private readonly runtime: ContainerRuntime;
   private readonly clock: Clock;
   private readonly states: AppStates;
+  private readonly poll: StatusPoll;
 
   constructor(private readonly opts: ExecutorOptions) {
     this.runtime = opts.runtime;
     this.clock = opts.clock;
     this.states = opts.states;
+    this.poll = new StatusPoll(opts.runtime, opts.clock);
   }
 
   /** Carries out one action; never throws: a failure is in the result and in the app's state. */
-  async run(app: AppManifest, action: PlannedAction): Promise<ActionResult> {
+  async run(
+    app: AppManifest,
+    action: PlannedAction,
+    opts: Omit<CarryOptions, "by"> = {},
+  ): Promise<ActionResult> {
     const t0 = this.clock.now();
     const result: ActionResult = {
       app: app.id,
@@ -59,7 +83,7 @@ export class Executor {
       `${app.id}: ${action.kind} (${action.reason})`,
     );
     try {
-      await this.carryOut(app, action, "pass");
+      await this.carryOut(app, action, { ...opts, by: "pass" });
       result.ok = true;
     } catch (error) {
       result.error = await this.failed(app, action, error);
@@ -69,36 +93,44 @@ export class Executor {
   }
 
   /** Carries out one action and throws its failure (lifecycle operations report it themselves). */
-  async carryOut(app: AppManifest, action: PlannedAction, by: Actor): Promise<void> {
+  async carryOut(app: AppManifest, action: PlannedAction, opts: CarryOptions): Promise<void> {
     const name = action.container;
-    const phase = this.phaseSetter(app, by);
+    const phase = this.phaseSetter(app, opts.by);
+    const slot = opts.slot ?? direct;
     switch (action.kind) {
       case "stop":
         phase("stopping", null);
-        await this.stop(app);
-        this.states.setContainer(app.id, await this.runtime.getContainerStatus(name));
+        this.states.setContainer(
+          app.id,
+          await slot(async () => {
+            await this.stop(app);
+            return this.runtime.getContainerStatus(name);
+          }),
+        );
         this.states.setHealth(app.id, null);
         phase("stopped", "user");
         return;
       case "create":
-        return this.createAndStart(app, phase);
+        return this.createAndStart(app, phase, slot, opts.imageId);
       case "start":
         // An owner's operation keeps its own transitional phase.
         if (!this.states.busy(app.id)) this.states.setPhase(app.id, "starting", null);
         this.states.countRestart(app.id);
-        await this.runtime.startContainer(name);
+        await slot(() => this.runtime.startContainer(name));
         return this.waitReady(app, phase);
       case "restart":
         phase("restarting", null);
         this.states.countRestart(app.id);
-        await this.stop(app);
-        await this.runtime.startContainer(name);
+        await slot(async () => {
+          await this.stop(app);
+          await this.runtime.startContainer(name);
+        });
         // An unhealthy app's restart counts as a failed start for back-off even when it works.
         return this.waitReady(app, phase, action.countsAsFailure === true);
       case "recreate":
         phase("restarting", null);
-        await this.removeExisting(app);
-        return this.createAndStart(app, phase);
+        await slot(() => this.removeExisting(app));
+        return this.createAndStart(app, phase, slot, opts.imageId);
       case "remove-orphan": // not an app's action: the pass removes orphans itself
         return;
     }
@@ -149,10 +181,14 @@ export class Executor {
   }
 
   /** Makes sure the image exists (build or pull per the manifest) and returns its id. */
-  private async ensureImage(app: AppManifest, phase: PhaseSetter): Promise<string> {
+  private async ensureImage(
+    app: AppManifest,
+    phase: PhaseSetter,
+    known: string | null | undefined,
+  ): Promise<string> {
     const ref = app.container.image;
     const c = app.container;
-    let id = await this.runtime.imageId(ref);
+    let id = known !== undefined ? known : await this.runtime.imageId(ref);
     if (c.build) {
       if (id === null) {
         phase("installing", null);
@@ -179,13 +215,20 @@ export class Executor {
     return id;
   }
 
-  private async createAndStart(app: AppManifest, phase: PhaseSetter): Promise<void> {
-    const imageId = await this.ensureImage(app, phase);
+  /** Ensures the image, then creates and starts the container in one podman process (`run -d`). */
+  private async createAndStart(
+    app: AppManifest,
+    phase: PhaseSetter,
+    slot: Slot,
+    knownImageId: string | null | undefined,
+  ): Promise<void> {
     const spec = toContainerSpec(app);
-    spec.labels = { ...spec.labels, [LABEL_HASH]: (await wantedHash(app, imageId))! };
-    phase("starting", null);
-    await this.runtime.createContainer(spec);
-    await this.runtime.startContainer(spec.name);
+    await slot(async () => {
+      const imageId = await this.ensureImage(app, phase, knownImageId);
+      spec.labels = { ...spec.labels, [LABEL_HASH]: (await wantedHash(app, imageId))! };
+      phase("starting", null);
+      await this.runtime.runContainer(spec);
+    });
     await this.waitReady(app, phase);
   }
 
@@ -205,8 +248,11 @@ export class Executor {
       ? hc.startPeriodMs + hc.retries * hc.intervalMs + hc.timeoutMs
       : this.opts.settleMs;
     for (let first = true; ; first = false) {
-      await sleep(this.clock, hc ? (first ? 100 : Math.min(hc.intervalMs, 500)) : deadline);
-      const status = await this.runtime.getContainerStatus(name);
+      // One shared `podman ps` answers for every app waiting at about that time.
+      const status = await this.poll.status(
+        name,
+        hc ? (first ? 100 : Math.min(hc.intervalMs, 500)) : deadline,
+      );
       this.states.setContainer(app.id, status);
       if (!status || status.state !== "running") {
         const code = status?.exitCode;

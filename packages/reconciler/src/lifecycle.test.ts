@@ -119,7 +119,7 @@ describe("lifecycle operations and phases", () => {
   it("a start that fails reverts to the previous phase and records the error", async () => {
     const r = t.make([t.app("web")]);
     await t.settle((await r.stop("web")).done);
-    t.fake.failNext("createContainer", new Error("no space left on device"));
+    t.fake.failNext("runContainer", new Error("no space left on device"));
     const h = await r.start("web");
     expect(await t.settle(h.done)).toMatchObject({
       phase: "stopped",

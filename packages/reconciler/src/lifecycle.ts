@@ -148,7 +148,7 @@ export class Lifecycle {
       ...(op === "stop" ? {} : { requested: { [app.id]: op } }),
     });
     const action = plan.actions.find((a) => a.app === app.id);
-    if (action) return core.executor.carryOut(app, action, "owner");
+    if (action) return core.executor.carryOut(app, action, { by: "owner" });
     const skip = plan.skipped.find((s) => s.app === app.id);
     const own = ownContainer(app, container);
     core.states.setContainer(app.id, own);

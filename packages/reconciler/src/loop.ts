@@ -16,6 +16,8 @@ export interface LoopTarget {
   nextWakeAt(): number | null;
   startHealthMonitor(signal?: AbortSignal): void;
   stopHealthMonitor(): void;
+  /** Acts on an app container's death at once; resolves true when no pass is needed for it. */
+  onDied?(event: ContainerEvent): Promise<boolean>;
 }
 
 export interface ReconcileLoopOptions {
@@ -37,8 +39,11 @@ export interface ReconcileLoopOptions {
   onEvent?: (event: ContainerEvent) => void;
 }
 
-/** Container events that mean an app may need attention. */
-const ATTENTION = new Set(["died", "remove", "pause", "oom", "kill"]);
+/**
+ * Container events that mean an app may need attention. `kill` and `oom` are
+ * not among them: the `died` that follows a deadly one covers them.
+ */
+const ATTENTION = new Set(["died", "remove", "pause"]);
 
 /**
  * Runs passes: one at once, then one per interval; a trigger (a container
@@ -123,6 +128,18 @@ export class ReconcileLoop {
     });
   }
 
+  private async onDied(event: ContainerEvent): Promise<boolean> {
+    try {
+      return (await this.reconciler.onDied?.(event)) ?? false;
+    } catch (error) {
+      this.log.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        "acting on a died event failed; a full pass follows",
+      );
+      return false;
+    }
+  }
+
   private async readEvents(
     open: (signal: AbortSignal) => AsyncIterable<ContainerEvent>,
   ): Promise<void> {
@@ -131,7 +148,8 @@ export class ReconcileLoop {
         for await (const event of open(this.signal)) {
           const isApp =
             event.labels[LABEL_APP] !== undefined || event.name.startsWith(CONTAINER_PREFIX);
-          if (isApp && ATTENTION.has(event.status))
+          const handled = isApp && event.status === "died" && (await this.onDied(event)) === true;
+          if (isApp && !handled && ATTENTION.has(event.status))
             this.trigger(
               `${event.name} ${event.status}${event.exitCode !== null ? ` (${event.exitCode})` : ""}`,
             );

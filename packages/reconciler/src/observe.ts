@@ -73,6 +73,7 @@ export async function observeApp(
   const container = containerOf(containers, app);
   return {
     container,
+    imageId,
     wantedHash: await wantedHash(app, imageId),
     health: container ? health(app, container) : null,
   };

@@ -24,10 +24,10 @@ describe("passes and operations on the same app", () => {
     expect(t.fake.containers.get("archy-web")?.state).toBe("exited");
   });
 
-  it("an operation that ran while a pass waited for a slot makes that pass's plan for the app stale", async () => {
-    const r = t.make([t.app("db"), t.app("web")], { concurrency: 1, startSettleMs: 1_000 });
+  it("an operation that ran while the app waited for its dependency makes the pass's plan for it stale", async () => {
+    const r = t.make([t.app("db"), t.app("web", { deps: ["db"] })], { startSettleMs: 1_000 });
     const pass = r.reconcileAll();
-    await t.clock.until(running("archy-db")); // db holds the only slot; web's create waits
+    await t.clock.until(running("archy-db")); // db settles; web's create waits for it
     const stop = await t.settle((await r.stop("web")).done);
     expect(stop).toMatchObject({ phase: "stopped", desired: "stopped" });
     const report = await t.settle(pass);

@@ -23,8 +23,10 @@ describe("reconcileAll", () => {
       [LABEL_APP]: "web",
       [LABEL_HASH]: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
-    // db was started before web was created.
-    const order = t.fake.calls.filter((c) => c.method === "startContainer").map((c) => c.args[0]);
+    // db was started before web was created, each with one podman process (run -d).
+    const order = t.fake.calls
+      .filter((c) => c.method === "runContainer")
+      .map((c) => (c.args[0] as { name: string }).name);
     expect(order.indexOf("archy-db")).toBeLessThan(order.indexOf("archy-web"));
     expect((await r.status()).map((s) => [s.id, s.phase])).toEqual([
       ["cache", "running"],
@@ -47,7 +49,7 @@ describe("reconcileAll", () => {
   });
 
   it("one app's failure never stops the pass; dependents wait with reason dependency", async () => {
-    t.fake.failNext("createContainer", undefined, {
+    t.fake.failNext("runContainer", undefined, {
       match: (spec) => (spec as { name: string }).name === "archy-db",
     });
     const r = t.make([t.app("web", { deps: ["db"] }), t.app("db"), t.app("cache")]);
@@ -142,13 +144,13 @@ describe("reconcileAll", () => {
   it("runs independent apps in parallel, bounded by concurrency", async () => {
     let inFlight = 0;
     let most = 0;
-    const start = t.fake.startContainer.bind(t.fake);
-    t.fake.startContainer = async (name: string) => {
+    const run = t.fake.runContainer.bind(t.fake);
+    t.fake.runContainer = async (spec) => {
       inFlight++;
       most = Math.max(most, inFlight);
       await sleep(t.clock, 20);
       inFlight--;
-      return start(name);
+      return run(spec);
     };
     const ids = ["a1", "a2", "a3", "a4", "a5", "a6"];
     for (const id of ids) t.fake.addImage(`localhost/${id}:1`);
@@ -162,8 +164,11 @@ describe("reconcileAll", () => {
     );
     expect(most).toBe(2);
     expect([...t.fake.containers.values()].filter((c) => c.state === "running")).toHaveLength(6);
-    // Three rounds of two 20 ms starts.
-    expect(report.durationMs).toBe(60);
+    // Three rounds of two 20 ms starts; settling holds no slot, and one shared
+    // status poll (due 50 ms after the first round) answers for all six at 70 ms.
+    expect(report.durationMs).toBe(70);
+    // podman ps: the observation, one status poll for all six, the running set for snapshots.
+    expect(t.fake.calls.filter((c) => c.method === "listContainers")).toHaveLength(3);
   });
 
   it("refresh observes with one podman call and changes nothing", async () => {

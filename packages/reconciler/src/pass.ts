@@ -48,9 +48,10 @@ interface PassInput {
 export async function runPass(core: Core, opts: PassOptions = {}): Promise<ReconcileReport> {
   const started = core.clock.now();
   const report = emptyReport(core.states.iso(started));
-  const observation = await loadAndObserve(core, report);
-  if (observation) {
-    const input = await prepare(core, observation);
+  const seen = await loadAndObserve(core, report);
+  if (seen) {
+    const input = await prepare(core, seen.observation, seen.opsBegun);
+    core.last.observed = input.observed;
     for (const app of input.apps)
       core.states.observed(app, input.observed[app.id]!, desiredOf(input.desired, app.id));
     const plan = planPass({
@@ -71,8 +72,15 @@ export async function runPass(core: Core, opts: PassOptions = {}): Promise<Recon
   return report;
 }
 
-/** Reads the manifests and observes podman; null (with the reason in the report) when either fails. */
-async function loadAndObserve(core: Core, report: ReconcileReport): Promise<Observation | null> {
+/**
+ * Reads the manifests and observes podman; null (with the reason in the
+ * report) when either fails. `opsBegun` is taken just before the observation:
+ * whatever acts on an app after it makes the pass's plan for that app stale.
+ */
+async function loadAndObserve(
+  core: Core,
+  report: ReconcileReport,
+): Promise<{ observation: Observation; opsBegun: Record<string, number> } | null> {
   try {
     await core.manifests.reload();
   } catch (error) {
@@ -80,11 +88,13 @@ async function loadAndObserve(core: Core, report: ReconcileReport): Promise<Obse
     return null;
   }
   report.manifestErrors = core.manifests.manifestErrors();
+  const apps = core.manifests.valid();
+  const opsBegun = Object.fromEntries(apps.map((a) => [a.id, core.states.opsBegun(a.id)]));
   try {
     const observation = await observe(core.runtime);
     report.observed = true;
     core.last.containers = observation.containers;
-    return observation;
+    return { observation, opsBegun };
   } catch (error) {
     report.error = `cannot observe podman: ${errorText(error)}`;
     const code = (error as { code?: unknown } | null)?.code;
@@ -95,13 +105,16 @@ async function loadAndObserve(core: Core, report: ReconcileReport): Promise<Obse
 }
 
 /** Pre-start hooks (apps desired running, not under an operation), then each app's wanted hash: bounded, in parallel. */
-async function prepare(core: Core, observation: Observation): Promise<PassInput> {
+async function prepare(
+  core: Core,
+  observation: Observation,
+  opsBegun: Record<string, number>,
+): Promise<PassInput> {
   const apps = core.manifests.valid();
   const desired = await core.desired.load();
   const limit = pLimit(core.concurrency);
   const hookFailures = new Map<string, HookError>();
   const observed: Record<string, ObservedApp> = {};
-  const opsBegun = Object.fromEntries(apps.map((a) => [a.id, core.states.opsBegun(a.id)]));
   await Promise.all(
     apps.map((app) =>
       limit(async () => {
@@ -195,7 +208,7 @@ async function executePlan(
     if (action) {
       const result = await core.queue.run(app.id, async () =>
         core.states.opsBegun(app.id) === input.opsBegun[app.id]
-          ? core.executor.run(app, action)
+          ? core.executor.run(app, action, { slot: limit, imageId: obs.imageId })
           : null,
       );
       if (!result) {
@@ -230,7 +243,7 @@ async function executePlan(
     const deps = app.dependsOn.flatMap((d) => done.get(d) ?? []);
     done.set(
       id,
-      Promise.all(deps).then(() => limit(() => actOn(app))),
+      Promise.all(deps).then(() => actOn(app)),
     );
   }
   await Promise.all(done.values());

@@ -1,6 +1,7 @@
-import type { ContainerStatus } from "@archy/runtime-podman";
+import type { ContainerEvent, ContainerStatus } from "@archy/runtime-podman";
 import { createCore, type Core, type ReconcilerOptions } from "./core.js";
 import { Lifecycle } from "./lifecycle.js";
+import { onDied } from "./on-died.js";
 import type { AppManifest, ManifestError } from "./manifest.js";
 import { planOnly, refresh, runPass, type PassOptions } from "./pass.js";
 import { recoverAfterCrash, type RecoveryReport } from "./recovery.js";
@@ -62,6 +63,14 @@ export class Reconciler {
   /** Observes without acting (one `podman ps`): phases, containers and orphans. For read-only views. */
   refresh(): Promise<void> {
     return refresh(this.core);
+  }
+
+  /**
+   * A container of an app died: acted on at once from the event, without a
+   * full pass when none is needed. Resolves whether a pass is still needed.
+   */
+  async onDied(event: ContainerEvent): Promise<boolean> {
+    return onDied(this.core, event);
   }
 
   /** The earliest time a backed-off app may be retried; null when none waits. */

@@ -50,6 +50,8 @@ export interface ObservedApp {
   container: ContainerStatus | null;
   /** The hash the container should carry; null when it cannot be known yet (image absent). */
   wantedHash: string | null;
+  /** The id of the app's image as observed; null when absent, undefined when not observed. */
+  imageId?: string | null;
   /** archy's own health view of the running container; null when no check is declared or none ran yet. */
   health: HealthStatus;
 }

@@ -1,0 +1,57 @@
+import { FakeRuntime, VirtualClock } from "@archy/runtime-podman/testing";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { StatusPoll } from "./status-poll.js";
+
+let clock: VirtualClock;
+let fake: FakeRuntime;
+beforeEach(async () => {
+  clock = new VirtualClock();
+  fake = new FakeRuntime({ clock, images: ["localhost/web:1"] });
+  for (const name of ["archy-a", "archy-b", "archy-c"]) {
+    await fake.createContainer({ name, image: "localhost/web:1", labels: {} });
+    await fake.startContainer(name);
+  }
+});
+afterEach(() => fake.dispose());
+
+const polls = () => fake.calls.filter((c) => c.method === "listContainers").length;
+
+describe("StatusPoll", () => {
+  it("askers due at about the same time share one podman ps; none is answered early", async () => {
+    const poll = new StatusPoll(fake, clock, 50);
+    const t0 = clock.now();
+    const answers: [string, number][] = [];
+    const ask = (name: string, delay: number) =>
+      poll.status(name, delay).then((s) => answers.push([s!.name, clock.now() - t0]));
+    const all = Promise.all([ask("archy-a", 1_000), ask("archy-b", 1_020), ask("archy-c", 2_000)]);
+    await clock.advance(999);
+    expect(answers).toEqual([]);
+    expect(polls()).toBe(0);
+    await clock.advance(2_000);
+    await all;
+    // a and b from one ps at 1050 ms; c from a second one at 2050 ms.
+    expect(answers).toEqual([
+      ["archy-a", 1_050],
+      ["archy-b", 1_050],
+      ["archy-c", 2_050],
+    ]);
+    expect(polls()).toBe(2);
+  });
+
+  it("a container that is gone is null; a failed ps rejects the askers it was for, and polling goes on", async () => {
+    const poll = new StatusPoll(fake, clock, 10);
+    await fake.removeContainer("archy-a", { force: true });
+    const gone = poll.status("archy-a", 100);
+    await clock.advance(200);
+    expect(await gone).toBeNull();
+
+    fake.failNext("listContainers");
+    const failed = poll.status("archy-b", 100);
+    const later = poll.status("archy-c", 500);
+    const failure = expect(failed).rejects.toThrow(/scripted failure of listContainers/);
+    await clock.advance(200);
+    await failure;
+    await clock.advance(500);
+    expect((await later)?.state).toBe("running");
+  });
+});

@@ -1,0 +1,67 @@
+import type { Clock, ContainerRuntime, ContainerStatus, TimerHandle } from "@archy/runtime-podman";
+
+interface Waiter {
+  name: string;
+  /** Not answered from an observation taken before this time. */
+  at: number;
+  resolve: (status: ContainerStatus | null) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Container statuses for everything that waits to settle or turn healthy, all
+ * together: whoever asks joins the next shared `podman ps`, taken once the
+ * earliest asker's time has come (plus `batchMs`, so askers due about then
+ * share it). Waiting holds no concurrency slot and costs no process per app.
+ */
+export class StatusPoll {
+  private waiting: Waiter[] = [];
+  private timer: TimerHandle | null = null;
+  private timerAt = Infinity;
+
+  constructor(
+    private readonly runtime: ContainerRuntime,
+    private readonly clock: Clock,
+    private readonly batchMs = 50,
+  ) {}
+
+  /** The container's status from an observation taken `delayMs` from now or later; null when it is gone. */
+  status(name: string, delayMs: number): Promise<ContainerStatus | null> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ name, at: this.clock.now() + delayMs, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.waiting.length === 0) return;
+    const at = Math.min(...this.waiting.map((w) => w.at)) + this.batchMs;
+    if (this.timer !== null) {
+      if (this.timerAt <= at) return;
+      this.clock.clearTimeout(this.timer);
+    }
+    this.timerAt = at;
+    this.timer = this.clock.setTimeout(
+      () => {
+        this.timer = null;
+        this.timerAt = Infinity;
+        void this.poll();
+      },
+      Math.max(0, at - this.clock.now()),
+    );
+  }
+
+  private async poll(): Promise<void> {
+    const now = this.clock.now();
+    const due = this.waiting.filter((w) => w.at <= now);
+    this.waiting = this.waiting.filter((w) => w.at > now);
+    if (due.length === 0) return this.schedule();
+    try {
+      const byName = new Map((await this.runtime.listContainers()).map((c) => [c.name, c]));
+      for (const w of due) w.resolve(byName.get(w.name) ?? null);
+    } catch (error) {
+      for (const w of due) w.reject(error);
+    }
+    this.schedule();
+  }
+}
