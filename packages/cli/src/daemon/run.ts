@@ -105,13 +105,19 @@ export async function runDaemon(ctx: Context, opts: { intervalMs: number }): Pro
       }
     }
 
-    // Snapshots: after every observed change (coalesced), never before the first observation.
+    // Snapshots: after every observed change (coalesced), never before the first
+    // observation; a state identical to the one last written is not written again.
     let snapshotTimer: ReturnType<typeof setTimeout> | null = null;
     let saving: Promise<void> = Promise.resolve();
+    let lastWritten: string | null = null;
     const saveSnapshot = async () => {
       if (!reconciler.hasObserved()) return;
       try {
-        await snapshots.save(await reconciler.snapshotState());
+        const state = await reconciler.snapshotState();
+        const text = JSON.stringify(state);
+        if (text === lastWritten) return;
+        await snapshots.save(state);
+        lastWritten = text;
       } catch (error) {
         log.error({ err: String(error) }, "could not write the snapshot");
       }
