@@ -17,3 +17,53 @@ export function report(title: string, rows: [string, string][]): void {
   console.log(`\n== ${title}`);
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
 }
+
+/** The median of some figures (the mean of the two middle ones for an even count). */
+export function medianOf(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export interface Contender {
+  name: string;
+  /** Untimed preparation before each of its runs (for example removing containers). */
+  before?: () => Promise<unknown>;
+  /** The timed part; a number it resolves with is its own measure in ms, used instead of the wall time. */
+  run: () => Promise<unknown>;
+  /** Run only in the first `runs` rounds (a slow contender); every round by default. */
+  runs?: number;
+}
+
+/**
+ * Runs the contenders in turn, `runs` times (a, b, a, b, ...), so drift of the
+ * machine hits them alike, after `warmup` untimed rounds. Returns each one's
+ * times in ms, in run order.
+ */
+export async function interleaved(
+  runs: number,
+  contenders: Contender[],
+  opts: { progress?: (line: string) => void; warmup?: number } = {},
+): Promise<Map<string, number[]>> {
+  const progress = opts.progress ?? (() => undefined);
+  for (let w = 0; w < (opts.warmup ?? 0); w++) {
+    for (const c of contenders) {
+      await c.before?.();
+      await c.run();
+    }
+    progress(`  warm-up round ${w + 1} done`);
+  }
+  const times = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  for (let i = 0; i < runs; i++) {
+    for (const c of contenders) {
+      if (c.runs !== undefined && i >= c.runs) continue;
+      await c.before?.();
+      const { ms, value } = await time(c.run);
+      const measured = typeof value === "number" ? value : ms;
+      times.get(c.name)!.push(measured);
+      progress(`  ${c.name}: run ${i + 1}/${c.runs ?? runs} ${(measured / 1000).toFixed(3)} s`);
+    }
+  }
+  return times;
+}

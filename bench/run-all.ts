@@ -2,7 +2,9 @@
 import { benchCli } from "./cli.js";
 import { benchReconciler } from "./reconciler.js";
 import { benchRuntimeStatus } from "./runtime-status.js";
+import { benchSpeed } from "./speed.js";
 
 await benchRuntimeStatus();
 await benchReconciler();
 await benchCli();
+await benchSpeed();
