@@ -2,10 +2,23 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { recoverAfterCrash } from "./recovery.js";
-import type { ReconcilerEvent } from "./types.js";
+import type { SnapshotState } from "./snapshot-state.js";
+import { silentLogger, type ReconcilerEvent } from "./types.js";
 import { reconcilerFixture } from "./test-helpers.js";
 
 const t = reconcilerFixture();
+
+/** A snapshot of unmanaged containers, all running. */
+const snapshotOf = (names: string[]): SnapshotState => ({
+  apps: [],
+  containers: names.map((name) => ({
+    name,
+    id: `id-${name}`,
+    image: "localhost/web:1",
+    state: "running",
+    app: null,
+  })),
+});
 
 describe("snapshots and recovery", () => {
   it("snapshotState holds manifests, desired states and the running containers, managed or not", async () => {
@@ -26,7 +39,7 @@ describe("snapshots and recovery", () => {
     ]);
   });
 
-  it("recoverAfterCrash starts what was running and is not, except apps desired stopped", async () => {
+  it("recoverAfterCrash starts what was running and is not, except apps desired stopped, in one batched call", async () => {
     const r = t.make([t.app("web"), t.app("db"), t.app("cache")]);
     await t.settle(r.reconcileAll());
     t.fake.addContainer({ name: "unmanaged", image: "localhost/web:1" });
@@ -36,10 +49,13 @@ describe("snapshots and recovery", () => {
     // A reboot: everything stopped; one container gone.
     for (const name of ["archy-web", "archy-db", "unmanaged"]) t.fake.crash(name);
     await t.fake.removeContainer("vanished", { force: true });
+    const before = t.fake.calls.length;
+    const logged: string[] = [];
     const report = await recoverAfterCrash({
       runtime: t.fake,
       snapshot,
       desired: { db: "stopped" },
+      logger: { ...silentLogger, info: (_o, m) => logged.push(m) },
     });
     expect(report).toEqual({
       recovered: ["archy-web", "unmanaged"],
@@ -48,6 +64,67 @@ describe("snapshots and recovery", () => {
       failed: [{ name: "vanished", error: "the container no longer exists" }],
     });
     expect(t.fake.containers.get("archy-db")?.state).toBe("exited");
+    expect(t.fake.containers.get("archy-web")?.state).toBe("running");
+    // One list, then one start of every container to recover.
+    const calls = t.fake.calls.slice(before).map((c) => [c.method, ...c.args]);
+    expect(calls).toEqual([
+      ["listContainers", {}],
+      ["startContainers", expect.arrayContaining(["archy-web", "unmanaged"])],
+    ]);
+    expect((calls[1]?.[1] as string[]).sort()).toEqual(["archy-web", "unmanaged"]);
+    expect(logged.sort()).toEqual(["recovered archy-web", "recovered unmanaged"]);
+  });
+
+  it("recoverAfterCrash: a container that fails to start is reported and logged, the batch's others recover; nothing to start, no start call", async () => {
+    for (const name of ["a", "b", "c"])
+      t.fake.addContainer({ name, image: "localhost/web:1" }, "exited");
+    const snapshot = snapshotOf(["a", "b", "c"]);
+    t.fake.failNext("startContainers", undefined, { match: (name) => name === "b" });
+    const warned: [object, string][] = [];
+    const logger = { ...silentLogger, warn: (o: object, m: string) => warned.push([o, m]) };
+    const report = await recoverAfterCrash({ runtime: t.fake, snapshot, desired: {}, logger });
+    expect(report).toEqual({
+      recovered: ["a", "c"],
+      alreadyRunning: [],
+      skipped: [],
+      failed: [{ name: "b", error: "Error: scripted failure of startContainers" }],
+    });
+    expect(warned).toEqual([
+      [
+        { container: "b", error: "Error: scripted failure of startContainers" },
+        "could not recover b",
+      ],
+    ]);
+    expect(t.fake.calls.filter((c) => c.method === "startContainers")).toHaveLength(1);
+
+    // Everything is running now but b: b alone is started; then nothing is.
+    expect((await recoverAfterCrash({ runtime: t.fake, snapshot, desired: {} })).recovered).toEqual(
+      ["b"],
+    );
+    const again = await recoverAfterCrash({ runtime: t.fake, snapshot, desired: {} });
+    expect(again.alreadyRunning).toEqual(["a", "b", "c"]);
+    expect(t.fake.calls.filter((c) => c.method === "startContainers")).toHaveLength(2);
+  });
+
+  it("recoverAfterCrash: when the batched start fails as a whole, every container of it is reported failed", async () => {
+    for (const name of ["a", "b"])
+      t.fake.addContainer({ name, image: "localhost/web:1" }, "exited");
+    const snapshot = snapshotOf(["a", "b"]);
+    t.fake.hangNext("startContainers", { rejectAfterMs: 30_000 });
+    const report = await t.settle(
+      recoverAfterCrash({ runtime: t.fake, snapshot, desired: {} }),
+      1_000,
+    );
+    const error = "podman did not answer within 30000 ms: startContainers";
+    expect(report).toEqual({
+      recovered: [],
+      alreadyRunning: [],
+      skipped: [],
+      failed: [
+        { name: "a", error },
+        { name: "b", error },
+      ],
+    });
   });
 });
 

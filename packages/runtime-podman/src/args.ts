@@ -8,12 +8,14 @@ export function portArg(p: PortMapping): string {
 }
 
 /**
- * The arguments of `podman create` for a spec (validated beforehand). Every
+ * The arguments of `podman create` for a spec (validated beforehand), or of
+ * `podman run --detach` with `"run"`: the same container either way. Every
  * value is a separate argument or joined to its flag with '=', so nothing a
  * manifest says can become another flag.
  */
-export function createArgs(spec: ContainerSpec): string[] {
-  const args = ["create", `--name=${spec.name}`];
+export function createArgs(spec: ContainerSpec, command: "create" | "run" = "create"): string[] {
+  const args = command === "run" ? ["run", "--detach"] : ["create"];
+  args.push(`--name=${spec.name}`);
   for (const [k, v] of Object.entries(spec.labels ?? {})) args.push(`--label=${k}=${v}`);
   for (const [k, v] of Object.entries(spec.env ?? {})) args.push(`--env=${k}=${v}`);
   for (const p of spec.ports ?? []) args.push(`--publish=${portArg(p)}`);

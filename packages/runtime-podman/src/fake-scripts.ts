@@ -24,7 +24,7 @@ export type ScriptAction =
 export interface ScriptOptions {
   /** How many calls the script applies to; default 1. */
   times?: number;
-  /** Only calls whose arguments match. */
+  /** Only calls whose arguments match; for "startContainers", each name of the batch is matched on its own. */
   match?: (...args: unknown[]) => boolean;
 }
 

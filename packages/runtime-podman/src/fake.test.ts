@@ -3,6 +3,7 @@ import {
   ContainerNotFoundError,
   EventStreamError,
   ImageNotFoundError,
+  InvalidArgumentError,
   PodmanCommandError,
   PodmanTimeoutError,
 } from "./errors.js";
@@ -245,6 +246,98 @@ describe("FakeRuntime", () => {
     await fake.startContainer("archy-web");
     expect(await fake.stopContainer("archy-web", { timeoutSeconds: 1 })).toEqual({ killed: true });
     expect((await fake.getContainerStatus("archy-web"))?.exitCode).toBe(137);
+  });
+
+  it("runContainer is create + start in one call: same events, checks and behaviours", async () => {
+    fake.setBehaviour("archy-web", { exitAfterMs: 300, exitCode: 3 });
+    const events: ContainerEvent[] = [];
+    const ac = new AbortController();
+    const done = collect(fake.events({ signal: ac.signal }), events);
+    const id = await fake.runContainer(spec);
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    expect(await fake.getContainerStatus("archy-web")).toMatchObject({ id, state: "running" });
+    await clock.advance(300);
+    expect(await fake.getContainerStatus("archy-web")).toMatchObject({
+      state: "exited",
+      exitCode: 3,
+    });
+    ac.abort();
+    await done;
+    expect(events.map((e) => e.status)).toEqual(["create", "init", "start", "died", "cleanup"]);
+    await expect(fake.runContainer(spec)).rejects.toThrow(/already in use/);
+    await expect(
+      fake.runContainer({ ...spec, name: "x", image: "localhost/none:1" }),
+    ).rejects.toBeInstanceOf(ImageNotFoundError);
+    await expect(fake.runContainer({ ...spec, name: "-x" })).rejects.toBeInstanceOf(
+      InvalidArgumentError,
+    );
+    expect(fake.containers.has("x")).toBe(false);
+    fake.setBehaviour("checked", { exitAfterChecks: 1 });
+    await fake.runContainer({ ...spec, name: "checked" });
+    expect((await fake.getContainerStatus("checked"))?.state).toBe("running");
+    expect((await fake.getContainerStatus("checked"))?.state).toBe("exited");
+    fake.failNext("runContainer");
+    await expect(fake.runContainer({ ...spec, name: "y" })).rejects.toThrow(/scripted failure/);
+    expect(fake.containers.has("y")).toBe(false);
+    expect(fake.mutatingCalls().map((c) => c.method)).toEqual([
+      "runContainer",
+      "runContainer",
+      "runContainer",
+      "runContainer",
+      "runContainer",
+    ]);
+  });
+
+  it("startContainers: one call, a result per distinct name, failures scripted per name", async () => {
+    for (const name of ["a", "b", "c", "up"]) await fake.createContainer({ ...spec, name });
+    await fake.startContainer("up");
+    fake.addContainer({ name: "frozen", image: "localhost/web:1" }, "paused");
+    fake.failNext("startContainers", undefined, { match: (name) => name === "b" });
+    const before = fake.calls.length;
+    const result = await fake.startContainers(["a", "b", "up", "gone", "frozen", "c", "a"]);
+    expect(result.started).toEqual(["a", "up", "c"]);
+    expect(result.failed).toEqual([
+      { name: "b", error: "Error: scripted failure of startContainers" },
+      {
+        name: "gone",
+        error: 'Error: no container with name or ID "gone" found: no such container',
+      },
+      {
+        name: "frozen",
+        error: expect.stringMatching(
+          /^Error: unable to start container "[0-9a-f]{64}": .*improper/,
+        ),
+      },
+    ]);
+    expect(fake.calls.slice(before).map((c) => [c.method, c.args])).toEqual([
+      ["startContainers", [["a", "b", "up", "gone", "frozen", "c", "a"]]],
+    ]);
+    expect(fake.mutatingCalls().at(-1)?.method).toBe("startContainers");
+    const states = (await fake.listContainers()).map((c) => [c.name, c.state]);
+    expect(states).toEqual([
+      ["a", "running"],
+      ["b", "created"],
+      ["c", "running"],
+      ["up", "running"],
+      ["frozen", "paused"],
+    ]);
+    // The script was used up: b starts now.
+    expect(await fake.startContainers(["b"])).toEqual({ started: ["b"], failed: [] });
+  });
+
+  it("startContainers: an empty list is no call; invalid names are refused; a timeout fails the whole call", async () => {
+    expect(await fake.startContainers([])).toEqual({ started: [], failed: [] });
+    expect(fake.calls).toEqual([]);
+    await expect(fake.startContainers(["a", "--all"])).rejects.toBeInstanceOf(InvalidArgumentError);
+    expect(fake.calls).toEqual([]);
+    await fake.createContainer({ ...spec, name: "a" });
+    fake.hangNext("startContainers", { rejectAfterMs: 1_000 });
+    const p = fake.startContainers(["a"]);
+    const settled = p.catch((e: unknown) => e);
+    await clock.advance(1_000);
+    expect(await settled).toBeInstanceOf(PodmanTimeoutError);
+    fake.failNext("startContainers", new PodmanTimeoutError(["start"], 5));
+    await expect(fake.startContainers(["a"])).rejects.toBeInstanceOf(PodmanTimeoutError);
   });
 
   it("wedged and unmanaged containers can be put in place", async () => {

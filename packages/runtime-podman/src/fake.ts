@@ -1,6 +1,12 @@
 import { createHash } from "node:crypto";
 import { systemClock, type Clock } from "./clock.js";
-import { ContainerNotFoundError, ImageNotFoundError, PodmanCommandError } from "./errors.js";
+import {
+  ContainerNotFoundError,
+  ImageNotFoundError,
+  PodmanCommandError,
+  PodmanTimeoutError,
+  PodmanUnavailableError,
+} from "./errors.js";
 import { ContainerModel, statusOf, type FakeContainer } from "./fake-container.js";
 import {
   CallScripts,
@@ -44,7 +50,9 @@ const MUTATING: ReadonlySet<RuntimeMethod> = new Set([
   "pullImage",
   "buildImage",
   "createContainer",
+  "runContainer",
   "startContainer",
+  "startContainers",
   "stopContainer",
   "removeContainer",
   "removeVolume",
@@ -153,7 +161,7 @@ export class FakeRuntime implements ContainerRuntime {
     this.model.breakStreams();
   }
 
-  /** The calls that change something in podman (pull, build, create, start, stop, remove). */
+  /** The calls that change something in podman (pull, build, create, run, start, stop, remove). */
   mutatingCalls(): FakeCall[] {
     return this.calls.filter((c) => MUTATING.has(c.method));
   }
@@ -211,17 +219,15 @@ export class FakeRuntime implements ContainerRuntime {
   async createContainer(spec: ContainerSpec): Promise<string> {
     assertSpec(spec);
     await this.enter("createContainer", [spec]);
-    if (this.containers.has(spec.name)) {
-      throw new PodmanCommandError(
-        ["create", spec.name],
-        125,
-        `Error: creating container storage: the container name "${spec.name}" is already in use`,
-      );
-    }
-    const imageId = this.images.get(spec.image);
-    if (imageId === undefined) throw new ImageNotFoundError(spec.image);
-    const c = this.addContainer(structuredClone(spec), "created", { imageId });
-    this.model.emit(c, "create");
+    return this.create(spec, "create").id;
+  }
+
+  /** createContainer then startContainer in one call: the same checks, events and behaviours. */
+  async runContainer(spec: ContainerSpec): Promise<string> {
+    assertSpec(spec);
+    await this.enter("runContainer", [spec]);
+    const c = this.create(spec, "run");
+    this.model.start(c);
     return c.id;
   }
 
@@ -233,6 +239,58 @@ export class FakeRuntime implements ContainerRuntime {
     if (c.state === "paused")
       throw new PodmanCommandError(["start", name], 125, `Error: container ${c.id} is paused`);
     this.model.start(c);
+  }
+
+  /**
+   * One recorded call (none for an empty list). Scripts of "startContainers"
+   * apply per name: `match` gets the name, and a scripted failure fails that
+   * name only (its text: a PodmanCommandError's stderr, else its message),
+   * unless it is a PodmanTimeoutError or PodmanUnavailableError, which fails
+   * the whole call, as would a hang that rejects.
+   */
+  async startContainers(
+    names: string[],
+  ): Promise<{ started: string[]; failed: { name: string; error: string }[] }> {
+    const unique = [...new Set(names)];
+    unique.forEach(assertContainerName);
+    const result: { started: string[]; failed: { name: string; error: string }[] } = {
+      started: [],
+      failed: [],
+    };
+    if (unique.length === 0) return result;
+    this.calls.push({ method: "startContainers", args: [names], at: this.clock.now() });
+    for (const name of unique) {
+      try {
+        const hang = this.scripts.play("startContainers", [name]);
+        if (hang) await hang;
+      } catch (error) {
+        if (PodmanTimeoutError.isInstance(error) || PodmanUnavailableError.isInstance(error))
+          throw error;
+        const text = PodmanCommandError.isInstance(error)
+          ? error.stderr.trim()
+          : error instanceof Error
+            ? error.message
+            : String(error);
+        result.failed.push({ name, error: text });
+        continue;
+      }
+      const c = this.containers.get(name);
+      if (!c) {
+        result.failed.push({
+          name,
+          error: `Error: no container with name or ID "${name}" found: no such container`,
+        });
+      } else if (c.state === "paused") {
+        result.failed.push({
+          name,
+          error: `Error: unable to start container "${c.id}": container ${c.id} must be in Created or Stopped state to be started: container state improper`,
+        });
+      } else {
+        if (c.state !== "running") this.model.start(c);
+        result.started.push(name);
+      }
+    }
+    return result;
   }
 
   async stopContainer(
@@ -327,6 +385,22 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   // ---- internals ---------------------------------------------------------
+
+  /** podman's checks of a create (name free, image present), then the created container. */
+  private create(spec: ContainerSpec, command: "create" | "run"): FakeContainer {
+    if (this.containers.has(spec.name)) {
+      throw new PodmanCommandError(
+        [command, spec.name],
+        125,
+        `Error: creating container storage: the container name "${spec.name}" is already in use`,
+      );
+    }
+    const imageId = this.images.get(spec.image);
+    if (imageId === undefined) throw new ImageNotFoundError(spec.image);
+    const c = this.addContainer(structuredClone(spec), "created", { imageId });
+    this.model.emit(c, "create");
+    return c;
+  }
 
   private async enter(method: RuntimeMethod, args: unknown[]): Promise<void> {
     this.calls.push({ method, args, at: this.clock.now() });

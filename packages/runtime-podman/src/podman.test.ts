@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   EventStreamError,
+  ImageNotFoundError,
   InvalidArgumentError,
   PodmanCommandError,
   PodmanTimeoutError,
@@ -84,9 +85,41 @@ describe("PodmanRuntime errors", () => {
     ).rejects.toBeInstanceOf(PodmanUnavailableError);
   });
 
-  it("flag-like values are refused before any call", async () => {
+  it("flag-like values are refused before any call; an empty batch makes no call", async () => {
     const rt = new PodmanRuntime({ podmanPath: join(dir, "never-called") });
     await expect(rt.startContainer("--all")).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(rt.pullImage("-q")).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(rt.startContainers(["web", "--all"])).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(
+      rt.runContainer({ name: "-web", image: "localhost/web:1" }),
+    ).rejects.toBeInstanceOf(InvalidArgumentError);
+    expect(await rt.startContainers([])).toEqual({ started: [], failed: [] });
+  });
+
+  it("runContainer is `podman run --detach` with create's arguments and create's error mapping", async () => {
+    const rt = new PodmanRuntime({
+      podmanPath: await script(
+        "no-image",
+        'echo "args: $*" >&2; echo "Error: localhost/web:1: image not known" >&2; exit 125',
+      ),
+    });
+    const spec = { name: "web", image: "localhost/web:1", env: { A: "1" } };
+    const run = await rt.runContainer(spec).catch((e: unknown) => e);
+    const create = await rt.createContainer(spec).catch((e: unknown) => e);
+    for (const e of [run, create]) expect(e).toBeInstanceOf(ImageNotFoundError);
+    const argv = (e: unknown) => ((e as Error).cause as PodmanCommandError).argv;
+    expect(argv(run)).toEqual(["run", "--detach", ...argv(create).slice(1)]);
+    expect(argv(create)[0]).toBe("create");
+  });
+
+  it("startContainers: a batch podman fails as a whole (an unexpected exit) rejects", async () => {
+    const rt = new PodmanRuntime({
+      podmanPath: await script("start-broken", 'echo "Error: database is locked" >&2; exit 2'),
+    });
+    const err = (await rt
+      .startContainers(["a", "b"])
+      .catch((e: unknown) => e)) as PodmanCommandError;
+    expect(err).toBeInstanceOf(PodmanCommandError);
+    expect(err.argv).toEqual(["start", "--", "a", "b"]);
   });
 });

@@ -119,7 +119,22 @@ export interface ContainerRuntime {
   listImages(): Promise<ImageInfo[]>;
   /** Creates (does not start) a container; returns its id. */
   createContainer(spec: ContainerSpec): Promise<string>;
+  /**
+   * Creates and starts a container in one step (`podman run --detach`), with
+   * the same spec, validation and errors as createContainer; returns its id.
+   * A failed start leaves the container created, as create + start would.
+   */
+  runContainer(spec: ContainerSpec): Promise<string>;
   startContainer(name: string): Promise<void>;
+  /**
+   * Starts several containers in one podman call. Each distinct name ends up
+   * in exactly one list, in the order given: `started` (running now, including
+   * those already running) or `failed` with podman's error text. Rejects only
+   * when the call as a whole fails (podman unavailable, timed out).
+   */
+  startContainers(
+    names: string[],
+  ): Promise<{ started: string[]; failed: { name: string; error: string }[] }>;
   /** `killed` is true when the grace period ran out and the container was SIGKILLed. */
   stopContainer(name: string, opts?: { timeoutSeconds?: number }): Promise<{ killed: boolean }>;
   removeContainer(name: string, opts?: { force?: boolean; volumes?: boolean }): Promise<void>;

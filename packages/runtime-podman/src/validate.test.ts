@@ -119,4 +119,16 @@ describe("createArgs", () => {
       "-x",
     ]);
   });
+
+  it('"run" builds `podman run --detach` with exactly the arguments of create', () => {
+    const spec = {
+      ...base,
+      env: { A: "1" },
+      ports: [{ hostPort: 80, containerPort: 8080, protocol: "tcp" as const }],
+      command: ["sleep", "1"],
+    };
+    const create = createArgs(spec);
+    expect(createArgs(spec, "run")).toEqual(["run", "--detach", ...create.slice(1)]);
+    expect(create[0]).toBe("create");
+  });
 });

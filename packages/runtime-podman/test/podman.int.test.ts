@@ -10,6 +10,8 @@ import {
 } from "@archy/test-utils";
 import {
   ContainerNotFoundError,
+  InvalidArgumentError,
+  PodmanCommandError,
   PodmanRuntime,
   type ContainerEvent,
   type ContainerSpec,
@@ -203,6 +205,156 @@ describe.skipIf(podman.skipReason !== null)(
       expect(list.every((c) => c.state === "running" && c.startedAt !== null)).toBe(true);
       const calls = (await readFile(counter, "utf8")).trim().split("\n");
       expect(calls.length).toBeLessThanOrEqual(2);
+    });
+
+    /** A runtime on the store that records the argv of every podman process it runs. */
+    const counting = () => {
+      const argv: string[][] = [];
+      const runtime = new PodmanRuntime({
+        globalArgs: store.globalArgs,
+        env: store.env,
+        timeoutMs: 60_000,
+        onCall: (call) => argv.push(call.argv),
+      });
+      return { runtime, argv };
+    };
+    const sleeper = (name: string, extra: Partial<ContainerSpec> = {}): ContainerSpec =>
+      labelled({ name, image: store.image, command: ["sleep", "300"], ...extra });
+    let runPort: number;
+
+    it("runContainer creates and starts in one podman process, with createContainer's arguments and errors", async () => {
+      runPort = await freePort();
+      const ports = [
+        { hostIp: "127.0.0.1", hostPort: runPort, containerPort: 8080, protocol: "tcp" as const },
+      ];
+      const { runtime, argv } = counting();
+      const id = await runtime.runContainer(sleeper("rt-run", { ports, env: { A: "1" } }));
+      expect(id).toMatch(/^[0-9a-f]{64}$/);
+      expect(argv).toHaveLength(1);
+      expect(argv[0]?.slice(0, 3)).toEqual(["run", "--detach", "--name=rt-run"]);
+      expect(argv[0]).toEqual(
+        expect.arrayContaining(["--env=A=1", `--publish=127.0.0.1:${runPort}:8080/tcp`]),
+      );
+      expect(await rt.getContainerStatus("rt-run")).toMatchObject({
+        id,
+        state: "running",
+        labels: store.labels,
+        ports,
+      });
+      // The name taken: the same error as createContainer's.
+      const runErr = await rt.runContainer(sleeper("rt-run")).catch((e: unknown) => e);
+      const createErr = await rt.createContainer(sleeper("rt-run")).catch((e: unknown) => e);
+      expect(runErr).toBeInstanceOf(PodmanCommandError);
+      expect(createErr).toBeInstanceOf(PodmanCommandError);
+      for (const e of [runErr, createErr])
+        expect((e as PodmanCommandError).stderr).toMatch(
+          /the container name "rt-run" is already in use/,
+        );
+      await expect(rt.runContainer(sleeper("-rt-run"))).rejects.toBeInstanceOf(
+        InvalidArgumentError,
+      );
+      // A start that fails (the port is taken) leaves the container created, as create + start would.
+      const clash = await rt
+        .runContainer(sleeper("rt-run-clash", { ports }))
+        .catch((e: unknown) => e);
+      expect(clash).toBeInstanceOf(PodmanCommandError);
+      expect((clash as PodmanCommandError).stderr).toMatch(/address already in use/);
+      expect((await rt.getContainerStatus("rt-run-clash"))?.state).toBe("created");
+    });
+
+    it("startContainers: one podman process starts a batch; one that cannot start (its port is taken) fails with podman's error, the others start", async () => {
+      for (const name of ["rt-batch-0", "rt-batch-1", "rt-batch-2", "rt-batch-3"])
+        await rt.createContainer(sleeper(name));
+      const { runtime, argv } = counting();
+      // rt-run-clash publishes the port rt-run holds; rt-run is running already.
+      const result = await runtime.startContainers([
+        "rt-batch-0",
+        "rt-run-clash",
+        "rt-batch-1",
+        "rt-run",
+        "rt-batch-2",
+      ]);
+      expect(result).toEqual({
+        started: ["rt-batch-0", "rt-batch-1", "rt-run", "rt-batch-2"],
+        failed: [
+          {
+            name: "rt-run-clash",
+            error: expect.stringMatching(
+              /^Error: unable to start container "[0-9a-f]{64}": cannot listen on the TCP port: listen tcp4 127\.0\.0\.1:\d+: bind: address already in use$/,
+            ),
+          },
+        ],
+      });
+      // podman names the failure by id and prints nothing for rt-run: one inspect tells them apart.
+      expect(argv.map((a) => a.slice(0, 2))).toEqual([
+        ["start", "--"],
+        ["container", "inspect"],
+      ]);
+      const states = new Map((await rt.listContainers()).map((c) => [c.name, c.state]));
+      for (const name of ["rt-batch-0", "rt-batch-1", "rt-batch-2", "rt-run"])
+        expect(states.get(name)).toBe("running");
+      expect(states.get("rt-run-clash")).toBe("created");
+      expect(states.get("rt-batch-3")).toBe("created");
+    });
+
+    it("startContainers: one failure alone, all already running, an empty list cost one process or none", async () => {
+      const { runtime, argv } = counting();
+      expect(await runtime.startContainers([])).toEqual({ started: [], failed: [] });
+      expect(argv).toHaveLength(0);
+      expect(await runtime.startContainers(["rt-batch-0", "rt-batch-1", "rt-batch-0"])).toEqual({
+        started: ["rt-batch-0", "rt-batch-1"],
+        failed: [],
+      });
+      expect(argv).toHaveLength(1);
+      const alone = await runtime.startContainers(["rt-run-clash"]);
+      expect(alone.started).toEqual([]);
+      expect(alone.failed).toEqual([
+        { name: "rt-run-clash", error: expect.stringMatching(/address already in use$/) },
+      ]);
+      expect(argv).toHaveLength(2);
+      await expect(runtime.startContainers(["rt-batch-0", "-a"])).rejects.toBeInstanceOf(
+        InvalidArgumentError,
+      );
+      expect(argv).toHaveLength(2);
+    });
+
+    it("startContainers: podman starts none of a batch naming a removed container; it is reported, the others start", async () => {
+      await store.podman(["stop", "--time=0", "rt-batch-0", "rt-batch-1"]);
+      await rt.removeContainer("rt-batch-2", { force: true });
+      // podman 4.3.1 itself refuses the whole batch.
+      const raw = await store.podman(["start", "rt-batch-0", "rt-batch-2"], { reject: false });
+      expect(raw).toEqual({
+        exitCode: 125,
+        stdout: "",
+        stderr: 'Error: no container with name or ID "rt-batch-2" found: no such container',
+      });
+      expect((await rt.getContainerStatus("rt-batch-0"))?.state).toBe("exited");
+
+      const { runtime, argv } = counting();
+      const result = await runtime.startContainers([
+        "rt-batch-0",
+        "rt-batch-2",
+        "rt-batch-1",
+        "rt-batch-gone",
+        "rt-batch-3",
+      ]);
+      expect(result).toEqual({
+        started: ["rt-batch-0", "rt-batch-1", "rt-batch-3"],
+        failed: [
+          {
+            name: "rt-batch-2",
+            error: 'Error: no container with name or ID "rt-batch-2" found: no such container',
+          },
+          // podman stops at the first missing name; the second is found missing by the inspect.
+          { name: "rt-batch-gone", error: "no such container: rt-batch-gone" },
+        ],
+      });
+      // The refused batch, one inspect, one start of the ones podman never tried.
+      expect(argv.map((a) => a[0])).toEqual(["start", "container", "start"]);
+      expect(argv[2]).toEqual(["start", "--", "rt-batch-0", "rt-batch-1", "rt-batch-3"]);
+      const states = new Map((await rt.listContainers()).map((c) => [c.name, c.state]));
+      for (const name of ["rt-batch-0", "rt-batch-1", "rt-batch-3"])
+        expect(states.get(name)).toBe("running");
     });
   },
 );
