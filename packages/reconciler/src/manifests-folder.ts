@@ -2,40 +2,54 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { ManifestInvalidError, UnknownAppError } from "./errors.js";
-import {
-  checkAcrossFiles,
-  loadManifests,
-  parseManifest,
-  type AppManifest,
-  type ManifestCache,
-  type ManifestError,
-} from "./manifest.js";
+import type { AppManifest, ManifestCache, ManifestError } from "./manifest.js";
+import { MANIFEST_CACHE_FILE, readManifestCache, writeManifestCache } from "./manifest/cache.js";
+import { checkParsed, loadManifests } from "./manifest/load.js";
 import { dependencyOrder } from "./planner.js";
 import type { Logger } from "./types.js";
 
+export interface ManifestsFolderOptions {
+  /**
+   * The state folder: parsed manifests are kept there between processes
+   * (`manifests.cache.json`, see manifest/cache.ts), so a process that starts
+   * does not parse unchanged files again. Without it, only in memory.
+   */
+  stateDir?: string;
+}
+
+/** `file=inode:size:mtime` of every entry: whether a reload changed the cache. */
+const cacheKeys = (cache: ManifestCache) =>
+  [...cache].map(([file, { key }]) => `${file}=${key}`).join("\n");
+
 /**
  * The apps archy manages: the manifests folder (re-read on every pass, parsed
- * files cached by inode/size/mtime) or a fixed list, valid apps in dependency
- * order; and the writes to that folder (install, resurrect, remove), atomic.
+ * files cached by inode/size/mtime, in memory and in the state folder) or a
+ * fixed list, valid apps in dependency order; and the writes to that folder
+ * (install, resurrect, remove), atomic.
  */
 export class ManifestsFolder {
   private apps: AppManifest[] = [];
   private invalid: string[] = [];
   private errors: ManifestError[] = [];
   private loaded = false;
-  private readonly cache: ManifestCache = new Map();
+  private cache: Promise<ManifestCache> | null = null;
+  private readonly cacheFile: string | undefined;
 
   constructor(
     readonly dir: string | undefined,
     private readonly fixed: AppManifest[] | undefined,
     private readonly log: Logger,
-  ) {}
+    opts: ManifestsFolderOptions = {},
+  ) {
+    this.cacheFile =
+      opts.stateDir !== undefined ? join(opts.stateDir, MANIFEST_CACHE_FILE) : undefined;
+  }
 
   /** Re-reads the folder (or the fixed list). */
   async reload(): Promise<{ apps: AppManifest[]; errors: ManifestError[] }> {
     const result = this.fixed
-      ? checkAcrossFiles(this.fixed.map((app) => ({ app, errors: [], file: app.file })))
-      : await loadManifests(this.dir!, this.cache);
+      ? await checkParsed(this.fixed.map((app) => ({ app, errors: [], file: app.file })))
+      : await this.loadFolder(this.dir!);
     const order = dependencyOrder(result.apps);
     this.apps = result.apps.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
     this.invalid = result.invalidIds;
@@ -44,6 +58,25 @@ export class ManifestsFolder {
     for (const e of this.errors)
       this.log.warn({ file: e.file, line: e.line, column: e.column, path: e.path }, e.message);
     return { apps: this.apps, errors: this.errors };
+  }
+
+  /** The folder through the cache; the cache file is read on first use and written when it changed. */
+  private async loadFolder(dir: string) {
+    this.cache ??= this.cacheFile
+      ? readManifestCache(this.cacheFile)
+      : Promise.resolve<ManifestCache>(new Map());
+    const cache = await this.cache;
+    const before = this.cacheFile ? cacheKeys(cache) : "";
+    const result = await loadManifests(dir, cache);
+    if (this.cacheFile && cacheKeys(cache) !== before)
+      await writeManifestCache(this.cacheFile, cache).catch((error: unknown) =>
+        // Only a cache: the next process parses the files again.
+        this.log.debug(
+          { file: this.cacheFile, err: String(error) },
+          "could not write the manifest cache",
+        ),
+      );
+    return result;
   }
 
   async ensureLoaded(): Promise<void> {
@@ -82,6 +115,10 @@ export class ManifestsFolder {
    */
   async install(text: string, fileName = "manifest.yaml"): Promise<string> {
     const dir = this.writable();
+    const [{ parseManifest }, { checkAcrossFiles }] = await Promise.all([
+      import("./manifest/parse.js"),
+      import("./manifest/across-files.js"),
+    ]);
     const parsed = parseManifest(text, fileName);
     if (!parsed.app) throw new ManifestInvalidError(parsed.errors);
     await this.reload();

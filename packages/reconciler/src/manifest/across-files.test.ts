@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkAcrossFiles } from "./across-files.js";
-import { parseManifest } from "./load.js";
+import { parseManifest } from "./parse.js";
 import { formatManifestError } from "./positions.js";
 
 const app = (id: string, deps: string[] = [], extra = "") =>

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { LineCounter, parseDocument } from "yaml";
-import { didYouMean, formatManifestError, formatPath, locate } from "./positions.js";
+import { locate } from "./locate.js";
+import { didYouMean, formatManifestError, formatPath } from "./positions.js";
 
 describe("positions", () => {
   it("formats a field path and an error", () => {

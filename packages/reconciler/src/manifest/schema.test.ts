@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { parseManifest } from "./load.js";
+import { parseManifest } from "./parse.js";
 import { formatManifestError } from "./positions.js";
 import { allowedKeys, keysAt, manifestSchema } from "./schema.js";
 
