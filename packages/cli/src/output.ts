@@ -1,6 +1,6 @@
 import { createColors } from "picocolors";
-import Table from "cli-table3";
 import type { AppStatus, Phase } from "@archy/reconciler";
+import { renderTable } from "./table.js";
 
 type Colors = ReturnType<typeof createColors>;
 
@@ -55,31 +55,12 @@ export class Output {
 
   /** An aligned table without borders. */
   table(head: string[], rows: string[][]): void {
-    const t = new Table({
-      head: head.map((h) => this.c.bold(h)),
-      chars: {
-        top: "",
-        "top-mid": "",
-        "top-left": "",
-        "top-right": "",
-        bottom: "",
-        "bottom-mid": "",
-        "bottom-left": "",
-        "bottom-right": "",
-        left: "",
-        "left-mid": "",
-        mid: "",
-        "mid-mid": "",
-        right: "",
-        "right-mid": "",
-        middle: "  ",
-      },
-      style: { head: [], border: [], "padding-left": 0, "padding-right": 0 },
-    });
-    t.push(...rows);
+    const text = renderTable(
+      head.map((h) => this.c.bold(h)),
+      rows,
+    );
     process.stdout.write(
-      `${t
-        .toString()
+      `${text
         .split("\n")
         .map((l) => l.trimEnd())
         .join("\n")}\n`,
