@@ -169,3 +169,83 @@ describe("DaemonClient.subscribe / events", () => {
     await expect(client.subscribe(ac.signal)).rejects.toThrow();
   });
 });
+
+describe("DaemonClient.request / get", () => {
+  /** A server answering every request with `answer`, recording what it was asked. */
+  async function answering(
+    answer: (res: ServerResponse, body: string) => void,
+  ): Promise<{ method?: string; url?: string; body: string }[]> {
+    const asked: { method?: string; url?: string; body: string }[] = [];
+    await listen(
+      createServer((req, res) => {
+        let body = "";
+        req.setEncoding("utf8");
+        req.on("data", (d: string) => (body += d));
+        req.on("end", () => {
+          asked.push({ method: req.method, url: req.url, body });
+          answer(res, body);
+        });
+      }),
+    );
+    return asked;
+  }
+  const json = (res: ServerResponse, status: number, value: unknown) => {
+    const text = JSON.stringify(value);
+    res.writeHead(status, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(text),
+    });
+    res.end(text);
+  };
+
+  it("sends the method, path and JSON body; resolves with the JSON answer", async () => {
+    const asked = await answering((res, body) => json(res, 202, { echo: JSON.parse(body) }));
+    const client = new DaemonClient(socketPath);
+    expect(await client.request("POST", "/v1/apps?x=1", { manifest: "é ✓" })).toEqual({
+      echo: { manifest: "é ✓" },
+    });
+    expect(asked).toEqual([{ method: "POST", url: "/v1/apps?x=1", body: '{"manifest":"é ✓"}' }]);
+  });
+
+  it("reads an answer in chunks, and one larger than a socket read", async () => {
+    const big = { apps: Array.from({ length: 2_000 }, (_, i) => ({ id: `app${i}`, é: "✓" })) };
+    await answering((res) => {
+      res.writeHead(200, { "content-type": "application/json" }); // no length: chunked
+      const text = JSON.stringify(big);
+      res.write(text.slice(0, 1000));
+      res.end(text.slice(1000));
+    });
+    expect(await new DaemonClient(socketPath).request("GET", "/v1/apps")).toEqual(big);
+  });
+
+  it("an error answer: a CliError with the daemon's message and exit code", async () => {
+    await answering((res) => json(res, 400, { error: { message: "unknown app: x", exitCode: 2 } }));
+    const err = await new DaemonClient(socketPath).request("GET", "/v1/apps/x").catch((e) => e);
+    expect(CliError.isInstance(err)).toBe(true);
+    expect(err).toMatchObject({ message: "unknown app: x", exitCode: 2 });
+  });
+
+  it("an answer that is not JSON: a CliError naming the status", async () => {
+    await answering((res) => res.writeHead(200, { "content-length": 4 }).end("nope"));
+    const err = await new DaemonClient(socketPath).request("GET", "/v1/apps").catch((e) => e);
+    expect(err).toMatchObject({
+      message: "the daemon answered 200 with invalid JSON",
+      exitCode: 1,
+    });
+  });
+
+  it("get: the answer and a client; null without a daemon or without an answer in time", async () => {
+    expect(await DaemonClient.get(socketPath, "/v1/apps")).toBeNull();
+    await answering((res) => json(res, 200, { apps: [] }));
+    const answer = await DaemonClient.get<{ apps: unknown[] }>(socketPath, "/v1/apps");
+    expect(answer?.body).toEqual({ apps: [] });
+    expect(await answer?.daemon.request("GET", "/v1/daemon")).toEqual({ apps: [] });
+  });
+
+  it("a daemon that does not answer within the timeout: rejected", async () => {
+    await answering(() => undefined);
+    await expect(
+      new DaemonClient(socketPath).request("GET", "/v1/apps", undefined, 100),
+    ).rejects.toThrow("timeout");
+  });
+});

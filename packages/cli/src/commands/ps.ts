@@ -3,19 +3,26 @@ import type { Context } from "../context.js";
 import { CliError, EXIT } from "../cli-error.js";
 import { appsPayload, printApps, type AppsPayload, type AppView } from "../views.js";
 
-async function load(ctx: Context): Promise<{
+/** Every app, through the daemon when one answers: one request for ps, two for status. */
+async function load(
+  ctx: Context,
+  opts: { daemonInfo: boolean },
+): Promise<{
   payload: AppsPayload;
   daemon: Record<string, unknown> | null;
   /** Problems with archy's own state (a corrupt desired.json kept aside). */
   notices: string[];
 }> {
-  const daemon = await DaemonClient.connect(ctx.socketPath);
-  if (daemon) {
-    const [payload, info] = await Promise.all([
-      daemon.request<AppsPayload>("GET", "/v1/apps"),
-      daemon.request<Record<string, unknown>>("GET", "/v1/daemon"),
-    ]);
-    return { payload, daemon: info, notices: (info.notices as string[] | undefined) ?? [] };
+  if (opts.daemonInfo) {
+    const answer = await DaemonClient.get<Record<string, unknown>>(ctx.socketPath, "/v1/daemon");
+    if (answer) {
+      const payload = await answer.daemon.request<AppsPayload>("GET", "/v1/apps");
+      const info = answer.body;
+      return { payload, daemon: info, notices: (info.notices as string[] | undefined) ?? [] };
+    }
+  } else {
+    const answer = await DaemonClient.get<AppsPayload>(ctx.socketPath, "/v1/apps");
+    if (answer) return { payload: answer.body, daemon: null, notices: [] };
   }
   // The reconciler (and its YAML and schema libraries) loads only when no daemon answers.
   const { localReconciler } = await import("../local.js");
@@ -30,7 +37,7 @@ async function load(ctx: Context): Promise<{
 
 /** archy ps: every app in a table (or --json). */
 export async function ps(ctx: Context): Promise<number> {
-  const { payload } = await load(ctx);
+  const { payload } = await load(ctx, { daemonInfo: false });
   if (ctx.json) ctx.out.document(payload);
   else if (ctx.quiet) payload.apps.forEach((a) => ctx.out.line(a.id));
   else printApps(ctx.out, payload);
@@ -39,7 +46,7 @@ export async function ps(ctx: Context): Promise<number> {
 
 /** archy status [APP]: the daemon, the last recovery and every app; or one app in detail. */
 export async function status(ctx: Context, id?: string): Promise<number> {
-  const { payload, daemon, notices } = await load(ctx);
+  const { payload, daemon, notices } = await load(ctx, { daemonInfo: true });
   if (id !== undefined) {
     const app = payload.apps.find((a) => a.id === id);
     if (!app) throw new CliError(`unknown app: ${id}`, EXIT.usage);
