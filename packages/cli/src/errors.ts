@@ -1,6 +1,6 @@
-import { formatManifestError, type ManifestError } from "@archy/reconciler";
-
+import type { ManifestError } from "@archy/reconciler";
 import { CliError, EXIT, exitCodeFor, type ExitCode } from "./cli-error.js";
+import { formatManifestError } from "./views.js";
 
 export { CliError, EXIT, exitCodeFor, type ExitCode };
 

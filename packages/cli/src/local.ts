@@ -1,6 +1,6 @@
 import { chmod, mkdir } from "node:fs/promises";
 import { acquireMarker } from "@archy/crash-marker";
-import { Reconciler } from "@archy/reconciler";
+import { Reconciler } from "@archy/reconciler/reconciler";
 import type { Context } from "./context.js";
 
 /** Creates the state folder 0700. */

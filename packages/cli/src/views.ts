@@ -24,7 +24,7 @@ export interface AppView {
 }
 
 /** `file:line:column: path: message` (as `formatManifestError` of @archy/reconciler, without loading it). */
-const formatError = (e: ManifestError) =>
+export const formatManifestError = (e: ManifestError) =>
   `${e.file}:${e.line}:${e.column}: ${e.path ? `${e.path}: ` : ""}${e.message}`;
 
 export function appView(a: AppStatus, now = Date.now()): AppView {
@@ -95,7 +95,7 @@ export function printApps(out: Output, payload: AppsPayload): void {
     out.info(
       `${out.ce.yellow("orphan:")} ${o.name} (app ${o.app}, ${o.state}) has no manifest; archy up --remove-orphans removes it`,
     );
-  for (const e of payload.manifestErrors) out.warn(formatError(e));
+  for (const e of payload.manifestErrors) out.warn(formatManifestError(e));
 }
 
 export function printReport(out: Output, report: ReconcileReport): void {
@@ -126,7 +126,7 @@ export function printReport(out: Output, report: ReconcileReport): void {
     out.info(
       `${out.ce.yellow("orphan:")} ${o.name} (app ${o.app}) has no manifest; --remove-orphans removes it`,
     );
-  for (const e of report.manifestErrors) out.error(formatError(e));
+  for (const e of report.manifestErrors) out.error(formatManifestError(e));
   const ok = report.actions.filter((a) => a.ok).length;
   out.info(
     `${report.converged.length} converged, ${ok} changed, ${report.failures.length} failed, ${report.manifestErrors.length} invalid manifest${report.manifestErrors.length === 1 ? "" : "s"} (${(report.durationMs / 1000).toFixed(1)}s)`,

@@ -51,7 +51,7 @@ export async function run(ctx: Context): Promise<number> {
       mode === 0o700 && mine ? "ok" : "fail",
       `${ctx.stateDir} mode ${mode.toString(8).padStart(4, "0")}${mode === 0o700 ? "" : " (expected 0700)"}${mine ? "" : ", owned by another user"}`,
     );
-    for (const f of ["desired.json", "snapshot.json"]) {
+    for (const f of ["desired.json", "snapshot.json", "manifests.cache.json"]) {
       const fs = await stat(join(ctx.stateDir, f)).catch(() => null);
       if (fs && (fs.mode & 0o077) !== 0)
         add(

@@ -4,8 +4,9 @@ import { createServer, type Server, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { TRANSITIONAL_PHASES } from "@archy/reconciler";
 import { createContext, type Context } from "../context.js";
-import { run } from "./lifecycle.js";
+import { run, TRANSITIONAL } from "./lifecycle.js";
 
 const app = (phase: string) => ({
   app: {
@@ -98,5 +99,12 @@ describe("lifecycle through the daemon", () => {
     server = daemon.server;
     expect(await run(ctx, { op: "start", target: "web", wait: false })).toBe(0);
     expect(daemon.operations).toEqual([{ subscribers: 0 }]);
+  });
+});
+
+describe("TRANSITIONAL", () => {
+  it("waits through exactly the phases the reconciler calls transitional", () => {
+    const waited = Object.entries(TRANSITIONAL).flatMap(([phase, wait]) => (wait ? [phase] : []));
+    expect(waited.sort()).toEqual([...TRANSITIONAL_PHASES].sort());
   });
 });

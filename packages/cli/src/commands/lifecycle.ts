@@ -1,18 +1,37 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import {
-  isTransitional,
-  type AppStatus,
-  type LifecycleHandle,
-  type Reconciler,
-} from "@archy/reconciler";
+import type { AppStatus, LifecycleHandle, Phase } from "@archy/reconciler";
+import type { Reconciler } from "@archy/reconciler/reconciler";
 import { DaemonClient } from "../client.js";
 import type { Context } from "../context.js";
-import { localReconciler, withStateLock } from "../local.js";
 import { spinner } from "../progress.js";
 import { appView } from "../views.js";
 
 export type Op = "start" | "stop" | "restart" | "install" | "remove";
+
+/**
+ * Whether an operation is still under way in each phase: what the reconciler's
+ * `isTransitional` says, kept here so that waiting through the daemon does not
+ * load the reconciler (a new phase fails to compile until it is listed).
+ */
+export const TRANSITIONAL: Readonly<Record<Phase, boolean>> = {
+  starting: true,
+  stopping: true,
+  restarting: true,
+  installing: true,
+  removing: true,
+  running: false,
+  stopped: false,
+  exited: false,
+  missing: false,
+  created: false,
+  paused: false,
+  unhealthy: false,
+  backoff: false,
+  failed: false,
+  unknown: false,
+};
+const isTransitional = (p: Phase) => TRANSITIONAL[p] === true;
 
 const expected: Record<Op, AppStatus["phase"][]> = {
   start: ["running"],
@@ -46,6 +65,7 @@ export async function run(ctx: Context, args: OpArgs): Promise<number> {
   const daemon = await DaemonClient.connect(ctx.socketPath);
   if (daemon) return viaDaemon(ctx, daemon, args);
   // Without a daemon the CLI does the work itself, holding the state folder, so it always waits.
+  const { localReconciler, withStateLock } = await import("../local.js");
   return withStateLock(ctx, async () => {
     const r = localReconciler(ctx);
     await r.refresh().catch(() => undefined);

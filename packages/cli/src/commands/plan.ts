@@ -1,7 +1,7 @@
-import { formatManifestError, type Plan, type ManifestError } from "@archy/reconciler";
+import type { Plan, ManifestError } from "@archy/reconciler";
 import { DaemonClient } from "../client.js";
 import type { Context } from "../context.js";
-import { localReconciler } from "../local.js";
+import { formatManifestError } from "../views.js";
 
 /** What a pass would do, changing nothing. */
 export async function run(ctx: Context, opts: { removeOrphans?: boolean }): Promise<number> {
@@ -11,7 +11,11 @@ export async function run(ctx: Context, opts: { removeOrphans?: boolean }): Prom
         "GET",
         `/v1/plan?removeOrphans=${opts.removeOrphans === true}`,
       )
-    : await localReconciler(ctx).plan({ removeOrphans: opts.removeOrphans === true });
+    : await (
+        await import("../local.js")
+      )
+        .localReconciler(ctx)
+        .plan({ removeOrphans: opts.removeOrphans === true });
   const { plan, manifestErrors } = result;
   if (ctx.json) {
     ctx.out.document({

@@ -1,7 +1,6 @@
 import type { ReconcileReport } from "@archy/reconciler";
 import { DaemonClient } from "../client.js";
 import type { Context } from "../context.js";
-import { localReconciler, withStateLock } from "../local.js";
 import { printReport, reportExitCode } from "../views.js";
 import { spinner } from "../progress.js";
 
@@ -22,6 +21,7 @@ export async function run(ctx: Context, opts: { removeOrphans?: boolean }): Prom
       spin.stop();
     }
   } else {
+    const { localReconciler, withStateLock } = await import("../local.js");
     report = await withStateLock(ctx, async () => {
       const r = localReconciler(ctx);
       const spin = spinner(ctx, "reconciling");
