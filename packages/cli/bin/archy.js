@@ -1,5 +1,9 @@
 #!/usr/bin/env node
-import { main } from "../dist/cli.js";
+// CommonJS (bin/package.json), like the program it loads: Node starts it sooner.
+/* global require */
+"use strict";
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- this file is CommonJS
+const { main } = require("../dist/bin/cli.cjs");
 
 // A reader that goes away (`archy ps | head`) ends the output, not in a stack trace.
 for (const stream of [process.stdout, process.stderr])
@@ -8,4 +12,6 @@ for (const stream of [process.stdout, process.stderr])
     throw error;
   });
 
-process.exitCode = await main(process.argv);
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});
