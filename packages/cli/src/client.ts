@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import { connect } from "node:net";
 import { CliError, EXIT, type ExitCode } from "./cli-error.js";
@@ -25,6 +26,7 @@ export class DaemonClient {
     socketPath: string,
     path: string,
   ): Promise<{ daemon: DaemonClient; body: T } | null> {
+    if (!existsSync(socketPath)) return null; // no daemon: no need to try
     const daemon = new DaemonClient(socketPath);
     try {
       return { daemon, body: await daemon.request<T>("GET", path, undefined, 2_000) };

@@ -65,8 +65,9 @@ export async function run(ctx: Context, args: OpArgs): Promise<number> {
   const daemon = await DaemonClient.connect(ctx.socketPath);
   if (daemon) return viaDaemon(ctx, daemon, args);
   // Without a daemon the CLI does the work itself, holding the state folder, so it always waits.
-  const { localReconciler, withStateLock } = await import("../local.js");
+  const { withStateLock } = await import("../state-lock.js");
   return withStateLock(ctx, async () => {
+    const { localReconciler } = await import("../local.js");
     const r = localReconciler(ctx);
     await r.refresh().catch(() => undefined);
     const handle = await start(r, args);

@@ -11,11 +11,7 @@ export async function run(ctx: Context, opts: { removeOrphans?: boolean }): Prom
         "GET",
         `/v1/plan?removeOrphans=${opts.removeOrphans === true}`,
       )
-    : await (
-        await import("../local.js")
-      )
-        .localReconciler(ctx)
-        .plan({ removeOrphans: opts.removeOrphans === true });
+    : await planHere(ctx, opts.removeOrphans === true);
   const { plan, manifestErrors } = result;
   if (ctx.json) {
     ctx.out.document({
@@ -38,4 +34,11 @@ export async function run(ctx: Context, opts: { removeOrphans?: boolean }): Prom
     for (const e of manifestErrors) ctx.out.error(formatManifestError(e));
   }
   return manifestErrors.length ? 2 : 0;
+}
+
+/** The plan without a daemon: podman's ps and images run while the reconciler loads. */
+async function planHere(ctx: Context, removeOrphans: boolean) {
+  const { observeEarly } = await import("../early-observation.js");
+  const runtime = await observeEarly(ctx.runtime(), { images: true });
+  return (await import("../local.js")).localReconciler(ctx, runtime).plan({ removeOrphans });
 }

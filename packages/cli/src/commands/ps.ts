@@ -24,9 +24,11 @@ async function load(
     const answer = await DaemonClient.get<AppsPayload>(ctx.socketPath, "/v1/apps");
     if (answer) return { payload: answer.body, daemon: null, notices: [] };
   }
-  // The reconciler (and its YAML and schema libraries) loads only when no daemon answers.
-  const { localReconciler } = await import("../local.js");
-  const r = localReconciler(ctx);
+  // No daemon: podman's ps runs while the reconciler loads (only now) and reads the
+  // manifests (parsing only those not in the cache).
+  const { observeEarly } = await import("../early-observation.js");
+  const runtime = await observeEarly(ctx.runtime(), { images: false });
+  const r = (await import("../local.js")).localReconciler(ctx, runtime);
   await r.refresh();
   return {
     payload: appsPayload(await r.status(), r.orphans(), r.getManifestErrors()),

@@ -3,7 +3,8 @@ import type { ResurrectReport } from "@archy/reconciler";
 import { DaemonClient } from "../client.js";
 import type { Context } from "../context.js";
 import { EXIT } from "../cli-error.js";
-import { localReconciler, withStateLock } from "../local.js";
+import { localReconciler } from "../local.js";
+import { withStateLock } from "../state-lock.js";
 import { printReport, reportExitCode } from "../views.js";
 import { defaultSnapshot, load } from "./snapshot.js";
 

@@ -3,7 +3,8 @@ import { snapshotStateStore, type SnapshotState } from "@archy/reconciler";
 import { DaemonClient } from "../client.js";
 import type { Context } from "../context.js";
 import { CliError, EXIT } from "../cli-error.js";
-import { ensureStateDir, localReconciler } from "../local.js";
+import { localReconciler } from "../local.js";
+import { ensureStateDir } from "../state-lock.js";
 
 export const defaultSnapshot = (ctx: Context) => join(ctx.stateDir, "snapshot.json");
 

@@ -21,9 +21,12 @@ export async function run(ctx: Context, opts: { removeOrphans?: boolean }): Prom
       spin.stop();
     }
   } else {
-    const { localReconciler, withStateLock } = await import("../local.js");
+    const { withStateLock } = await import("../state-lock.js");
     report = await withStateLock(ctx, async () => {
-      const r = localReconciler(ctx);
+      // podman's ps and images run while the reconciler loads and reads the manifests.
+      const { observeEarly } = await import("../early-observation.js");
+      const runtime = await observeEarly(ctx.runtime(), { images: true });
+      const r = (await import("../local.js")).localReconciler(ctx, runtime);
       const spin = spinner(ctx, "reconciling");
       const unsubscribe = r.subscribe((e) => {
         if (e.type === "phase") spin.text(`${e.app}: ${e.phase}`);

@@ -10,7 +10,7 @@ import {
 } from "@archy/reconciler";
 import type { Context } from "../context.js";
 import { EXIT } from "../cli-error.js";
-import { ensureStateDir } from "../local.js";
+import { ensureStateDir } from "../state-lock.js";
 import { createDaemonLogger } from "../logger.js";
 import { VERSION } from "../version.js";
 import { createApiServer } from "./api.js";

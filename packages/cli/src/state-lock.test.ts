@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { AlreadyRunningError, acquireMarker } from "@archy/crash-marker";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createContext, type Context } from "./context.js";
-import { withStateLock } from "./local.js";
+import { withStateLock } from "./state-lock.js";
 
 const cliDir = fileURLToPath(new URL("..", import.meta.url));
 
@@ -37,7 +37,7 @@ async function crashedHolder(stateDir: string): Promise<number> {
 let root: string;
 let ctx: Context;
 beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), "archy-local-"));
+  root = await mkdtemp(join(tmpdir(), "archy-state-lock-"));
   ctx = createContext({ stateDir: join(root, "state"), manifests: join(root, "apps") });
 });
 afterEach(async () => {
