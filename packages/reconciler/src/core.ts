@@ -65,7 +65,10 @@ export function createCore(opts: ReconcilerOptions): Core {
   const clock = opts.clock ?? systemClock;
   const log = opts.logger ?? silentLogger;
   const bus = new EventBus(log);
-  const manifests = new ManifestsFolder(opts.manifestsDir, opts.apps, log);
+  // Parsed manifests are kept in the state folder too, for the next process.
+  const manifests = new ManifestsFolder(opts.manifestsDir, opts.apps, log, {
+    stateDir: opts.stateDir,
+  });
   const states = new AppStates(clock, bus, log);
   const health = new AppHealth(opts.runtime, clock, states, bus, () => manifests.valid());
   return {

@@ -34,7 +34,7 @@ const direct: Slot = (work) => work();
 export interface CarryOptions {
   by: Actor;
   slot?: Slot;
-  /** The image's id as the pass observed it (saves asking podman); undefined: ask. */
+  /** The image's id as the pass observed it (saves asking podman); null or undefined: ask. */
   imageId?: string | null;
 }
 
@@ -188,7 +188,8 @@ export class Executor {
   ): Promise<string> {
     const ref = app.container.image;
     const c = app.container;
-    let id = known !== undefined ? known : await this.runtime.imageId(ref);
+    // An id the pass saw is trusted; an image it did not see may have been built since.
+    let id = known ?? (await this.runtime.imageId(ref));
     if (c.build) {
       if (id === null) {
         phase("installing", null);

@@ -70,6 +70,20 @@ describe("reconcileAll", () => {
     expect((await r.status()).every((s) => s.phase === "running")).toBe(true);
   });
 
+  it("an image one app builds in a pass serves the apps that need it later in the same pass (pull never)", async () => {
+    const builder = t.app("web", { image: "localhost/shared:1" });
+    builder.container.build = { context: t.dir };
+    const user = t.app("clock", { image: "localhost/shared:1", deps: ["web"] });
+    user.container.pull = "never";
+    const report = await t.settle(t.make([builder, user]).reconcileAll());
+    expect(report.failures).toEqual([]);
+    expect(report.actions.map((a) => [a.app, a.kind, a.ok])).toEqual([
+      ["web", "create", true],
+      ["clock", "create", true],
+    ]);
+    expect(t.fake.calls.filter((c) => c.method === "buildImage")).toHaveLength(1);
+  });
+
   it("an image that is absent is pulled (pull: missing) or built (build given); pull never fails clearly", async () => {
     const pulled = makeApp("remote", { dir: t.dir, image: "docker.io/library/remote:1" });
     t.fake.dispose();
