@@ -219,7 +219,22 @@ describe.skipIf(podman.skipReason !== null)(`archy end to end ${podman.skipReaso
   });
 
   it("kill -9 of the daemon, a simulated reboot, a new daemon: recovery names each container; desired running runs; owner-stopped stays stopped", async () => {
-    await new Promise((r) => setTimeout(r, 500)); // the snapshot of the last changes is written
+    // The snapshot of the last changes is written (coalesced, a moment after them).
+    await waitFor(
+      async () => {
+        const snap = JSON.parse((await archy(["snapshot", "show", "--json"])).stdout) as {
+          apps: { id: string; desired: string }[];
+          containers: { name: string }[];
+        };
+        const running = snap.containers.map((c) => c.name);
+        return (
+          snap.apps.find((a) => a.id === "clock")?.desired === "stopped" &&
+          running.includes("archy-web") &&
+          running.includes("archy-greeter")
+        );
+      },
+      { timeoutMs: 5_000, what: "the snapshot of the last changes" },
+    );
     const first = h.daemon!;
     first.kill("SIGKILL");
     await new Promise((r) => first.once("exit", r));

@@ -55,12 +55,14 @@ export class Executor {
   private readonly clock: Clock;
   private readonly states: AppStates;
   private readonly poll: StatusPoll;
+  /** podman work in flight inside slots (status polls wait for none). */
+  private working = 0;
 
   constructor(private readonly opts: ExecutorOptions) {
     this.runtime = opts.runtime;
     this.clock = opts.clock;
     this.states = opts.states;
-    this.poll = new StatusPoll(opts.runtime, opts.clock);
+    this.poll = new StatusPoll(opts.runtime, opts.clock, 50, () => this.working > 0);
   }
 
   /** Carries out one action; never throws: a failure is in the result and in the app's state. */
@@ -96,7 +98,7 @@ export class Executor {
   async carryOut(app: AppManifest, action: PlannedAction, opts: CarryOptions): Promise<void> {
     const name = action.container;
     const phase = this.phaseSetter(app, opts.by);
-    const slot = opts.slot ?? direct;
+    const slot = this.counted(opts.slot ?? direct);
     switch (action.kind) {
       case "stop":
         phase("stopping", null);
@@ -134,6 +136,19 @@ export class Executor {
       case "remove-orphan": // not an app's action: the pass removes orphans itself
         return;
     }
+  }
+
+  /** The slot, counting the podman work in flight within it. */
+  private counted(slot: Slot): Slot {
+    return (work) =>
+      slot(async () => {
+        this.working++;
+        try {
+          return await work();
+        } finally {
+          this.working--;
+        }
+      });
   }
 
   /** Records a failed action in the app's state; returns the error as shown. */

@@ -38,6 +38,24 @@ describe("StatusPoll", () => {
     expect(polls()).toBe(2);
   });
 
+  it("takes no ps while other podman work is in flight; answers every due asker right after", async () => {
+    let busy = true;
+    const poll = new StatusPoll(fake, clock, 50, () => busy);
+    const t0 = clock.now();
+    const answered: number[] = [];
+    const asks = ["archy-a", "archy-b"].map((name, i) =>
+      poll.status(name, 100 * (i + 1)).then(() => answered.push(clock.now() - t0)),
+    );
+    await clock.advance(1_000);
+    expect(answered).toEqual([]);
+    expect(polls()).toBe(0);
+    busy = false;
+    await clock.advance(50);
+    await Promise.all(asks);
+    expect(answered).toEqual([1_050, 1_050]);
+    expect(polls()).toBe(1);
+  });
+
   it("a container that is gone is null; a failed ps rejects the askers it was for, and polling goes on", async () => {
     const poll = new StatusPoll(fake, clock, 10);
     await fake.removeContainer("archy-a", { force: true });

@@ -12,7 +12,9 @@ interface Waiter {
  * Container statuses for everything that waits to settle or turn healthy, all
  * together: whoever asks joins the next shared `podman ps`, taken once the
  * earliest asker's time has come (plus `batchMs`, so askers due about then
- * share it). Waiting holds no concurrency slot and costs no process per app.
+ * share it) and no other podman work is in flight (`busy`: a `ps` would only
+ * contend with it for the store's lock; the askers are answered right after,
+ * together). Waiting holds no concurrency slot and costs no process per app.
  */
 export class StatusPoll {
   private waiting: Waiter[] = [];
@@ -23,6 +25,7 @@ export class StatusPoll {
     private readonly runtime: ContainerRuntime,
     private readonly clock: Clock,
     private readonly batchMs = 50,
+    private readonly busy: () => boolean = () => false,
   ) {}
 
   /** The container's status from an observation taken `delayMs` from now or later; null when it is gone. */
@@ -52,6 +55,15 @@ export class StatusPoll {
   }
 
   private async poll(): Promise<void> {
+    if (this.busy()) {
+      this.timerAt = this.clock.now() + this.batchMs;
+      this.timer = this.clock.setTimeout(() => {
+        this.timer = null;
+        this.timerAt = Infinity;
+        void this.poll();
+      }, this.batchMs);
+      return;
+    }
     const now = this.clock.now();
     const due = this.waiting.filter((w) => w.at <= now);
     this.waiting = this.waiting.filter((w) => w.at > now);

@@ -127,7 +127,7 @@ export async function runDaemon(ctx: Context, opts: { intervalMs: number }): Pro
       snapshotTimer = setTimeout(() => {
         snapshotTimer = null;
         saving = saving.then(saveSnapshot);
-      }, 200);
+      }, 500); // after the burst of events a change brings, not in the middle of its work
     };
     reconciler.subscribe((e) => {
       if (e.type === "phase" || e.type === "desired") scheduleSnapshot();
