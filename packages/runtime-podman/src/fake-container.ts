@@ -50,6 +50,32 @@ export class ContainerModel {
     return new Date(this.clock.now()).toISOString();
   }
 
+  /** Puts a container in place in any state, with the fields a container in that state has (`extra` overrides them). */
+  add(
+    id: string,
+    spec: ContainerSpec,
+    state: ContainerState,
+    extra: Partial<FakeContainer> = {},
+  ): FakeContainer {
+    const c: FakeContainer = {
+      id,
+      name: spec.name,
+      spec,
+      state,
+      health: null,
+      exitCode: state === "exited" ? 0 : null,
+      startedAt: state === "created" ? null : this.isoNow(),
+      finishedAt: state === "exited" ? this.isoNow() : null,
+      imageId: null,
+      starts: state === "created" ? 0 : 1,
+      checksSinceStart: 0,
+      healthRuns: 0,
+      ...extra,
+    };
+    this.containers.set(spec.name, c);
+    return c;
+  }
+
   start(c: FakeContainer): void {
     c.state = "running";
     c.exitCode = null;

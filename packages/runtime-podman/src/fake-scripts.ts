@@ -4,6 +4,19 @@ import type { ContainerRuntime } from "./types.js";
 
 export type RuntimeMethod = Exclude<keyof ContainerRuntime, never>;
 
+/** The methods that change something in podman (pull, build, create, run, start, stop, remove). */
+export const MUTATING: ReadonlySet<RuntimeMethod> = new Set([
+  "pullImage",
+  "buildImage",
+  "createContainer",
+  "runContainer",
+  "startContainer",
+  "startContainers",
+  "stopContainer",
+  "removeContainer",
+  "removeVolume",
+]);
+
 /** What the "process" in a container does once it is started. */
 export interface ContainerBehaviour {
   /** The container exits this long after each start. */

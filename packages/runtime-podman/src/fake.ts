@@ -1,20 +1,16 @@
 import { createHash } from "node:crypto";
 import { systemClock, type Clock } from "./clock.js";
-import {
-  ContainerNotFoundError,
-  ImageNotFoundError,
-  PodmanCommandError,
-  PodmanTimeoutError,
-  PodmanUnavailableError,
-} from "./errors.js";
+import { ContainerNotFoundError, ImageNotFoundError, PodmanCommandError } from "./errors.js";
 import { ContainerModel, statusOf, type FakeContainer } from "./fake-container.js";
 import {
   CallScripts,
+  MUTATING,
   type ContainerBehaviour,
   type RuntimeMethod,
   type ScriptAction,
   type ScriptOptions,
 } from "./fake-scripts.js";
+import { startEach } from "./fake-start.js";
 import type {
   BuildImageOptions,
   ContainerEvent,
@@ -45,18 +41,6 @@ export interface FakeRuntimeOptions {
   /** Images `pullImage` can fetch. */
   registry?: string[];
 }
-
-const MUTATING: ReadonlySet<RuntimeMethod> = new Set([
-  "pullImage",
-  "buildImage",
-  "createContainer",
-  "runContainer",
-  "startContainer",
-  "startContainers",
-  "stopContainer",
-  "removeContainer",
-  "removeVolume",
-]);
 
 /**
  * An in-memory ContainerRuntime for tests: deterministic ids, every call
@@ -125,23 +109,10 @@ export class FakeRuntime implements ContainerRuntime {
     state: ContainerState = "running",
     extra: Partial<FakeContainer> = {},
   ): FakeContainer {
-    const c: FakeContainer = {
-      id: this.nextId(),
-      name: spec.name,
-      spec,
-      state,
-      health: null,
-      exitCode: state === "exited" ? 0 : null,
-      startedAt: state === "created" ? null : this.model.isoNow(),
-      finishedAt: state === "exited" ? this.model.isoNow() : null,
+    return this.model.add(this.nextId(), spec, state, {
       imageId: this.images.get(spec.image) ?? null,
-      starts: state === "created" ? 0 : 1,
-      checksSinceStart: 0,
-      healthRuns: 0,
       ...extra,
-    };
-    this.containers.set(spec.name, c);
-    return c;
+    });
   }
 
   /** The container's process dies by itself (exit code, default 137: killed). */
@@ -253,44 +224,9 @@ export class FakeRuntime implements ContainerRuntime {
   ): Promise<{ started: string[]; failed: { name: string; error: string }[] }> {
     const unique = [...new Set(names)];
     unique.forEach(assertContainerName);
-    const result: { started: string[]; failed: { name: string; error: string }[] } = {
-      started: [],
-      failed: [],
-    };
-    if (unique.length === 0) return result;
+    if (unique.length === 0) return { started: [], failed: [] };
     this.calls.push({ method: "startContainers", args: [names], at: this.clock.now() });
-    for (const name of unique) {
-      try {
-        const hang = this.scripts.play("startContainers", [name]);
-        if (hang) await hang;
-      } catch (error) {
-        if (PodmanTimeoutError.isInstance(error) || PodmanUnavailableError.isInstance(error))
-          throw error;
-        const text = PodmanCommandError.isInstance(error)
-          ? error.stderr.trim()
-          : error instanceof Error
-            ? error.message
-            : String(error);
-        result.failed.push({ name, error: text });
-        continue;
-      }
-      const c = this.containers.get(name);
-      if (!c) {
-        result.failed.push({
-          name,
-          error: `Error: no container with name or ID "${name}" found: no such container`,
-        });
-      } else if (c.state === "paused") {
-        result.failed.push({
-          name,
-          error: `Error: unable to start container "${c.id}": container ${c.id} must be in Created or Stopped state to be started: container state improper`,
-        });
-      } else {
-        if (c.state !== "running") this.model.start(c);
-        result.started.push(name);
-      }
-    }
-    return result;
+    return startEach(unique, this.scripts, this.model);
   }
 
   async stopContainer(

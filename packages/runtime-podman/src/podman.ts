@@ -1,15 +1,29 @@
-import type { ResultPromise } from "execa";
-import { loadExeca } from "./execa.js";
 import { createArgs } from "./args.js";
 import {
   ContainerNotFoundError,
   EventStreamError,
   ImageNotFoundError,
   PodmanCommandError,
-  PodmanTimeoutError,
   PodmanUnavailableError,
 } from "./errors.js";
 import { parseEventLine, parseImagesJson, parseInspectJson, parsePsJson } from "./parse.js";
+import {
+  NOT_FOUND_CONTAINER,
+  NOT_FOUND_IMAGE,
+  onContainer,
+  runPodman,
+  type PodmanInvocation,
+  type RunOptions,
+  type RunResult,
+} from "./run.js";
+import {
+  readStartBatch,
+  settleRetried,
+  soleFailure,
+  sortUnaccounted,
+  type StartBatch,
+} from "./start-batch.js";
+import { streamPodman } from "./stream.js";
 import type {
   BuildImageOptions,
   ContainerEvent,
@@ -35,53 +49,7 @@ export interface PodmanRuntimeOptions {
   onCall?: (call: { argv: string[]; durationMs: number; exitCode: number | null }) => void;
 }
 
-interface RunOptions {
-  timeoutMs?: number;
-  /** Exit codes that are answers rather than failures. */
-  okExitCodes?: number[];
-}
-
-interface RunResult {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-}
-
-const NOT_FOUND_CONTAINER = /no such container|no container with (name or )?id|no such object/i;
-const NOT_FOUND_IMAGE =
-  /image not known|no such image|manifest unknown|name unknown|repository .* not found/i;
 const SIGKILL_WARNING = /resorting to SIGKILL/i;
-const MISSING_NAME = /no container with name or ID "([^"]+)" found/;
-const UNABLE_TO_START = /^Error: unable to start container "[0-9a-f]{64}"/;
-
-/** podman's `Error: …` messages on stderr, each with the lines that continue it (log lines left out). */
-function errorMessages(stderr: string): string[] {
-  const messages: string[] = [];
-  for (const line of stderr.split("\n")) {
-    if (line.startsWith("Error: ")) messages.push(line);
-    else if (messages.length > 0 && line.trim() !== "" && !line.startsWith("time="))
-      messages.push(`${messages.pop() ?? ""}\n${line}`);
-  }
-  return messages;
-}
-
-/** podman's only error, when it is about the only name it did not print as started. */
-function soleFailure(rest: string[], errors: string[]): { name: string; error: string } | null {
-  const [name, ...moreNames] = rest;
-  const [error, ...moreErrors] = errors;
-  if (name === undefined || error === undefined || moreNames.length + moreErrors.length > 0)
-    return null;
-  return UNABLE_TO_START.test(error) || MISSING_NAME.exec(error)?.[1] === name
-    ? { name, error }
-    : null;
-}
-
-/** The message of a batched start about this container: by its id, or its name when missing. */
-function startError(errors: string[], name: string, id: string | undefined): string | undefined {
-  return errors.find(
-    (e) => (id !== undefined && e.includes(`"${id}"`)) || MISSING_NAME.exec(e)?.[1] === name,
-  );
-}
 
 /**
  * The podman implementation of ContainerRuntime. Every call runs podman
@@ -93,69 +61,23 @@ export class PodmanRuntime implements ContainerRuntime {
   readonly globalArgs: readonly string[];
   readonly timeoutMs: number;
   readonly longTimeoutMs: number;
-  private readonly env: Record<string, string>;
-  private readonly onCall: PodmanRuntimeOptions["onCall"];
+  private readonly podman: PodmanInvocation;
 
   constructor(opts: PodmanRuntimeOptions = {}) {
     this.podmanPath = opts.podmanPath ?? "podman";
     this.globalArgs = [...(opts.globalArgs ?? [])];
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.longTimeoutMs = opts.longTimeoutMs ?? 15 * 60_000;
-    this.env = opts.env ?? {};
-    this.onCall = opts.onCall;
-  }
-
-  private async run(args: string[], opts: RunOptions = {}): Promise<RunResult> {
-    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
-    const argv = [...this.globalArgs, ...args];
-    const started = performance.now();
-    // reject:false: exits, timeouts and spawn errors come back as a result to classify.
-    const execa = await loadExeca();
-    const result = await execa(this.podmanPath, argv, {
-      env: this.env,
-      timeout: timeoutMs,
-      forceKillAfterDelay: 2_000,
-      reject: false,
-      stdin: "ignore",
-    });
-    this.onCall?.({
-      argv: args,
-      durationMs: performance.now() - started,
-      exitCode: result.exitCode ?? null,
-    });
-    if (result.timedOut) throw new PodmanTimeoutError(args, timeoutMs, { cause: result });
-    if (result.failed && result.exitCode === undefined) {
-      const code = (result.cause as NodeJS.ErrnoException | undefined)?.code;
-      throw new PodmanUnavailableError(
-        this.podmanPath,
-        code === "ENOENT"
-          ? "binary not found"
-          : ((result.cause as Error | undefined)?.message ?? String(result.shortMessage)),
-        { cause: result.cause },
-      );
-    }
-    const exitCode = result.exitCode ?? -1;
-    const out = {
-      stdout: String(result.stdout ?? ""),
-      stderr: String(result.stderr ?? ""),
-      exitCode,
+    this.podman = {
+      podmanPath: this.podmanPath,
+      globalArgs: this.globalArgs,
+      env: opts.env ?? {},
+      onCall: opts.onCall,
     };
-    if (exitCode !== 0 && !(opts.okExitCodes ?? []).includes(exitCode)) {
-      throw new PodmanCommandError(args, exitCode, out.stderr, { cause: result });
-    }
-    return out;
   }
 
-  /** Turns a "no such container" failure into ContainerNotFoundError. */
-  private async onContainer<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      if (error instanceof PodmanCommandError && NOT_FOUND_CONTAINER.test(error.stderr)) {
-        throw new ContainerNotFoundError(name, { cause: error });
-      }
-      throw error;
-    }
+  private run(args: string[], opts: Partial<RunOptions> = {}): Promise<RunResult> {
+    return runPodman(this.podman, args, { ...opts, timeoutMs: opts.timeoutMs ?? this.timeoutMs });
   }
 
   async version(): Promise<string> {
@@ -190,7 +112,7 @@ export class PodmanRuntime implements ContainerRuntime {
 
   async containerAddress(name: string): Promise<string | null> {
     assertContainerName(name);
-    const { stdout } = await this.onContainer(name, () =>
+    const { stdout } = await onContainer(name, () =>
       this.run(["container", "inspect", "--format", "{{.NetworkSettings.IPAddress}}", "--", name]),
     );
     return stdout.trim() || null;
@@ -239,7 +161,7 @@ export class PodmanRuntime implements ContainerRuntime {
 
   async startContainer(name: string): Promise<void> {
     assertContainerName(name);
-    await this.onContainer(name, () => this.run(["start", "--", name]));
+    await onContainer(name, () => this.run(["start", "--", name]));
   }
 
   /**
@@ -286,45 +208,20 @@ export class PodmanRuntime implements ContainerRuntime {
     failed: Map<string, string>,
   ): Promise<void> {
     const statuses = await this.inspectContainers(names);
-    const untried: { name: string; id: string }[] = [];
-    for (const name of names) {
-      const s = statuses.find((c) => c.name === name || c.id.startsWith(name));
-      const own = startError(errors, name, s?.id);
-      if (!s) failed.set(name, own ?? new ContainerNotFoundError(name).message);
-      else if (s.state === "running") started.add(name);
-      else if (own) failed.set(name, own);
-      else untried.push({ name, id: s.id });
-    }
+    const untried = sortUnaccounted(names, errors, statuses, started, failed);
     if (untried.length === 0) return;
     const second = await this.startBatch(untried.map((c) => c.name));
-    for (const { name, id } of untried) {
-      if (second.started.includes(name)) started.add(name);
-      else
-        failed.set(
-          name,
-          startError(second.errors, name, id) ??
-            second.errors.at(-1) ??
-            `podman start exited ${second.exitCode}`,
-        );
-    }
+    settleRetried(untried, second, started, failed);
   }
 
-  /** One `podman start` of several names: the names it printed (all of them on exit 0) and its `Error:` messages. */
-  private async startBatch(
-    names: string[],
-  ): Promise<{ exitCode: number; started: string[]; errors: string[] }> {
-    const { stdout, stderr, exitCode } = await this.run(["start", "--", ...names], {
+  /** One `podman start` of several names. */
+  private async startBatch(names: string[]): Promise<StartBatch> {
+    const result = await this.run(["start", "--", ...names], {
       okExitCodes: [125],
       // podman starts them in parallel; allow a second each on top of the usual timeout.
       timeoutMs: this.timeoutMs + names.length * 1000,
     });
-    if (exitCode === 0) return { exitCode, started: names, errors: [] };
-    const printed = new Set(stdout.split("\n").map((l) => l.trim()));
-    return {
-      exitCode,
-      started: names.filter((n) => printed.has(n)),
-      errors: errorMessages(stderr),
-    };
+    return readStartBatch(names, result);
   }
 
   async stopContainer(
@@ -338,7 +235,7 @@ export class PodmanRuntime implements ContainerRuntime {
     args.push("--", name);
     // The call lasts as long as the grace period, plus podman's own work.
     const grace = (opts.timeoutSeconds ?? 10) * 1000;
-    const { stderr } = await this.onContainer(name, () =>
+    const { stderr } = await onContainer(name, () =>
       this.run(args, { timeoutMs: this.timeoutMs + grace }),
     );
     return { killed: SIGKILL_WARNING.test(stderr) };
@@ -353,7 +250,7 @@ export class PodmanRuntime implements ContainerRuntime {
     if (opts.force) args.push("--force", "--time=0");
     if (opts.volumes) args.push("--volumes");
     args.push("--", name);
-    await this.onContainer(name, () => this.run(args));
+    await onContainer(name, () => this.run(args));
   }
 
   async removeVolume(name: string): Promise<void> {
@@ -399,7 +296,7 @@ export class PodmanRuntime implements ContainerRuntime {
     const args = ["logs"];
     if (opts.tail !== undefined) args.push(`--tail=${opts.tail}`);
     args.push("--", name);
-    const result = await this.onContainer(name, () => this.run(args));
+    const result = await onContainer(name, () => this.run(args));
     // The container's stdout and stderr arrive on podman's; merge them.
     const lines = [result.stdout, result.stderr].filter((s) => s !== "").join("\n");
     return lines === "" ? [] : lines.split("\n");
@@ -413,61 +310,15 @@ export class PodmanRuntime implements ContainerRuntime {
     const args = ["logs", "--follow"];
     if (opts.tail !== undefined) args.push(`--tail=${opts.tail}`);
     args.push("--", name);
-    const end = yield* this.stream(args, "all", opts.signal, (line) => line);
+    const end = yield* streamPodman(this.podman, args, "all", opts.signal, (line) => line);
     if (!end.aborted && end.exitCode !== 0 && NOT_FOUND_CONTAINER.test(end.tail)) {
       throw new ContainerNotFoundError(name);
     }
   }
 
-  /**
-   * Runs a long-lived podman command and yields `map(line)` for each line of
-   * `from` (null results are skipped). Ends cleanly when `signal` aborts (podman
-   * is killed); returns how podman ended, with the last 4 KB of its stderr
-   * (or of everything, for "all").
-   */
-  private async *stream<T>(
-    args: string[],
-    from: "stdout" | "all",
-    signal: AbortSignal | undefined,
-    map: (line: string) => T | null,
-  ): AsyncGenerator<
-    T,
-    { aborted: boolean; exitCode: number | undefined; spawnError: Error | undefined; tail: string }
-  > {
-    const execa = await loadExeca();
-    const child: ResultPromise = execa(this.podmanPath, [...this.globalArgs, ...args], {
-      env: this.env,
-      all: from === "all",
-      reject: false,
-      stdin: "ignore",
-      buffer: false,
-      ...(signal ? { cancelSignal: signal } : {}),
-    });
-    let tail = "";
-    (from === "all" ? child.all : child.stderr)?.on("data", (d: Buffer) => {
-      tail = (tail + d.toString()).slice(-4096);
-    });
-    try {
-      for await (const line of child.iterable({ from })) {
-        const value = map(String(line));
-        if (value !== null) yield value;
-      }
-    } catch (error) {
-      if (!signal?.aborted) throw error;
-    } finally {
-      if (child.exitCode === null) child.kill();
-    }
-    const result = await child;
-    const spawnError =
-      result.failed && result.exitCode === undefined
-        ? (result.cause as Error | undefined)
-        : undefined;
-    return { aborted: signal?.aborted === true, exitCode: result.exitCode, spawnError, tail };
-  }
-
   async runHealthcheck(name: string): Promise<"healthy" | "unhealthy"> {
     assertContainerName(name);
-    const { exitCode } = await this.onContainer(name, () =>
+    const { exitCode } = await onContainer(name, () =>
       this.run(["healthcheck", "run", "--", name], { okExitCodes: [1] }),
     );
     return exitCode === 0 ? "healthy" : "unhealthy";
@@ -482,7 +333,8 @@ export class PodmanRuntime implements ContainerRuntime {
     if (opts.signal?.aborted) return;
     let end;
     try {
-      end = yield* this.stream(
+      end = yield* streamPodman(
+        this.podman,
         ["events", "--format", "json", "--filter", "type=container"],
         "stdout",
         opts.signal,

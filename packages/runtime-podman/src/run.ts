@@ -1,0 +1,98 @@
+import { loadExeca } from "./execa.js";
+import {
+  ContainerNotFoundError,
+  PodmanCommandError,
+  PodmanTimeoutError,
+  PodmanUnavailableError,
+} from "./errors.js";
+import type { PodmanRuntimeOptions } from "./podman.js";
+
+/** podman's stderr when the container, or the image, does not exist. */
+export const NOT_FOUND_CONTAINER =
+  /no such container|no container with (name or )?id|no such object/i;
+export const NOT_FOUND_IMAGE =
+  /image not known|no such image|manifest unknown|name unknown|repository .* not found/i;
+
+/** What every podman process of one runtime is started with. */
+export interface PodmanInvocation {
+  podmanPath: string;
+  /** Placed before every subcommand. */
+  globalArgs: readonly string[];
+  env: Record<string, string>;
+  onCall: PodmanRuntimeOptions["onCall"];
+}
+
+export interface RunOptions {
+  timeoutMs: number;
+  /** Exit codes that are answers rather than failures. */
+  okExitCodes?: number[];
+}
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/**
+ * Runs one podman process to its end: an argument array (no shell), a
+ * timeout, no stdin. A timeout throws PodmanTimeoutError, a podman that
+ * cannot be started PodmanUnavailableError, an exit code not in
+ * `okExitCodes` PodmanCommandError.
+ */
+export async function runPodman(
+  podman: PodmanInvocation,
+  args: string[],
+  opts: RunOptions,
+): Promise<RunResult> {
+  const { timeoutMs } = opts;
+  const argv = [...podman.globalArgs, ...args];
+  const started = performance.now();
+  // reject:false: exits, timeouts and spawn errors come back as a result to classify.
+  const execa = await loadExeca();
+  const result = await execa(podman.podmanPath, argv, {
+    env: podman.env,
+    timeout: timeoutMs,
+    forceKillAfterDelay: 2_000,
+    reject: false,
+    stdin: "ignore",
+  });
+  podman.onCall?.({
+    argv: args,
+    durationMs: performance.now() - started,
+    exitCode: result.exitCode ?? null,
+  });
+  if (result.timedOut) throw new PodmanTimeoutError(args, timeoutMs, { cause: result });
+  if (result.failed && result.exitCode === undefined) {
+    const code = (result.cause as NodeJS.ErrnoException | undefined)?.code;
+    throw new PodmanUnavailableError(
+      podman.podmanPath,
+      code === "ENOENT"
+        ? "binary not found"
+        : ((result.cause as Error | undefined)?.message ?? String(result.shortMessage)),
+      { cause: result.cause },
+    );
+  }
+  const exitCode = result.exitCode ?? -1;
+  const out = {
+    stdout: String(result.stdout ?? ""),
+    stderr: String(result.stderr ?? ""),
+    exitCode,
+  };
+  if (exitCode !== 0 && !(opts.okExitCodes ?? []).includes(exitCode)) {
+    throw new PodmanCommandError(args, exitCode, out.stderr, { cause: result });
+  }
+  return out;
+}
+
+/** Turns a "no such container" failure into ContainerNotFoundError. */
+export async function onContainer<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof PodmanCommandError && NOT_FOUND_CONTAINER.test(error.stderr)) {
+      throw new ContainerNotFoundError(name, { cause: error });
+    }
+    throw error;
+  }
+}
