@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from "node:fs";
 
 const TICKS = 100; // USER_HZ on Linux
 
-/** utime+stime+cutime+cstime of a process (seconds); cutime/cstime hold its reaped children. */
-function cpuOf(pid: number, withChildren: boolean): number {
+/** utime+stime(+cutime+cstime) of a process (seconds); cutime/cstime hold its reaped children. */
+export function cpuOf(pid: number, withChildren: boolean): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const f = stat
@@ -17,7 +17,8 @@ function cpuOf(pid: number, withChildren: boolean): number {
   }
 }
 
-function descendants(pid: number): number[] {
+/** The live descendants of a process (a daemon's `podman events` child and whatever else). */
+export function descendants(pid: number): number[] {
   const parents = new Map<number, number>();
   for (const name of readdirSync("/proc")) {
     if (!/^\d+$/.test(name)) continue;

@@ -17,14 +17,13 @@
 // Runs alone with `bash scripts/pnpm.sh exec tsx bench/speed.ts` (about 6
 // minutes), progress on stderr. It runs the built CLI (packages/cli/bin/archy.js).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
 import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { createPodmanStore, freePort, tempDir, waitFor } from "@archy/test-utils";
 import { interleaved, medianOf } from "./lib.js";
-import { processCpu } from "./proc.js";
+import { cpuOf, descendants, processCpu } from "./proc.js";
 
 // ARCHY_BENCH_QUICK=1: one run of each (two kills, 10 s idle), to check the bench itself.
 const QUICK = process.env.ARCHY_BENCH_QUICK === "1";
@@ -67,37 +66,6 @@ async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<unkno
       while (next < items.length) await fn(items[next++]!);
     }),
   );
-}
-
-/** A process's own CPU seconds (utime + stime, without its children). */
-function ownCpu(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
-
-/** The live descendants of a process (its `podman events` child and whatever else). */
-function descendantsOf(pid: number): number[] {
-  const parents = new Map<number, number>();
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
-    } catch {
-      // ended meanwhile
-    }
-  }
-  const out: number[] = [];
-  const walk = (p: number) => {
-    for (const [child, parent] of parents)
-      if (parent === p) {
-        out.push(child);
-        walk(child);
-      }
-  };
-  walk(pid);
-  return out;
 }
 
 function manifest(id: string, image: string, port: number, httpCheck: boolean): string {
@@ -210,7 +178,7 @@ export async function benchSpeed(): Promise<SpeedRow[]> {
   const crashDaemon = async () => {
     if (!daemon) return;
     const pid = daemon.child.pid!;
-    const children = descendantsOf(pid);
+    const children = descendants(pid);
     daemon.child.kill("SIGKILL");
     await daemon.exited;
     daemon = null;
@@ -240,39 +208,40 @@ export async function benchSpeed(): Promise<SpeedRow[]> {
         manifest(`app${i}`, store.image, ports[i]!, false),
       );
     const appNames = (n: number) => Array.from({ length: n }, (_, i) => `archy-app${i}`);
+    /** A cold `archy up` of n apps, and the floor: n `podman run -d`, PARALLEL at a time. */
+    const coldContenders = (n: number, stateDir: string, env?: Record<string, string>) => [
+      {
+        name: "archy up",
+        before: async () => {
+          await removeAll();
+          await rm(stateDir, { recursive: true, force: true });
+        },
+        run: async () => {
+          const t0 = performance.now();
+          await archy(["up"], env);
+          const ms = performance.now() - t0;
+          await expectRunning(appNames(n), "archy up");
+          return ms;
+        },
+      },
+      {
+        name: `podman run -d x${n}`,
+        before: removeAll,
+        run: async () => {
+          const t0 = performance.now();
+          await pool(indices(n), PARALLEL, (i) => floorRun(`floor${i}`, ports[i]!));
+          return performance.now() - t0;
+        },
+      },
+    ];
 
     // 1. Cold up of 10.
     progress(`cold up, 10 apps (${RUNS_COLD_10} runs each)`);
     const env10 = { ...baseEnv, ARCHY_STATE_DIR: state10, ARCHY_MANIFESTS: apps10 };
-    const cold10 = await interleaved(
-      RUNS_COLD_10,
-      [
-        {
-          name: "archy up",
-          before: async () => {
-            await removeAll();
-            await rm(state10, { recursive: true, force: true });
-          },
-          run: async () => {
-            const t0 = performance.now();
-            await archy(["up"], env10);
-            const ms = performance.now() - t0;
-            await expectRunning(appNames(10), "archy up");
-            return ms;
-          },
-        },
-        {
-          name: "podman run -d x10",
-          before: removeAll,
-          run: async () => {
-            const t0 = performance.now();
-            await pool(indices(10), PARALLEL, (i) => floorRun(`floor${i}`, ports[i]!));
-            return performance.now() - t0;
-          },
-        },
-      ],
-      { progress, warmup: 1 },
-    );
+    const cold10 = await interleaved(RUNS_COLD_10, coldContenders(10, state10, env10), {
+      progress,
+      warmup: 1,
+    });
     {
       const a = medianOf(cold10.get("archy up")!);
       const b = medianOf(cold10.get("podman run -d x10")!);
@@ -310,29 +279,7 @@ export async function benchSpeed(): Promise<SpeedRow[]> {
     const cold30 = await interleaved(
       RUNS_COLD_30,
       [
-        {
-          name: "archy up",
-          before: async () => {
-            await removeAll();
-            await rm(state30, { recursive: true, force: true });
-          },
-          run: async () => {
-            const t0 = performance.now();
-            await archy(["up"]);
-            const ms = performance.now() - t0;
-            await expectRunning(appNames(30), "archy up");
-            return ms;
-          },
-        },
-        {
-          name: "podman run -d x30",
-          before: removeAll,
-          run: async () => {
-            const t0 = performance.now();
-            await pool(indices(30), PARALLEL, (i) => floorRun(`floor${i}`, ports[i]!));
-            return performance.now() - t0;
-          },
-        },
+        ...coldContenders(30, state30),
         ...(hasCompose
           ? [
               {
@@ -622,11 +569,11 @@ export async function benchSpeed(): Promise<SpeedRow[]> {
     await sleep(5_000);
     progress(`daemon idle for ${IDLE_SECONDS} s`);
     const pid = child.pid!;
-    const own0 = ownCpu(pid);
+    const own0 = cpuOf(pid, false);
     const tree0 = processCpu(pid);
     const t0 = performance.now();
     await sleep(IDLE_SECONDS * 1000);
-    const own1 = ownCpu(pid);
+    const own1 = cpuOf(pid, false);
     const tree1 = processCpu(pid);
     const wall = (performance.now() - t0) / 1000;
     await stopDaemon();
