@@ -57,6 +57,24 @@ describe("Reconciler.onDied", () => {
     expect(await r.onDied(stranger)).toBe(false);
   });
 
+  it("a death older than the run it knows of (the owner restarted it since) is left to a pass", async () => {
+    const r = t.make([t.app("web")]);
+    await t.settle(r.reconcileAll());
+    const died = await crash("archy-web");
+    await t.clock.advance(100);
+    await t.settle((await r.restart("web")).done);
+    const before = await r.appStatus("web");
+    const starts = t.fake.calls.filter((c) => c.method === "startContainer").length;
+    expect(await r.onDied(died)).toBe(false);
+    await t.settle(r.idle());
+    expect(t.fake.calls.filter((c) => c.method === "startContainer")).toHaveLength(starts);
+    expect(await r.appStatus("web")).toMatchObject({
+      phase: "running",
+      restarts: before.restarts,
+      nextRetryAt: null,
+    });
+  });
+
   it("a pass that planned the same start before it does not start the app twice", async () => {
     const r = t.make([t.app("web")], { startSettleMs: 1_000 });
     await t.settle(r.reconcileAll());

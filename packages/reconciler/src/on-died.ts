@@ -22,6 +22,10 @@ export async function onDied(core: Core, event: ContainerEvent): Promise<boolean
   const last = id === undefined ? undefined : core.last.observed[id];
   if (!app || !known || known.id !== event.id || !last || core.states.busy(app.id)) return false;
   if (app.hooks.preStart.length > 0) return false;
+  // A death older than the run archy knows of (an owner's restart already started it again):
+  // not this run's; a pass looks at what is true now.
+  if (known.startedAt !== null && Date.parse(event.time) <= Date.parse(known.startedAt))
+    return false;
 
   const exited: ContainerStatus = {
     ...known,
