@@ -4,7 +4,7 @@ import { errorText } from "./errors.js";
 import { wantedHash } from "./observe.js";
 import { plan as planPass } from "./planner.js";
 import { LABEL_APP } from "./spec.js";
-import type { ObservedApp } from "./types.js";
+import { isTransitional, type ObservedApp } from "./types.js";
 
 /**
  * A container of an app died: the event is the observation. The planner
@@ -22,6 +22,8 @@ export async function onDied(core: Core, event: ContainerEvent): Promise<boolean
   const last = id === undefined ? undefined : core.last.observed[id];
   if (!app || !known || known.id !== event.id || !last || core.states.busy(app.id)) return false;
   if (app.hooks.preStart.length > 0) return false;
+  // archy's own work on the app (a pass's restart or recreate stops it) sees the outcome itself.
+  if (isTransitional(core.states.get(app.id).phase)) return false;
   // A death older than the run archy knows of (an owner's restart already started it again):
   // not this run's; a pass looks at what is true now.
   if (known.startedAt !== null && Date.parse(event.time) <= Date.parse(known.startedAt))

@@ -56,6 +56,15 @@ describe("StatusPoll", () => {
     expect(polls()).toBe(1);
   });
 
+  it("waits for podman work at most maxDeferMs (a long build never starves a start's check)", async () => {
+    const poll = new StatusPoll(fake, clock, 50, () => true, 1_000);
+    const t0 = clock.now();
+    const asked = poll.status("archy-a", 100).then(() => clock.now() - t0);
+    await clock.advance(2_000);
+    expect(await asked).toBe(1_150);
+    expect(polls()).toBe(1);
+  });
+
   it("a container that is gone is null; a failed ps rejects the askers it was for, and polling goes on", async () => {
     const poll = new StatusPoll(fake, clock, 10);
     await fake.removeContainer("archy-a", { force: true });

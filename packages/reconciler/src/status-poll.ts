@@ -20,12 +20,16 @@ export class StatusPoll {
   private waiting: Waiter[] = [];
   private timer: TimerHandle | null = null;
   private timerAt = Infinity;
+  /** Since when a due poll has waited for podman work to end. */
+  private deferredSince: number | null = null;
 
   constructor(
     private readonly runtime: ContainerRuntime,
     private readonly clock: Clock,
     private readonly batchMs = 50,
     private readonly busy: () => boolean = () => false,
+    /** The longest a due poll waits for podman work (a long build or pull) to end. */
+    private readonly maxDeferMs = 1_000,
   ) {}
 
   /** The container's status from an observation taken `delayMs` from now or later; null when it is gone. */
@@ -55,7 +59,8 @@ export class StatusPoll {
   }
 
   private async poll(): Promise<void> {
-    if (this.busy()) {
+    const waited = this.clock.now() - (this.deferredSince ??= this.clock.now());
+    if (this.busy() && waited < this.maxDeferMs) {
       this.timerAt = this.clock.now() + this.batchMs;
       this.timer = this.clock.setTimeout(() => {
         this.timer = null;
@@ -64,6 +69,7 @@ export class StatusPoll {
       }, this.batchMs);
       return;
     }
+    this.deferredSince = null;
     const now = this.clock.now();
     const due = this.waiting.filter((w) => w.at <= now);
     this.waiting = this.waiting.filter((w) => w.at > now);

@@ -213,7 +213,8 @@ export function parseEventLine(line: string): ContainerEvent | null {
   const attributes = stringRecord(e.Attributes ?? actor.Attributes);
   const status = String(e.Status ?? e.status ?? e.Action ?? "");
   const exitRaw = e.ContainerExitCode ?? attributes.containerExitCode;
-  const time = normaliseTime(e.Time ?? e.timeNano ?? e.time) ?? new Date().toISOString();
+  // timeNano first: podman 5 gives `Time` in whole seconds beside it.
+  const time = normaliseTime(e.timeNano ?? e.Time ?? e.time) ?? new Date().toISOString();
   const labels = { ...attributes };
   for (const k of ["containerExitCode", "image", "name", "health_status", "podId"])
     delete labels[k];
