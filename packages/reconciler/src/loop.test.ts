@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { ReconcileLoop, type LoopTarget } from "./loop.js";
 import { Reconciler } from "./reconciler.js";
 import { emptyReport, type ReconcileReport, type ReconcilerEvent } from "./types.js";
-import { makeApp, START, tempState } from "./test-helpers.js";
+import { errorLogger, makeApp, START, tempState } from "./test-helpers.js";
 
 const report = (): ReconcileReport => ({ ...emptyReport(""), observed: true });
 
@@ -142,13 +142,7 @@ describe("ReconcileLoop cadence (virtual time)", () => {
       if (r.passes === 1) throw new Error("boom");
       return report();
     });
-    const errors: string[] = [];
-    const logger = {
-      debug() {},
-      info() {},
-      warn() {},
-      error: (_o: object, m: string) => errors.push(m),
-    };
+    const { errors, logger } = errorLogger();
     const ac = new AbortController();
     const running = new ReconcileLoop({
       reconciler: r,

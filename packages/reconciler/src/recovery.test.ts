@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { recoverAfterCrash } from "./recovery.js";
 import type { SnapshotState } from "./snapshot-state.js";
 import { silentLogger, type ReconcilerEvent } from "./types.js";
-import { reconcilerFixture } from "./test-helpers.js";
+import { errorLogger, reconcilerFixture } from "./test-helpers.js";
 
 const t = reconcilerFixture();
 
@@ -177,13 +177,7 @@ describe("resurrect", () => {
 describe("notices", () => {
   it("a corrupt desired.json is kept aside: notices() reports it and the log has an error", async () => {
     await writeFile(join(t.dir, "desired.json"), "{ this is not json");
-    const errors: string[] = [];
-    const logger = {
-      debug() {},
-      info() {},
-      warn() {},
-      error: (_o: object, m: string) => errors.push(m),
-    };
+    const { errors, logger } = errorLogger();
     const r = t.make([t.app("web")], { logger });
     const notices = await r.notices();
     expect(notices).toEqual([

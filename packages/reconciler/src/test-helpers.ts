@@ -6,6 +6,7 @@ import { FakeRuntime, VirtualClock } from "@archy/runtime-podman/testing";
 import { afterEach, beforeEach } from "vitest";
 import { parseManifest, type AppManifest } from "./manifest.js";
 import { Reconciler, type ReconcilerOptions } from "./reconciler.js";
+import type { Logger } from "./types.js";
 
 export interface AppOptions {
   deps?: string[];
@@ -143,4 +144,13 @@ export function reconcilerFixture(
     await remove();
   });
   return f;
+}
+
+/** A logger that keeps the messages of its errors (and drops the rest). */
+export function errorLogger(): { errors: string[]; logger: Logger } {
+  const errors: string[] = [];
+  return {
+    errors,
+    logger: { debug() {}, info() {}, warn() {}, error: (_o: object, m: string) => errors.push(m) },
+  };
 }
