@@ -12,3 +12,11 @@ export type {
   PodmanStore,
 } from "./podman-store.js";
 export { freePort, tempDir, waitFor } from "./temp.js";
+export { createFaultyPodman, DEFAULT_FAULTS } from "./faulty-podman.js";
+export type {
+  CallFault,
+  EventsFault,
+  FaultConfig,
+  FaultRecord,
+  FaultyPodman,
+} from "./faulty-podman.js";
