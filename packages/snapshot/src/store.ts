@@ -1,6 +1,12 @@
-import { createHash, randomBytes } from "node:crypto";
-import { link, open, readdir, readFile, rename, unlink } from "node:fs/promises";
+import { createHash } from "node:crypto";
 import { basename, dirname, join } from "node:path";
+import {
+  ignoreMissing,
+  nodeFs,
+  tempPathFor,
+  writeFileDurably,
+  type DurableFs,
+} from "@archy/durable-fs";
 import { SnapshotCorruptError, SnapshotVersionError } from "./errors.js";
 
 export interface SnapshotStoreOptions<T> {
@@ -14,6 +20,8 @@ export interface SnapshotStoreOptions<T> {
   migrations?: Record<number, (data: unknown) => unknown>;
   /** File mode of the snapshot; 0o600 by default. */
   mode?: number;
+  /** The filesystem; the real one by default (a test passes a RecordingFs). */
+  fs?: DurableFs;
 }
 
 export interface LoadedSnapshot<T> {
@@ -80,24 +88,6 @@ function parseEnvelope(path: string, text: string): Envelope {
   return env as Envelope;
 }
 
-async function readOrNull(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw error;
-  }
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 function pidAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
@@ -108,18 +98,24 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-function ignoreMissing(error: unknown): void {
-  if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-}
-
 /** Creates a store for one snapshot file. Nothing is touched until a method is called. */
 export function createSnapshotStore<T>(opts: SnapshotStoreOptions<T>): SnapshotStore<T> {
   const { path, version } = opts;
   if (!Number.isInteger(version) || version < 1)
     throw new TypeError("version must be a positive integer");
   const mode = opts.mode ?? 0o600;
+  const fs = opts.fs ?? nodeFs;
   const dir = dirname(path);
   const backupPath = `${path}.bak`;
+
+  async function readOrNull(file: string): Promise<string | null> {
+    try {
+      return await fs.readFile(file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw error;
+    }
+  }
 
   /** Reads a file fully: envelope, checksum, version (migrating), validate. */
   function decode(file: string, text: string): LoadedSnapshot<T> {
@@ -175,13 +171,13 @@ export function createSnapshotStore<T>(opts: SnapshotStoreOptions<T>): SnapshotS
     for (let n = 0; ; n++) {
       const target = `${file}.corrupt-${stamp}${n === 0 ? "" : `-${n}`}`;
       try {
-        await link(file, target); // fails rather than overwrite an earlier quarantine
+        await fs.link(file, target); // fails rather than overwrite an earlier quarantine
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === "EEXIST") continue;
         throw error;
       }
-      await unlink(file);
-      await fsyncDir(dir);
+      await fs.unlink(file);
+      await fs.fsyncDir(dir);
       return target;
     }
   }
@@ -213,31 +209,28 @@ export function createSnapshotStore<T>(opts: SnapshotStoreOptions<T>): SnapshotS
         "refusing to replace a snapshot written by a newer archy",
       );
     }
-    const tmpBak = tmpName();
-    await link(path, tmpBak);
+    // `.<name>.<pid>.<hex>.tmp`: the PID lets a later writer sweep what a killed one left.
+    const tmpBak = tempPathFor(path);
+    await fs.link(path, tmpBak);
     try {
-      await rename(tmpBak, backupPath);
+      await fs.rename(tmpBak, backupPath);
     } finally {
       // Gone after a rename, but left by a failed one, or by a rename between two
       // links of one inode (a writer killed right after this step), which does nothing.
-      await unlink(tmpBak).catch(ignoreMissing);
+      await fs.unlink(tmpBak).catch(ignoreMissing);
     }
   }
-
-  /** `.<name>.<pid>.<hex>.tmp`: the PID lets a later writer sweep what a killed one left. */
-  const tmpName = () =>
-    join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
 
   /** Removes temporary files left by a writer that was killed mid-save (its PID is gone). */
   let sweptLeftovers = false;
   async function sweepLeftovers(): Promise<void> {
     sweptLeftovers = true;
     const prefix = `.${basename(path)}.`;
-    for (const name of await readdir(dir)) {
+    for (const name of await fs.readdir(dir)) {
       const m = name.startsWith(prefix)
         ? /^(\d+)\.[0-9a-f]+\.tmp$/.exec(name.slice(prefix.length))
         : null;
-      if (m && !pidAlive(Number(m[1]))) await unlink(join(dir, name)).catch(ignoreMissing);
+      if (m && !pidAlive(Number(m[1]))) await fs.unlink(join(dir, name)).catch(ignoreMissing);
     }
   }
 
@@ -246,24 +239,7 @@ export function createSnapshotStore<T>(opts: SnapshotStoreOptions<T>): SnapshotS
     const envelope: Envelope = { version, savedAt: Date.now(), checksum: checksumOf(data), data };
     const text = `${JSON.stringify(envelope, null, 2)}\n`;
     await prepareReplace();
-    const tmp = tmpName();
-    const handle = await open(tmp, "wx", mode);
-    try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } catch (error) {
-      await handle.close();
-      await unlink(tmp).catch(ignoreMissing);
-      throw error;
-    }
-    await handle.close();
-    try {
-      await rename(tmp, path);
-    } catch (error) {
-      await unlink(tmp).catch(ignoreMissing);
-      throw error;
-    }
-    await fsyncDir(dir);
+    await writeFileDurably(fs, path, text, { mode });
   }
 
   // Serialise and coalesce: one write in flight; the saves that arrive meanwhile
