@@ -8,7 +8,8 @@ export type RuntimeErrorCode =
   | "ECONTAINERNOTFOUND"
   | "EIMAGENOTFOUND"
   | "EINVALIDARGUMENT"
-  | "EEVENTSTREAM";
+  | "EEVENTSTREAM"
+  | "EPODMANOUTPUT";
 
 /** `Symbol.for(marker)` of a class: unique to it, the same in every installed copy. */
 const markerOf = (className: string) => `archy.runtime-podman.error.${className}`;
@@ -198,5 +199,29 @@ export class EventStreamError extends RuntimeError {
 
   static override isInstance(error: unknown): error is EventStreamError {
     return RuntimeError.hasMarker(error, eventStreamMarker);
+  }
+}
+
+const outputMarker = markerOf("PodmanOutputError");
+const outputSymbol = Symbol.for(outputMarker);
+
+/**
+ * A podman call exited 0 but printed what archy cannot read (nothing, cut
+ * short, not JSON, not the expected shape): a failed call, never an empty
+ * answer.
+ */
+export class PodmanOutputError extends RuntimeError {
+  private readonly [outputSymbol] = true;
+  override readonly name = "PodmanOutputError";
+  declare readonly code: "EPODMANOUTPUT";
+  /** The subcommand whose output it was (`ps`, `images`, `inspect`, …). */
+  readonly command: string;
+  constructor(command: string, detail: string, options?: { cause?: unknown }) {
+    super("EPODMANOUTPUT", `podman ${command} printed output archy cannot read: ${detail}`, options);
+    this.command = command;
+  }
+
+  static override isInstance(error: unknown): error is PodmanOutputError {
+    return RuntimeError.hasMarker(error, outputMarker);
   }
 }

@@ -22,6 +22,7 @@ export {
   ImageNotFoundError,
   InvalidArgumentError,
   PodmanCommandError,
+  PodmanOutputError,
   PodmanTimeoutError,
   PodmanUnavailableError,
   RuntimeError,

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { PodmanOutputError } from "./errors.js";
 import {
   normaliseState,
   normaliseTime,
@@ -158,11 +159,38 @@ describe("podman 5.x and docker-compatible spellings", () => {
     expect(events[4]).toBeNull();
   });
 
-  it("empty and null outputs are empty lists", () => {
-    expect(parsePsJson("")).toEqual([]);
+  it("[] and null are empty lists; nothing at all is a failed call, never 'no containers'", () => {
+    expect(parsePsJson("[]\n")).toEqual([]);
     expect(parsePsJson("null\n")).toEqual([]);
     expect(parseInspectJson("[]")).toEqual([]);
-    expect(() => parsePsJson("{}")).toThrow(TypeError);
+    expect(parseImagesJson("null")).toEqual([]);
+    for (const parse of [parsePsJson, parseImagesJson, parseInspectJson])
+      expect(() => parse("\n")).toThrow(PodmanOutputError);
+  });
+
+  it("garbled output is PodmanOutputError: cut short, not JSON, not a list, entries of another shape", () => {
+    const ps = fixture("podman-4.3.1", "ps.json");
+    const images = fixture("podman-4.3.1", "images.json");
+    // Cut anywhere short of its end, a list is never read as a shorter one.
+    for (const cut of [1, 2, 10, ps.length / 2, ps.length - 3].map(Math.floor)) {
+      const error = (() => {
+        try {
+          parsePsJson(ps.slice(0, cut));
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(PodmanOutputError.isInstance(error), `cut at ${cut}`).toBe(true);
+      expect((error as PodmanOutputError).code).toBe("EPODMANOUTPUT");
+    }
+    expect(() => parseImagesJson(images.slice(0, images.length / 2))).toThrow(PodmanOutputError);
+    for (const garbage of ["<html>502</html>", "}{][", "\u0000\u0001 garbled", "{}", '"text"'])
+      expect(() => parsePsJson(garbage), garbage).toThrow(/podman ps printed output archy cannot read/);
+    expect(() => parsePsJson("[1, 2]")).toThrow(/an entry is not an object/);
+    expect(() => parsePsJson('[{"foo": 1}]')).toThrow(/an entry has no Id or ID/);
+    expect(() => parsePsJson('[{"Id": "a", "Names": ["x"]}]')).toThrow(/no State/);
+    expect(() => parseImagesJson('[{"Names": ["x"]}]')).toThrow(/no Id or ID/);
+    expect(() => parseInspectJson('[{"Id": "a", "Name": "x"}]')).toThrow(/no State/);
   });
 });
 

@@ -1,3 +1,4 @@
+import { PodmanOutputError } from "./errors.js";
 import type {
   ImageInfo,
   ContainerEvent,
@@ -141,17 +142,37 @@ function healthFromStatusText(raw: unknown): HealthStatus {
   return m ? normaliseHealth(m[1]) : null;
 }
 
-/** podman's JSON list output: an array, or nothing at all ("" or "null") for none. */
-function jsonArray(text: string, command: string): Json[] {
+/**
+ * podman's JSON list output: an array of objects, or `null` (Go's encoding of
+ * an empty list). Anything else — nothing at all, output cut short, text that
+ * is not JSON, entries without `required` keys — is PodmanOutputError: podman
+ * 4.3.1 and 5 print `[]` for an empty list, so an empty output is a podman
+ * that failed, never "no containers".
+ */
+function jsonArray(text: string, command: string, required: readonly string[][]): Json[] {
   const trimmed = text.trim();
-  if (trimmed === "" || trimmed === "null") return [];
-  const list = JSON.parse(trimmed) as unknown;
-  if (!Array.isArray(list)) throw new TypeError(`podman ${command} did not print a JSON array`);
+  if (trimmed === "") throw new PodmanOutputError(command, "nothing (an empty list is [])");
+  if (trimmed === "null") return [];
+  let list: unknown;
+  try {
+    list = JSON.parse(trimmed);
+  } catch (error) {
+    throw new PodmanOutputError(command, `not JSON (${excerpt(trimmed)})`, { cause: error });
+  }
+  if (!Array.isArray(list)) throw new PodmanOutputError(command, "not a JSON array");
+  for (const entry of list as unknown[]) {
+    if (typeof entry !== "object" || entry === null || Array.isArray(entry))
+      throw new PodmanOutputError(command, "an entry is not an object");
+    const missing = required.find((keys) => keys.every((k) => !(k in entry)));
+    if (missing) throw new PodmanOutputError(command, `an entry has no ${missing.join(" or ")}`);
+  }
   return list as Json[];
 }
 
+const excerpt = (text: string) => JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+
 export function parsePsJson(text: string): ContainerStatus[] {
-  return jsonArray(text, "ps").map((c) => {
+  return jsonArray(text, "ps", [["Id", "ID"], ["Names", "Name"], ["State"]]).map((c) => {
     const state = normaliseState(c.State);
     const exited = state === "exited" || c.Exited === true;
     return {
@@ -171,7 +192,7 @@ export function parsePsJson(text: string): ContainerStatus[] {
 }
 
 export function parseInspectJson(text: string): ContainerStatus[] {
-  return jsonArray(text, "inspect").map((c) => {
+  return jsonArray(text, "inspect", [["Id", "ID"], ["Name"], ["State"]]).map((c) => {
     const s = (c.State ?? {}) as Json;
     const config = (c.Config ?? {}) as Json;
     const health = (s.Health ?? s.Healthcheck ?? {}) as Json;
@@ -231,7 +252,7 @@ export function parseEventLine(line: string): ContainerEvent | null {
 
 /** `podman images --format json`: Names may be null (dangling) or come as docker's RepoTags. */
 export function parseImagesJson(text: string): ImageInfo[] {
-  return jsonArray(text, "images").map((i) => {
+  return jsonArray(text, "images", [["Id", "ID"]]).map((i) => {
     const names = Array.isArray(i.Names) ? i.Names : Array.isArray(i.RepoTags) ? i.RepoTags : [];
     return {
       id: String(i.Id ?? i.ID ?? "").replace(/^sha256:/, ""),

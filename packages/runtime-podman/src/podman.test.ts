@@ -10,6 +10,7 @@ import {
   ImageNotFoundError,
   InvalidArgumentError,
   PodmanCommandError,
+  PodmanOutputError,
   PodmanTimeoutError,
   PodmanUnavailableError,
   RuntimeError,
@@ -121,5 +122,43 @@ describe("PodmanRuntime errors", () => {
       .catch((e: unknown) => e)) as PodmanCommandError;
     expect(err).toBeInstanceOf(PodmanCommandError);
     expect(err.argv).toEqual(["start", "--", "a", "b"]);
+  });
+
+  it("output archy cannot read is PodmanOutputError, never an empty answer (ps, images, inspect, image id, address)", async () => {
+    const printing = async (name: string, out: string) =>
+      new PodmanRuntime({ podmanPath: await script(name, `printf '%s' '${out}'`) });
+    const empty = await printing("prints-nothing", "");
+    await expect(empty.listContainers()).rejects.toBeInstanceOf(PodmanOutputError);
+    await expect(empty.listImages()).rejects.toBeInstanceOf(PodmanOutputError);
+    await expect(empty.getContainerStatus("web")).rejects.toBeInstanceOf(PodmanOutputError);
+    await expect(empty.inspectContainers(["web"])).rejects.toBeInstanceOf(PodmanOutputError);
+    const cut = await printing("prints-half", '[{"Id":"abc","Names":["archy-web"],"St');
+    await expect(cut.listContainers()).rejects.toThrow(/podman ps printed output archy cannot read/);
+    const garbage = await printing("prints-garbage", "<html>502 Bad Gateway</html>");
+    await expect(garbage.listContainers()).rejects.toBeInstanceOf(PodmanOutputError);
+    await expect(garbage.inspectContainers(["a", "b"])).rejects.toBeInstanceOf(PodmanOutputError);
+    // A truncated image id would hash to another config: a recreate for nothing.
+    const shortId = await printing("prints-short-id", "3f2a9c");
+    await expect(shortId.imageId("localhost/web:1")).rejects.toBeInstanceOf(PodmanOutputError);
+    await expect(garbage.containerAddress("web")).rejects.toBeInstanceOf(PodmanOutputError);
+    const id = "a".repeat(64);
+    expect(await (await printing("prints-id", `sha256:${id}`)).imageId("localhost/web:1")).toBe(id);
+    expect(await (await printing("prints-ip", "10.88.0.4")).containerAddress("web")).toBe(
+      "10.88.0.4",
+    );
+  });
+
+  it("inspectContainers: exit 125 without output is [] only when podman says they do not exist", async () => {
+    const missing = new PodmanRuntime({
+      podmanPath: await script(
+        "inspect-missing",
+        'echo "Error: no such container a" >&2; exit 125',
+      ),
+    });
+    expect(await missing.inspectContainers(["a"])).toEqual([]);
+    const locked = new PodmanRuntime({
+      podmanPath: await script("inspect-locked", 'echo "Error: database is locked" >&2; exit 125'),
+    });
+    await expect(locked.inspectContainers(["a"])).rejects.toBeInstanceOf(PodmanCommandError);
   });
 });

@@ -1,9 +1,11 @@
+import { isIP } from "node:net";
 import { createArgs } from "./args.js";
 import {
   ContainerNotFoundError,
   EventStreamError,
   ImageNotFoundError,
   PodmanCommandError,
+  PodmanOutputError,
   PodmanUnavailableError,
 } from "./errors.js";
 import { parseEventLine, parseImagesJson, parseInspectJson, parsePsJson } from "./parse.js";
@@ -50,6 +52,7 @@ export interface PodmanRuntimeOptions {
 }
 
 const SIGKILL_WARNING = /resorting to SIGKILL/i;
+const IMAGE_ID = /^[0-9a-f]{64}$/;
 
 /**
  * The podman implementation of ContainerRuntime. Every call runs podman
@@ -101,7 +104,10 @@ export class PodmanRuntime implements ContainerRuntime {
       if (NOT_FOUND_IMAGE.test(stderr)) return null;
       throw new PodmanCommandError(["image", "inspect", image], exitCode, stderr);
     }
-    return stdout.trim() || null;
+    // An id cut short or garbled would hash to a config that differs: a recreate for nothing.
+    const id = stdout.trim().replace(/^sha256:/, "");
+    if (!IMAGE_ID.test(id)) throw new PodmanOutputError("image inspect", `not an image id: ${id}`);
+    return id;
   }
 
   /** One `podman images --format json`. */
@@ -115,7 +121,10 @@ export class PodmanRuntime implements ContainerRuntime {
     const { stdout } = await onContainer(name, () =>
       this.run(["container", "inspect", "--format", "{{.NetworkSettings.IPAddress}}", "--", name]),
     );
-    return stdout.trim() || null;
+    const address = stdout.trim();
+    if (address !== "" && isIP(address) === 0)
+      throw new PodmanOutputError("container inspect", `not an address: ${address.slice(0, 40)}`);
+    return address || null;
   }
 
   async pullImage(image: string): Promise<void> {
@@ -285,10 +294,13 @@ export class PodmanRuntime implements ContainerRuntime {
     if (names.length === 0) return [];
     names.forEach(assertContainerName);
     // podman prints the ones it found even when one is missing (exit 125).
-    const { stdout } = await this.run(["container", "inspect", "--", ...names], {
+    const { stdout, stderr, exitCode } = await this.run(["container", "inspect", "--", ...names], {
       okExitCodes: [125],
     });
-    return stdout.trim().startsWith("[") ? parseInspectJson(stdout) : [];
+    if (exitCode === 0 || stdout.trim().startsWith("[")) return parseInspectJson(stdout);
+    // Nothing printed: right when none of them exists, a failed call otherwise.
+    if (NOT_FOUND_CONTAINER.test(stderr)) return [];
+    throw new PodmanCommandError(["container", "inspect", ...names], exitCode, stderr);
   }
 
   async getContainerLogs(name: string, opts: { tail?: number } = {}): Promise<string[]> {
