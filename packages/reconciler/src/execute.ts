@@ -1,5 +1,10 @@
 import { join } from "node:path";
-import type { Clock, ContainerRuntime } from "@archy/runtime-podman";
+import {
+  ContainerNotFoundError,
+  type Clock,
+  type ContainerRuntime,
+  type ContainerSpec,
+} from "@archy/runtime-podman";
 import type { AppHealth } from "./app-health.js";
 import type { AppStates } from "./app-state.js";
 import { errorText, StartFailedError } from "./errors.js";
@@ -8,6 +13,9 @@ import { wantedHash } from "./observe.js";
 import { containerName, LABEL_HASH, redactText, toContainerSpec } from "./spec.js";
 import { StatusPoll } from "./status-poll.js";
 import type { ActionResult, Logger, Phase, PlannedAction, StopReason } from "./types.js";
+
+/** podman's refusal of a create whose name another container holds. */
+const NAME_IN_USE = /name "[^"]+" is already in use/;
 
 type PhaseSetter = (phase: Phase, stopReason: StopReason | null, error?: string) => void;
 
@@ -243,9 +251,39 @@ export class Executor {
       const imageId = await this.ensureImage(app, phase, knownImageId);
       spec.labels = { ...spec.labels, [LABEL_HASH]: (await wantedHash(app, imageId))! };
       phase("starting", null);
-      await this.runtime.runContainer(spec);
+      await this.runFreeingName(app, spec);
     });
     await this.waitReady(app, phase);
+  }
+
+  /**
+   * `podman run -d`. When podman says the name is in use but lists no
+   * container of that name, the holder is one a kill left half-created
+   * (podman died between reserving the name in its storage and recording
+   * the container): it is invisible to `ps -a` and `inspect` and would refuse
+   * every create for ever. It is removed (`rm --force` removes such storage
+   * containers) and the run tried once more. A container podman does list is
+   * never touched here: the planner decides about it.
+   */
+  private async runFreeingName(app: AppManifest, spec: ContainerSpec): Promise<void> {
+    try {
+      await this.runtime.runContainer(spec);
+      return;
+    } catch (error) {
+      if (!NAME_IN_USE.test(errorText(error))) throw error;
+      if ((await this.runtime.getContainerStatus(spec.name)) !== null) throw error;
+      this.opts.log.warn(
+        { app: app.id, container: spec.name, error: errorText(error) },
+        `${app.id}: the name ${spec.name} is held by a container podman does not list (left half-created by a kill); removing it`,
+      );
+    }
+    try {
+      await this.runtime.removeContainer(spec.name, { force: true });
+    } catch (error) {
+      if (!ContainerNotFoundError.isInstance(error)) throw error;
+      // Freed meanwhile: the run below takes the name.
+    }
+    await this.runtime.runContainer(spec);
   }
 
   /**
