@@ -1,6 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, stat, unlink, link } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import {
+  ignoreMissing,
+  makeDirDurably,
+  nodeFs,
+  unlinkDurably,
+  writeNewFileSynced,
+  type DurableFs,
+} from "@archy/durable-fs";
 import { AlreadyRunningError } from "./errors.js";
 import { currentBootId, pidExists, processStartTime } from "./proc.js";
 
@@ -41,6 +48,8 @@ export interface ReleaseOptions {
 export interface AcquireOptions {
   /** File name without extension; defaults to "archy" (-> `<dir>/archy.pid`). */
   name?: string;
+  /** The filesystem; the real one by default (a test passes a RecordingFs). */
+  fs?: DurableFs;
 }
 
 interface MarkerRecord {
@@ -69,7 +78,8 @@ export async function acquireMarker(dir: string, opts: AcquireOptions = {}): Pro
   if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith(".")) {
     throw new TypeError(`invalid marker name: ${JSON.stringify(name)}`);
   }
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const fs = opts.fs ?? nodeFs;
+  await makeDirDurably(fs, dir, 0o700);
   const path = join(dir, `${name}.pid`);
   const record: MarkerRecord = {
     pid: process.pid,
@@ -80,7 +90,7 @@ export async function acquireMarker(dir: string, opts: AcquireOptions = {}): Pro
   };
   const text = `${JSON.stringify(record)}\n`;
   const tmp = `${path}.${process.pid}.${record.token}.tmp`;
-  await writeDurable(tmp, text);
+  await writeNewFileSynced(fs, tmp, text, 0o644);
 
   let previous: PreviousRun | null = null;
   /** The marker we replaced, as it was, for release({ restorePrevious }). */
@@ -88,24 +98,27 @@ export async function acquireMarker(dir: string, opts: AcquireOptions = {}): Pro
   try {
     for (;;) {
       try {
-        await link(tmp, path);
+        await fs.link(tmp, path);
         break;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       }
-      const existing = await readOrNull(path);
+      const existing = await readOrNull(fs, path);
       if (existing === null) continue; // released between our link and read: try again
       const judged = judge(existing);
       if (judged.alive) throw new AlreadyRunningError(judged.pid, path);
-      if (await replaceStale(path, existing, tmp)) {
+      if (await replaceStale(fs, path, existing, tmp)) {
         previous = judged.previous;
         previousText = existing;
         break;
       }
     }
   } finally {
-    await unlink(tmp).catch(ignoreMissing);
+    await fs.unlink(tmp).catch(ignoreMissing);
   }
+  // The marker's name (and the temporary file's removal) must survive a power
+  // cut: without it the next boot can find no marker and skip crash recovery.
+  await fs.fsyncDir(dir);
 
   let released = false;
   return {
@@ -114,14 +127,14 @@ export async function acquireMarker(dir: string, opts: AcquireOptions = {}): Pro
     async release(releaseOpts: ReleaseOptions = {}) {
       if (released) return;
       released = true;
-      const current = await readOrNull(path);
+      const current = await readOrNull(fs, path);
       if (current === null) return;
       if (parseRecord(current)?.token !== record.token) return; // someone else's now
       if (releaseOpts.restorePrevious === true && previousText !== null) {
-        await restore(path, previousText, `${tmp}.restore`);
+        await restore(fs, path, previousText, `${tmp}.restore`);
         return;
       }
-      await unlink(path).catch(ignoreMissing);
+      await unlinkDurably(fs, path);
     },
   };
 }
@@ -154,16 +167,21 @@ function judge(text: string): Judgement {
  * marker is still the stale one it judged, then renames ours over it (the
  * path is never absent, so nobody can link in between).
  */
-async function replaceStale(path: string, staleText: string, tmp: string): Promise<boolean> {
+async function replaceStale(
+  fs: DurableFs,
+  path: string,
+  staleText: string,
+  tmp: string,
+): Promise<boolean> {
   const lock = `${path}.lock`;
   let handle;
   try {
-    handle = await open(lock, "wx", 0o600);
+    handle = await fs.create(lock, 0o600);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    const info = await stat(lock).catch(() => null);
+    const info = await fs.stat(lock).catch(() => null);
     if (info !== null && Date.now() - info.mtimeMs > BREAK_LOCK_STALE_MS) {
-      await unlink(lock).catch(ignoreMissing);
+      await fs.unlink(lock).catch(ignoreMissing);
     } else {
       await new Promise((resolve) => setTimeout(resolve, 2 + Math.random() * 5));
     }
@@ -171,15 +189,15 @@ async function replaceStale(path: string, staleText: string, tmp: string): Promi
   }
   try {
     await handle.close();
-    const current = await readOrNull(path);
+    const current = await readOrNull(fs, path);
     if (current !== staleText) return false; // it changed: judge again
     // Keep a hard link to tmp's inode so the caller's cleanup of tmp is harmless.
     const mine = `${tmp}.swap`;
-    await link(tmp, mine);
-    await rename(mine, path);
+    await fs.link(tmp, mine);
+    await fs.rename(mine, path);
     return true;
   } finally {
-    await unlink(lock).catch(ignoreMissing);
+    await fs.unlink(lock).catch(ignoreMissing);
   }
 }
 
@@ -191,14 +209,20 @@ async function replaceStale(path: string, staleText: string, tmp: string): Promi
  * same stale marker before we took the folder finds it unchanged and
  * replaces it as it would have then.
  */
-async function restore(path: string, previousText: string, tmp: string): Promise<void> {
-  await writeDurable(tmp, previousText);
+async function restore(
+  fs: DurableFs,
+  path: string,
+  previousText: string,
+  tmp: string,
+): Promise<void> {
+  await writeNewFileSynced(fs, tmp, previousText, 0o644);
   try {
-    await rename(tmp, path);
+    await fs.rename(tmp, path);
   } catch (error) {
-    await unlink(tmp).catch(ignoreMissing);
+    await fs.unlink(tmp).catch(ignoreMissing);
     throw error;
   }
+  await fs.fsyncDir(dirname(path));
 }
 
 function parseRecord(text: string): MarkerRecord | null {
@@ -220,25 +244,11 @@ function parseRecord(text: string): MarkerRecord | null {
   };
 }
 
-async function readOrNull(path: string): Promise<string | null> {
+async function readOrNull(fs: DurableFs, path: string): Promise<string | null> {
   try {
-    return await readFile(path, "utf8");
+    return await fs.readFile(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw error;
   }
-}
-
-async function writeDurable(path: string, text: string): Promise<void> {
-  const handle = await open(path, "wx", 0o644);
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-function ignoreMissing(error: unknown): void {
-  if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
 }

@@ -68,9 +68,10 @@ export async function checkWritePath<T>(path: WritePath<T>): Promise<WritePathRe
 
 /** A violation in words, for a failing test or a report. */
 export function formatViolation(report: WritePathReport, v: Violation): string {
-  const after = v.points.map((p) => (p === 0 ? "before the write" : report.operations[p - 1]));
+  const label = (p: number) => (p === 0 ? "before the write" : `after ${report.operations[p - 1]}`);
+  const more = v.points.length > 1 ? ` (and at ${v.points.length - 1} other points)` : "";
   return [
-    `${report.name}: a power cut after [${after.join("; ")}] can leave`,
+    `${report.name}: a power cut ${label(v.points.at(-1)!)}${more} can leave`,
     v.state.replace(/^/gm, "  "),
     `which loads as ${v.found}`,
     `expected ${v.expected}`,

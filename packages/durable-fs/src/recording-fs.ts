@@ -145,12 +145,17 @@ export class RecordingFs implements DurableFs {
 
   /** Every distinct state a power cut at any crash point since the last barrier can leave. */
   crashStates(): CrashState[] {
+    const crowded = this.points.find((p) => p.pending.length > MAX_PENDING_CHANGES);
+    if (crowded)
+      throw new Error(
+        `${crowded.pending.length} unsynced folder changes at "${crowded.label}": too many to enumerate`,
+      );
     const states = new Map<string, CrashState>();
     this.points.forEach((point, index) => {
       for (const fs of this.statesAt(point)) {
         const key = fs.describe();
         const state = states.get(key) ?? { fs, points: [], final: false, describe: () => key };
-        state.points.push(index);
+        if (state.points.at(-1) !== index) state.points.push(index);
         state.final ||= index === this.points.length - 1;
         states.set(key, state);
       }
@@ -189,8 +194,6 @@ export class RecordingFs implements DurableFs {
 
   private *statesAt(point: CrashPoint): Generator<RecordingFs> {
     const n = point.pending.length;
-    if (n > MAX_PENDING_CHANGES)
-      throw new Error(`${n} unsynced folder changes at "${point.label}": too many to enumerate`);
     for (let mask = 0; mask < 2 ** n; mask++) {
       const dirs = new Map([...point.dirs].map(([ino, names]) => [ino, new Map(names)]));
       point.pending.forEach((change, i) => {
