@@ -1,5 +1,5 @@
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { makeDirDurably, nodeFs, type DurableFs } from "@archy/durable-fs";
 import { createSnapshotStore, type SnapshotStore } from "@archy/snapshot";
 import { silentLogger, type Desired, type Logger } from "./types.js";
 
@@ -31,20 +31,26 @@ export class DesiredStateStore {
   /** Set when the intents came from the last good backup after that. */
   recoveredFrom: "backup" | undefined;
 
+  private readonly fs: DurableFs;
+
   constructor(
     private readonly stateDir: string,
     private readonly log: Logger = silentLogger,
+    /** `fs`: the filesystem, the real one by default (a test passes a RecordingFs). */
+    opts: { fs?: DurableFs } = {},
   ) {
+    this.fs = opts.fs ?? nodeFs;
     this.store = createSnapshotStore<DesiredFile>({
       path: join(stateDir, "desired.json"),
       version: 1,
       validate,
+      fs: this.fs,
     });
   }
 
   async load(): Promise<Record<string, Desired>> {
     if (this.cache) return this.cache;
-    await mkdir(this.stateDir, { recursive: true, mode: 0o700 });
+    await makeDirDurably(this.fs, this.stateDir, 0o700);
     const { loaded, quarantined, recoveredFrom } = await this.store.loadOrRecover();
     this.quarantined = quarantined;
     this.recoveredFrom = recoveredFrom;

@@ -1,6 +1,12 @@
-import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
+import {
+  makeDirDurably,
+  nodeFs,
+  unlinkDurably,
+  writeFileDurably,
+  type DurableFs,
+} from "@archy/durable-fs";
 import { ManifestInvalidError, UnknownAppError } from "./errors.js";
 import type { AppManifest, ManifestCache, ManifestError } from "./manifest.js";
 import { MANIFEST_CACHE_FILE, readManifestCache, writeManifestCache } from "./manifest/cache.js";
@@ -15,6 +21,29 @@ export interface ManifestsFolderOptions {
    * does not parse unchanged files again. Without it, only in memory.
    */
   stateDir?: string;
+  /** The filesystem manifests are written (installed, restored, removed) through; the real one by default. */
+  fs?: DurableFs;
+}
+
+/**
+ * Writes an installed manifest so that a power cut at any instant leaves the
+ * old file or the new one, and the new one once this resolves: the folder is
+ * created durably, the file replaced through a fsynced temporary file and a
+ * rename, the folder fsynced.
+ */
+export async function writeManifestFile(
+  fs: DurableFs,
+  dir: string,
+  target: string,
+  text: string,
+): Promise<void> {
+  await makeDirDurably(fs, dir, 0o755);
+  await writeFileDurably(fs, target, text, { mode: 0o600 });
+}
+
+/** Removes a manifest (absent is fine); the removal survives a power cut once this resolves. */
+export async function removeManifestFile(fs: DurableFs, file: string): Promise<void> {
+  await unlinkDurably(fs, file);
 }
 
 /** `file=inode:size:mtime` of every entry: whether a reload changed the cache. */
@@ -34,6 +63,7 @@ export class ManifestsFolder {
   private loaded = false;
   private cache: Promise<ManifestCache> | null = null;
   private readonly cacheFile: string | undefined;
+  private readonly fs: DurableFs;
 
   constructor(
     readonly dir: string | undefined,
@@ -43,6 +73,7 @@ export class ManifestsFolder {
   ) {
     this.cacheFile =
       opts.stateDir !== undefined ? join(opts.stateDir, MANIFEST_CACHE_FILE) : undefined;
+    this.fs = opts.fs ?? nodeFs;
   }
 
   /** Re-reads the folder (or the fixed list). */
@@ -131,7 +162,7 @@ export class ManifestsFolder {
     ]);
     const mine = check.errors.filter((e) => e.app === id);
     if (mine.length) throw new ManifestInvalidError(mine);
-    await this.write(id, target, text);
+    await writeManifestFile(this.fs, dir, target, text);
     await this.reload();
     return id;
   }
@@ -151,7 +182,7 @@ export class ManifestsFolder {
       const target = join(dir, basename(m.file));
       if ((await readFile(target, "utf8").catch(() => null)) === m.source) unchanged.push(m.id);
       else {
-        await this.write(m.id, target, m.source);
+        await writeManifestFile(this.fs, dir, target, m.source);
         restored.push(m.id);
       }
     }
@@ -161,23 +192,12 @@ export class ManifestsFolder {
 
   /** Deletes an app's manifest file (with a fixed list: nothing to delete). */
   async remove(app: AppManifest): Promise<void> {
-    if (this.dir)
-      await unlink(app.file).catch((e: NodeJS.ErrnoException) =>
-        e.code === "ENOENT" ? undefined : Promise.reject(e),
-      );
+    if (this.dir) await removeManifestFile(this.fs, app.file);
     await this.reload();
   }
 
   private writable(): string {
     if (!this.dir) throw new TypeError("writing manifests needs a manifestsDir");
     return this.dir;
-  }
-
-  private async write(id: string, target: string, text: string): Promise<void> {
-    const dir = this.writable();
-    await mkdir(dir, { recursive: true });
-    const tmp = join(dir, `.${id}.${randomBytes(4).toString("hex")}.tmp`);
-    await writeFile(tmp, text, { mode: 0o600 });
-    await rename(tmp, target);
   }
 }
