@@ -3,8 +3,15 @@ import { makeDirDurably, nodeFs, type DurableFs } from "@archy/durable-fs";
 import { createSnapshotStore, type SnapshotStore } from "@archy/snapshot";
 import { silentLogger, type Desired, type Logger } from "./types.js";
 
+/** An `archy remove` acknowledged to the owner and not finished yet (the daemon may die meanwhile). */
+export interface PendingRemoval {
+  purge: boolean;
+}
+
 interface DesiredFile {
   apps: Record<string, Desired>;
+  /** By app id; absent in files written before removals were persisted. */
+  removing?: Record<string, PendingRemoval>;
 }
 
 function validate(data: unknown): DesiredFile {
@@ -14,6 +21,14 @@ function validate(data: unknown): DesiredFile {
   for (const [id, v] of Object.entries(apps)) {
     if (v !== "running" && v !== "stopped")
       throw new Error(`app ${id}: expected running or stopped`);
+  }
+  const removing = (data as { removing?: unknown }).removing;
+  if (removing !== undefined) {
+    if (typeof removing !== "object" || removing === null)
+      throw new Error("expected removing: { <id>: { purge: boolean } }");
+    for (const [id, v] of Object.entries(removing))
+      if (typeof (v as PendingRemoval | null)?.purge !== "boolean")
+        throw new Error(`removing ${id}: expected { purge: boolean }`);
   }
   return data as DesiredFile;
 }
@@ -26,6 +41,7 @@ function validate(data: unknown): DesiredFile {
 export class DesiredStateStore {
   private readonly store: SnapshotStore<DesiredFile>;
   private cache: Record<string, Desired> | null = null;
+  private removing: Record<string, PendingRemoval> = {};
   /** Set when a corrupt file was moved aside on load. */
   quarantined: string | undefined;
   /** Set when the intents came from the last good backup after that. */
@@ -57,6 +73,7 @@ export class DesiredStateStore {
     const notice = this.notice();
     if (notice) this.log.error({ quarantined, recoveredFrom: recoveredFrom ?? null }, notice);
     this.cache = { ...(loaded?.data.apps ?? {}) };
+    this.removing = { ...(loaded?.data.removing ?? {}) };
     return this.cache;
   }
 
@@ -72,21 +89,50 @@ export class DesiredStateStore {
 
   async set(id: string, desired: Desired): Promise<void> {
     const all = await this.load();
-    if (all[id] === desired) return;
-    all[id] = desired;
-    await this.store.save({ apps: { ...all } });
+    if (all[id] === desired && !(id in this.removing)) return;
+    await this.setMany({ [id]: desired });
   }
 
+  /** Persists intents; an intent for an app whose removal is pending cancels the removal (the owner's latest word). */
   async setMany(entries: Record<string, Desired>): Promise<void> {
     const all = await this.load();
     Object.assign(all, entries);
-    await this.store.save({ apps: { ...all } });
+    for (const id of Object.keys(entries)) delete this.removing[id];
+    await this.save();
   }
 
   async forget(id: string): Promise<void> {
     const all = await this.load();
-    if (!(id in all)) return;
+    if (!(id in all) && !(id in this.removing)) return;
     delete all[id];
-    await this.store.save({ apps: { ...all } });
+    delete this.removing[id];
+    await this.save();
+  }
+
+  /**
+   * Persists an `archy remove` before it is acknowledged, so that a daemon
+   * that dies before the removal ends leaves it to the next one to finish.
+   */
+  async beginRemoval(id: string, removal: PendingRemoval): Promise<void> {
+    await this.load();
+    this.removing[id] = { ...removal };
+    await this.save();
+  }
+
+  /** Removals acknowledged and not finished, by app id. */
+  async pendingRemovals(): Promise<Record<string, PendingRemoval>> {
+    await this.load();
+    return { ...this.removing };
+  }
+
+  /** Whether removals may be pending: true until the file is loaded (a sync check a pass can skip on). */
+  mayHavePendingRemovals(): boolean {
+    return this.cache === null || Object.keys(this.removing).length > 0;
+  }
+
+  private async save(): Promise<void> {
+    const apps = { ...(await this.load()) };
+    const removing = { ...this.removing };
+    await this.store.save(Object.keys(removing).length > 0 ? { apps, removing } : { apps });
   }
 }

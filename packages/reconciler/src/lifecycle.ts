@@ -2,6 +2,7 @@ import { ownContainer } from "./app-state.js";
 import type { Core } from "./core.js";
 import { errorText, ReconcilerError } from "./errors.js";
 import { runPreStartHooks } from "./hooks.js";
+import { completeRemoval } from "./removals.js";
 import type { AppManifest } from "./manifest.js";
 import { wantedHash } from "./observe.js";
 import { plan as planPass } from "./planner.js";
@@ -50,20 +51,17 @@ export class Lifecycle {
     return this.operate(id, "installing", (app) => this.converge(app, "start"));
   }
 
-  /** Stops and removes the app's container (its named volumes too with purge), its manifest and its desired state. */
+  /**
+   * Stops and removes the app's container (its named volumes too with purge),
+   * its manifest and its desired state. The removal is persisted before the
+   * answer: a daemon that dies before it ends leaves it to the next pass.
+   */
   async remove(id: string, opts: { purge?: boolean } = {}): Promise<LifecycleHandle> {
     const { core } = this;
-    const app = await core.manifests.require(id);
-    return this.operate(id, "removing", async () => {
-      await core.executor.removeExisting(app);
-      if (opts.purge)
-        for (const v of app.container.volumes)
-          if (!v.source.startsWith("/")) await core.runtime.removeVolume(v.source);
-      await core.manifests.remove(app);
-      await core.desired.forget(id);
-      core.states.setContainer(id, null);
-      core.states.setPhase(id, "stopped", "removed");
-    });
+    const purge = opts.purge === true;
+    await core.manifests.require(id);
+    await core.desired.beginRemoval(id, { purge });
+    return this.operate(id, "removing", (app) => completeRemoval(core, app, purge));
   }
 
   /** Persists an intent, publishing it when it changes. */

@@ -14,6 +14,7 @@ import {
   type Observation,
 } from "./observe.js";
 import { plan as planPass, type PlanInput } from "./planner.js";
+import { finishPendingRemovals } from "./removals.js";
 import { LABEL_APP } from "./spec.js";
 import {
   emptyReport,
@@ -22,6 +23,9 @@ import {
   type Plan,
   type ReconcileReport,
 } from "./types.js";
+
+/** How the error of a pass whose observation of podman failed begins. */
+export const OBSERVE_FAILED = "cannot observe podman";
 
 export interface PassOptions {
   removeOrphans?: boolean;
@@ -48,6 +52,7 @@ interface PassInput {
 export async function runPass(core: Core, opts: PassOptions = {}): Promise<ReconcileReport> {
   const started = core.clock.now();
   const report = emptyReport(core.states.iso(started));
+  if (core.desired.mayHavePendingRemovals()) await finishPendingRemovals(core);
   const seen = await loadAndObserve(core, report);
   if (seen) {
     const input = await prepare(core, seen.observation, seen.opsBegun);
@@ -94,9 +99,14 @@ async function loadAndObserve(
     const observation = await observe(core.runtime);
     report.observed = true;
     core.last.containers = observation.containers;
+    report.exits = observation.containers.flatMap((c) =>
+      c.state === "exited" && c.finishedAt !== null && c.labels[LABEL_APP] !== undefined
+        ? [{ id: c.id, name: c.name, at: c.finishedAt }]
+        : [],
+    );
     return { observation, opsBegun };
   } catch (error) {
-    report.error = `cannot observe podman: ${errorText(error)}`;
+    report.error = `${OBSERVE_FAILED}: ${errorText(error)}`;
     const code = (error as { code?: unknown } | null)?.code;
     if (typeof code === "string") report.errorCode = code;
     core.log.error({ err: report.error }, "observation failed; nothing changed");

@@ -170,7 +170,16 @@ export class Reconciler {
     return recoverAfterCrash({
       runtime: this.core.runtime,
       snapshot,
-      desired: await this.core.desired.load(),
+      // An app whose removal is pending stays down: the first pass finishes removing it.
+      desired: {
+        ...(await this.core.desired.load()),
+        ...Object.fromEntries(
+          Object.keys(await this.core.desired.pendingRemovals()).map((id) => [
+            id,
+            "stopped" as const,
+          ]),
+        ),
+      },
       concurrency: this.core.concurrency,
       logger: this.core.log,
     });
