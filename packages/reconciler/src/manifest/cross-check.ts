@@ -2,7 +2,8 @@
 // apps that do not exist, dependency cycles — without the YAML library: each
 // problem is named by app and field path. across-files.ts gives them a line
 // and column; a folder without such problems never loads it.
-import type { AppManifest } from "./app.js";
+import { APP_ID, type AppManifest } from "./app.js";
+import { MAX_ERRORS_PER_FILE } from "./limits.js";
 import { didYouMean, type ManifestError } from "./positions.js";
 
 /** One file parsed and validated on its own (what `parseManifest` returns). */
@@ -34,13 +35,23 @@ export interface CrossCheck extends LoadResult {
   problems: CrossFileProblem[];
 }
 
+/**
+ * The ids a file that failed claims: those its errors name, else its file
+ * name's stem when that is an app id (`archy install` writes `<id>.yaml`).
+ * Their containers are not orphans, and apps depending on them wait.
+ */
+function claimedIds(p: ParseResult): string[] {
+  const named = p.errors.map((e) => e.app).filter((x): x is string => !!x);
+  if (named.length > 0 || p.app) return named;
+  const stem = /([^/\\]+)\.ya?ml$/.exec(p.file)?.[1];
+  return p.errors.length > 0 && stem !== undefined && APP_ID.test(stem) ? [stem] : [];
+}
+
 /** The cross-file checks over already parsed manifests (also used for in-memory app lists). */
 export function crossCheck(parsed: ParseResult[]): CrossCheck {
   const errors: ManifestError[] = parsed.flatMap((p) => p.errors);
   const problems: CrossFileProblem[] = [];
-  const invalidIds = [
-    ...new Set(parsed.flatMap((p) => p.errors.map((e) => e.app).filter((x): x is string => !!x))),
-  ];
+  const invalidIds = [...new Set(parsed.flatMap(claimedIds))];
   const byId = new Map<string, AppManifest>();
   const labels = new Map<AppManifest, string>(
     parsed.flatMap((p) => (p.app ? [[p.app, p.file] as const] : [])),
@@ -65,16 +76,20 @@ export function crossCheck(parsed: ParseResult[]): CrossCheck {
   }
   const known = new Set([...byId.keys(), ...invalidIds]);
   const dropped = new Set<string>();
+  const knownList = [...known];
   for (const app of valid) {
+    let unknown = 0;
     app.dependsOn.forEach((dep, i) => {
       if (!known.has(dep)) {
-        const hint = didYouMean(dep, [...known]);
+        dropped.add(app.id);
+        // A file naming 100,000 unknown apps gets as many hints as one naming 50.
+        if (++unknown > MAX_ERRORS_PER_FILE) return;
+        const hint = didYouMean(dep, knownList);
         problem(
           app,
           ["app", "depends_on", i],
           `unknown app "${dep}"${hint ? ` (did you mean "${hint}"?)` : ""}`,
         );
-        dropped.add(app.id);
       }
     });
   }

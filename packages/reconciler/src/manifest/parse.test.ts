@@ -198,8 +198,16 @@ describe("parseManifest", () => {
       /app.depends_on\[0\]: an app cannot depend on itself/,
     ],
     ["invalid YAML", "app:\n  id: [unclosed\n", /^apps\/x.yaml:\d+:\d+: invalid YAML/],
-    ["a duplicate key", "app:\n  id: a\n  id: b\n", /invalid YAML: Map keys must be unique/],
-    ["an empty file", "", /^apps\/x.yaml:1:1: expected a map with an "app:" key/],
+    [
+      "a duplicate key, at the repeated one",
+      "app:\n  id: a\n  id: b\n",
+      /^apps\/x.yaml:3:3: invalid YAML: duplicate key "id" \(first at line 2\)/,
+    ],
+    [
+      "an empty file",
+      "",
+      /^apps\/x.yaml:1:1: the file is empty: expected a map with an "app:" key/,
+    ],
   ])("%s", (_label, text, pattern) => {
     const errors = errorsOf(text);
     expect(errors.length).toBeGreaterThan(0);

@@ -3,10 +3,10 @@
 // is not in the cache.
 import { isAbsolute, join, resolve } from "node:path";
 import type { PortMapping } from "@archy/runtime-podman";
-import { LineCounter, parseDocument } from "yaml";
 import { parseDuration } from "../duration.js";
 import { APP_ID, type AppManifest, type HealthCheck } from "./app.js";
 import type { ParseResult } from "./cross-check.js";
+import { MAX_ERRORS_PER_FILE, MAX_MANIFEST_BYTES, tooLarge, type TextProblem } from "./limits.js";
 import { locate } from "./locate.js";
 import { didYouMean, formatPath, type ManifestError } from "./positions.js";
 import {
@@ -17,6 +17,7 @@ import {
   VOLUME_SPEC,
   type RawManifest,
 } from "./schema.js";
+import { readYaml } from "./yaml-doc.js";
 
 const parsePort = (spec: string): PortMapping => {
   const m = PORT_SPEC.exec(spec)!;
@@ -37,14 +38,60 @@ const isHostPath = (source: string) => /^(\/|\.\/|\.\.\/|~\/|\.$|\.\.$)/.test(so
  * path and what was expected.
  */
 export function parseManifest(text: string, file: string): ParseResult {
+  try {
+    return parseText(text, file);
+  } catch (error) {
+    // A defect of a library or of this module for one odd file: that file's error, never the folder's.
+    const message = (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
+    return {
+      app: null,
+      errors: [{ file, line: 1, column: 1, path: "", message: `cannot load: ${message}` }],
+      file,
+    };
+  }
+}
+
+/** A file's problems before any field is read (size, encoding, YAML), as errors. */
+const fileErrors = (file: string, problems: TextProblem[]): ParseResult => ({
+  app: null,
+  errors: capped(problems.map((p) => ({ file, ...p, path: "" }))),
+  file,
+});
+
+/** At most MAX_ERRORS_PER_FILE errors, in file order, the rest counted in one more. */
+function capped(errors: ManifestError[], omitted = 0): ManifestError[] {
+  errors.sort((x, y) => x.line - y.line || x.column - y.column);
+  const more = omitted + Math.max(0, errors.length - MAX_ERRORS_PER_FILE);
+  if (more === 0) return errors;
+  const shown = errors.slice(0, MAX_ERRORS_PER_FILE);
+  const last = shown[shown.length - 1]!;
+  return [
+    ...shown,
+    { ...last, path: "", message: `and ${more} more problem${more === 1 ? "" : "s"} in this file` },
+  ];
+}
+
+function parseText(original: string, file: string): ParseResult {
+  const bytes = Buffer.byteLength(original);
+  if (bytes > MAX_MANIFEST_BYTES) return fileErrors(file, [tooLarge(bytes)]);
+  // A byte-order mark is not part of the YAML (nor of its columns).
+  const text = original.startsWith("\uFEFF") ? original.slice(1) : original;
   const absFile = resolve(file);
   const dir = resolve(absFile, "..");
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
+  const yaml = readYaml(text);
+  if ("problems" in yaml) return fileErrors(file, yaml.problems);
+  const { doc, lc, input } = yaml;
   const errors: ManifestError[] = [];
+  let omitted = 0;
   const idNode = doc.getIn(["app", "id"]);
   const appId = typeof idNode === "string" && APP_ID.test(idNode) ? idNode : undefined;
   const err = (path: readonly (string | number)[], message: string, key?: string) => {
+    // Locating an error walks its maps: only the first ones are, so a file
+    // with 100,000 bad keys costs as much as one with 50.
+    if (errors.length >= MAX_ERRORS_PER_FILE) {
+      omitted++;
+      return;
+    }
     const at = locate(doc, lc, path, key);
     errors.push({
       file,
@@ -55,19 +102,6 @@ export function parseManifest(text: string, file: string): ParseResult {
     });
   };
 
-  for (const e of doc.errors) {
-    const p = e.linePos?.[0];
-    errors.push({
-      file,
-      line: p?.line ?? 1,
-      column: p?.col ?? 1,
-      path: "",
-      message: `invalid YAML: ${e.message.split("\n")[0]}`,
-    });
-  }
-  if (errors.length) return { app: null, errors, file };
-
-  const input: unknown = doc.toJS();
   const valueAt = (path: readonly (string | number)[]) =>
     path.reduce<unknown>(
       (v, k) =>
@@ -85,14 +119,17 @@ export function parseManifest(text: string, file: string): ParseResult {
           const hint = didYouMean(key, allowedKeys(path));
           err(path, `unknown key "${key}"${hint ? ` (did you mean "${hint}"?)` : ""}`, key);
         }
-      } else if (issue.code === "invalid_type" && valueAt(path) === undefined) {
+      } else if (issue.code === "invalid_key" && typeof path.at(-1) === "string") {
+        // A map's key (an env name): said by the key's own check, at the key.
+        const inner = issue.issues[0]?.message ?? issue.message;
+        err(path.slice(0, -1), inner, path.at(-1) as string);
+      } else if (valueAt(path) === undefined) {
         err(path, `required: ${issue.message.replace(/^Invalid input: /, "")}`);
       } else {
         err(path, issue.message.replace(/^Invalid input: /, ""));
       }
     }
-    errors.sort((x, y) => x.line - y.line || x.column - y.column);
-    return { app: null, errors, file };
+    return { app: null, errors: capped(errors, omitted), file };
   }
   const raw: RawManifest = result.data;
   const a = raw.app;
@@ -128,7 +165,7 @@ export function parseManifest(text: string, file: string): ParseResult {
           return node.range ? text.slice(node.range[0], node.range[1]).trim() : String(a.version);
         })()
       : a.version;
-  if (errors.length) return { app: null, errors, file };
+  if (errors.length) return { app: null, errors: capped(errors, omitted), file };
 
   const d = (s: string | undefined, fallback: number) =>
     s === undefined ? fallback : parseDuration(s)!;

@@ -25,21 +25,33 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+/** Edits from `a` to `b`: insertions, deletions, substitutions and swaps of two neighbours. */
 function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+  let before = Array.from({ length: b.length + 1 }, () => 0);
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0]!;
-    dp[0] = i;
+    const row = [i];
     for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j]!;
-      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
+      let d = Math.min(
+        prev[j]! + 1,
+        row[j - 1]! + 1,
+        prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d = Math.min(d, before[j - 2]! + 1);
+      row.push(d);
     }
+    before = prev;
+    prev = row;
   }
-  return dp[b.length]!;
+  return prev[b.length]!;
 }
 
-/** The candidate nearest to `key` (case and `-`/`_` aside), or null when none is near. */
+/**
+ * The candidate nearest to `key` (case and `-`/`_` aside), or null when none
+ * is near: at most one edit per three characters (at least one), so `nmae`
+ * finds `name` but `<<` does not find `id`.
+ */
 export function didYouMean(key: string, candidates: string[]): string | null {
   let best: string | null = null;
   let bestDistance = Infinity;
@@ -51,5 +63,5 @@ export function didYouMean(key: string, candidates: string[]): string | null {
       bestDistance = d;
     }
   }
-  return best !== null && bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : null;
+  return best !== null && bestDistance <= Math.max(1, Math.floor(key.length / 3)) ? best : null;
 }

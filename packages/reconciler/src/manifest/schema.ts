@@ -6,10 +6,20 @@ import { APP_ID } from "./app.js";
 
 // ---- schema (snake_case, as written) -------------------------------------
 
+/**
+ * The longest duration a manifest may give: a day. Timers hold at most
+ * 2^31-1 ms (24.8 days) and fire at once beyond it, so a `max: 1000h`
+ * back-off or health-check interval would turn into a busy loop.
+ */
+export const MAX_DURATION_MS = 24 * 3_600_000;
 const duration = z
   .string({ error: "expected a duration such as 500ms, 10s, 5m or 1h" })
-  .refine((s) => parseDuration(s) !== null, {
-    error: "expected a duration such as 500ms, 10s, 5m or 1h",
+  .superRefine((s, ctx) => {
+    const ms = parseDuration(s);
+    if (ms === null)
+      ctx.addIssue({ code: "custom", message: "expected a duration such as 500ms, 10s, 5m or 1h" });
+    else if (ms > MAX_DURATION_MS)
+      ctx.addIssue({ code: "custom", message: "expected a duration of at most 24h" });
   });
 /** A string that must not read as a flag, optionally matching a pattern; one error per value. */
 const noFlag = (what: string, pattern?: RegExp) =>
