@@ -17,12 +17,14 @@ import { report } from "./lib.js";
 export interface PowerLossFigures {
   /** Write paths checked. */
   paths: number;
+  /** Crash points: the instants before and after each operation of each write. */
+  points: number;
   /** Distinct crash states loaded, over all of them. */
   states: number;
   /** Crash states that loaded neither the old content nor the new (or the old once acknowledged). */
   violations: number;
   /** Per write path: its name and crash states. */
-  perPath: { name: string; states: number; violations: number }[];
+  perPath: { name: string; points: number; states: number; violations: number }[];
 }
 
 export async function countCrashStates(): Promise<PowerLossFigures> {
@@ -31,10 +33,16 @@ export async function countCrashStates(): Promise<PowerLossFigures> {
     const r = await checkWritePath(path);
     for (const v of r.violations)
       process.stderr.write(`chaos-powerloss: ${formatViolation(r, v)}\n`);
-    perPath.push({ name: r.name, states: r.states, violations: r.violations.length });
+    perPath.push({
+      name: r.name,
+      points: r.operations.length + 1,
+      states: r.states,
+      violations: r.violations.length,
+    });
   }
   return {
     paths: perPath.length,
+    points: perPath.reduce((n, p) => n + p.points, 0),
     states: perPath.reduce((n, p) => n + p.states, 0),
     violations: perPath.reduce((n, p) => n + p.violations, 0),
     perPath,
@@ -46,9 +54,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   report("power loss: crash states of every durable write (RecordingFs)", [
     ...f.perPath.map((p): [string, string] => [
       p.name,
-      `${p.states} states, ${p.violations} violations`,
+      `${p.points} crash points, ${p.states} states, ${p.violations} violations`,
     ]),
     ["write paths", String(f.paths)],
+    ["crash points", String(f.points)],
     ["crash states checked", String(f.states)],
     ["violations", String(f.violations)],
   ]);
