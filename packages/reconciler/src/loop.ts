@@ -5,6 +5,7 @@ import {
   type ContainerEvent,
   type TimerHandle,
 } from "@archy/runtime-podman";
+import { OBSERVE_FAILED } from "./pass.js";
 import { CONTAINER_PREFIX, LABEL_APP } from "./spec.js";
 import { silentLogger, type Logger, type ReconcileReport, type ReconcilerEvent } from "./types.js";
 
@@ -39,6 +40,22 @@ export interface ReconcileLoopOptions {
   onEvent?: (event: ContainerEvent) => void;
 }
 
+/** An open event stream: its own abort, when it opened, the deaths it reported. */
+interface OpenStream {
+  ac: AbortController;
+  openedAt: number;
+  /** Ids of containers whose `died` it delivered (pruned after an hour). */
+  died: Map<string, number>;
+  /** Why the loop closed it to open another; null while it is trusted. */
+  reopen: string | null;
+}
+
+/** A death this long before or after an observation may not have reached the stream yet. */
+const EVENT_GRACE_MS = 2_000;
+
+/** A stream is replaced for podman's failures at most this often. */
+const STREAM_MIN_LIFE_MS = 1_000;
+
 /**
  * Container events that mean an app may need attention. `kill` and `oom` are
  * not among them: the `died` that follows a deadly one covers them.
@@ -59,7 +76,12 @@ export class ReconcileLoop {
   private readonly log: Logger;
   private pending = true;
   private wake: (() => void) | null = null;
+  private stream: OpenStream | null = null;
+  /** When a pass last failed to observe podman. */
+  private observeFailedAt: number | null = null;
   passes = 0;
+  /** Event streams the loop closed because it stopped trusting them. */
+  streamReopens = 0;
 
   constructor(private readonly opts: ReconcileLoopOptions) {
     this.reconciler = opts.reconciler;
@@ -90,6 +112,13 @@ export class ReconcileLoop {
         try {
           const report = await this.reconciler.reconcileAll();
           this.passes++;
+          this.checkStream(report);
+          // A back-off that ran out while the pass worked wakes no timer: the next pass is due now.
+          if (
+            report.skipped.some((s) => s.stopReason === "backoff") &&
+            this.reconciler.nextWakeAt() === null
+          )
+            this.pending = true;
           this.opts.onPass?.(report);
         } catch (error) {
           this.log.error(
@@ -140,12 +169,57 @@ export class ReconcileLoop {
     }
   }
 
+  /**
+   * Whether the open event stream can still be trusted after a pass; when it
+   * cannot, it is closed and readEvents opens another. A stream that is
+   * open but silent looks like a quiet host, so two signs are used:
+   * - the pass found an app container that died after the stream opened
+   *   (with a margin) and the stream never delivered that death;
+   * - podman failed to answer an observation while the stream was open, or
+   *   shortly before it opened: a podman that fails may have started it
+   *   broken. Such a stream is replaced at the next pass that observes
+   *   (once it has lived a second), until one opens an interval after the
+   *   last failure.
+   */
+  private checkStream(report: ReconcileReport): void {
+    const now = this.clock.now();
+    if (!report.observed) {
+      if (report.error?.startsWith(OBSERVE_FAILED)) this.observeFailedAt = now;
+      return;
+    }
+    const s = this.stream;
+    if (!s || s.reopen !== null) return;
+    for (const [id, at] of s.died) if (now - at > 3_600_000) s.died.delete(id);
+    const missed = (report.exits ?? []).find((e) => {
+      const at = Date.parse(e.at);
+      return at > s.openedAt + EVENT_GRACE_MS && at < now - EVENT_GRACE_MS && !s.died.has(e.id);
+    });
+    const failed = this.observeFailedAt;
+    if (missed) s.reopen = `it never reported the death of ${missed.name}`;
+    else if (failed !== null && failed > s.openedAt - this.intervalMs) {
+      if (now - s.openedAt < STREAM_MIN_LIFE_MS) return;
+      s.reopen = "podman failed while it was open";
+    } else return;
+    this.streamReopens++;
+    s.ac.abort();
+  }
+
   private async readEvents(
     open: (signal: AbortSignal) => AsyncIterable<ContainerEvent>,
   ): Promise<void> {
     while (!this.signal.aborted) {
+      const s: OpenStream = {
+        ac: new AbortController(),
+        openedAt: this.clock.now(),
+        died: new Map(),
+        reopen: null,
+      };
+      const stop = () => s.ac.abort();
+      this.signal.addEventListener("abort", stop, { once: true });
+      this.stream = s;
       try {
-        for await (const event of open(this.signal)) {
+        for await (const event of open(s.ac.signal)) {
+          if (event.status === "died") s.died.set(event.id, this.clock.now());
           const isApp =
             event.labels[LABEL_APP] !== undefined || event.name.startsWith(CONTAINER_PREFIX);
           const handled = isApp && event.status === "died" && (await this.onDied(event)) === true;
@@ -156,13 +230,22 @@ export class ReconcileLoop {
           this.opts.onEvent?.(event);
         }
         if (this.signal.aborted) return;
-        this.log.warn({}, "the event stream ended; reopening it");
+        if (s.reopen === null) this.log.warn({}, "the event stream ended; reopening it");
       } catch (error) {
         if (this.signal.aborted) return;
-        this.log.warn(
-          { err: error instanceof Error ? error.message : String(error) },
-          "the event stream broke; reopening it",
-        );
+        if (s.reopen === null)
+          this.log.warn(
+            { err: error instanceof Error ? error.message : String(error) },
+            "the event stream broke; reopening it",
+          );
+      } finally {
+        this.signal.removeEventListener("abort", stop);
+        this.stream = null;
+      }
+      if (s.reopen !== null) {
+        // The pass that found it out has looked at podman already: a new stream, no pass.
+        this.log.warn({ reason: s.reopen }, `the event stream is reopened: ${s.reopen}`);
+        continue;
       }
       await sleep(this.clock, this.opts.reconnectDelayMs ?? 1_000, this.signal);
       if (!this.signal.aborted) this.trigger("the event stream was reopened: a full pass");

@@ -168,6 +168,11 @@ export interface ReconcileReport {
   converged: string[];
   orphans: { name: string; app: string }[];
   manifestErrors: ManifestError[];
+  /**
+   * App containers the pass's observation found exited, with the time of
+   * their exit: the loop checks that its event stream reported each death.
+   */
+  exits?: { id: string; name: string; at: string }[];
 }
 
 /** A report with nothing in it yet (not observed). */

@@ -200,6 +200,11 @@ export class ContainerModel {
     for (const s of [...this.subscribers]) s.fail(new EventStreamError("scripted break"));
   }
 
+  /** The streams open now stay open and deliver nothing more; streams opened later work. */
+  stallStreams(): void {
+    this.subscribers.clear();
+  }
+
   dispose(): void {
     for (const t of this.timers) this.clock.clearTimeout(t);
     this.timers.clear();

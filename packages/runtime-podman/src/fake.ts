@@ -132,6 +132,11 @@ export class FakeRuntime implements ContainerRuntime {
     this.model.breakStreams();
   }
 
+  /** Every open event stream goes silent for good (a `podman events` that hangs); new streams work. */
+  stallEvents(): void {
+    this.model.stallStreams();
+  }
+
   /** The calls that change something in podman (pull, build, create, run, start, stop, remove). */
   mutatingCalls(): FakeCall[] {
     return this.calls.filter((c) => MUTATING.has(c.method));
