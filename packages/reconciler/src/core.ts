@@ -12,6 +12,7 @@ import { Executor } from "./execute.js";
 import type { AppManifest } from "./manifest.js";
 import { ManifestsFolder } from "./manifests-folder.js";
 import { KeyedQueue } from "./queue.js";
+import { strayConmonReaper, type StrayReaper } from "./stray-conmon.js";
 import { silentLogger, type Logger, type ObservedApp } from "./types.js";
 
 export interface ReconcilerOptions {
@@ -31,6 +32,12 @@ export interface ReconcilerOptions {
   /** How long a started container without a health check must stay running to count as started; default 1 s. */
   startSettleMs?: number;
   logger?: Logger;
+  /**
+   * Ends the processes podman leaves running for a container it removed
+   * (a conmon holding the app's ports after podman was killed mid-start);
+   * default: the conmon of that container id found in /proc. null: none.
+   */
+  reapStray?: StrayReaper | null;
 }
 
 /** The parts of a reconciler, wired once; each room of the pass gets what it needs from here. */
@@ -87,6 +94,7 @@ export function createCore(opts: ReconcilerOptions): Core {
       health,
       log,
       settleMs: opts.startSettleMs ?? 1_000,
+      ...(opts.reapStray === null ? {} : { reapStray: opts.reapStray ?? strayConmonReaper() }),
     }),
     queue: new KeyedQueue(),
     concurrency: Math.max(1, opts.concurrency ?? 4),

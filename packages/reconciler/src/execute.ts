@@ -12,6 +12,7 @@ import type { AppManifest } from "./manifest.js";
 import { wantedHash } from "./observe.js";
 import { containerName, LABEL_HASH, redactText, toContainerSpec } from "./spec.js";
 import { StatusPoll } from "./status-poll.js";
+import type { StrayReaper } from "./stray-conmon.js";
 import type { ActionResult, Logger, Phase, PlannedAction, StopReason } from "./types.js";
 
 /** podman's refusal of a create whose name another container holds. */
@@ -27,6 +28,8 @@ export interface ExecutorOptions {
   log: Logger;
   /** How long a started container without a health check must stay running to count as started. */
   settleMs: number;
+  /** Ends what podman left running for a container it removed (see stray-conmon.ts). */
+  reapStray?: StrayReaper;
 }
 
 /**
@@ -190,6 +193,12 @@ export class Executor {
     if (!current) return;
     if (current.state === "running") await this.stop(app);
     await this.runtime.removeContainer(name, { force: true });
+    const reaped = (await this.opts.reapStray?.(current.id)) ?? [];
+    if (reaped.length > 0)
+      this.opts.log.warn(
+        { app: app.id, container: current.id, pids: reaped },
+        `${app.id}: killed the conmon podman left running for the removed container ${current.id.slice(0, 12)} (it held the app's ports)`,
+      );
   }
 
   /** Sets the app's phase, unless a pass would overwrite an operation's transitional phase. */

@@ -100,7 +100,7 @@ export interface ReconcilerFixture {
   fake: FakeRuntime;
   /** A temp folder: the state folder, and where the apps' manifest files live. */
   dir: string;
-  /** A Reconciler on the fixture's runtime, clock and state folder (`startSettleMs: 0` unless given). */
+  /** A Reconciler on the fixture's runtime, clock and state folder (`startSettleMs: 0`, no stray reaper, unless given). */
   make(apps: AppManifest[], extra?: Partial<ReconcilerOptions>): Reconciler;
   /** An app whose manifest file is in the fixture's folder. */
   app(id: string, o?: AppOptions): AppManifest;
@@ -127,6 +127,7 @@ export function reconcilerFixture(
         stateDir: f.dir,
         startSettleMs: 0,
         clock: f.clock,
+        reapStray: null, // the fake's containers have no processes in /proc
         ...extra,
       }),
     app: (id, o = {}) => makeApp(id, { dir: f.dir, ...o }),
