@@ -25,7 +25,7 @@ export interface RoundPlan {
 const TARGETS = [...BASE_APPS.map((a) => a.id), EXTRA_APP.id];
 
 export function drawRound(rng: Prng): RoundPlan {
-  const n = rng.int(2, 5);
+  const n = rng.int(1, 4);
   const actions: Action[] = [];
   for (let i = 0; i < n; i++) {
     const r = rng.next();
@@ -33,9 +33,9 @@ export function drawRound(rng: Prng): RoundPlan {
       actions.push({
         kind: rng.pick(["start", "stop", "restart"] as const),
         app: rng.pick(TARGETS),
-        noWait: rng.chance(0.35),
+        noWait: rng.chance(0.5),
       });
-    else if (r < 0.6) actions.push({ kind: "toggle-extra", noWait: rng.chance(0.35) });
+    else if (r < 0.6) actions.push({ kind: "toggle-extra", noWait: rng.chance(0.5) });
     else if (r < 0.8)
       actions.push({
         kind: rng.pick(["podman-kill", "podman-stop"] as const),

@@ -117,6 +117,8 @@ export interface ConvergeCheck {
   problems: Problem[];
   /** The app containers podman has now, by app id. */
   containers: Map<string, PodmanContainer>;
+  /** The daemon's desired state of every app the model knows. */
+  desired: Map<string, Intent>;
 }
 
 /** One look at the daemon, podman and the state folder: what is not (yet) as it must be. */
@@ -131,7 +133,7 @@ export async function checkConverged(
       invariant: "converged",
       evidence: `archy ps exited ${ps.exitCode}: ${ps.stderr}`,
     });
-    return { problems, containers: new Map() };
+    return { problems, containers: new Map(), desired: new Map() };
   }
   const apps = new Map((JSON.parse(ps.stdout) as { apps: AppJson[] }).apps.map((a) => [a.id, a]));
   const all = await podmanContainers(stack);
@@ -216,9 +218,10 @@ export async function checkConverged(
       evidence: `left by dead writers: ${temps.join(", ")}`,
     });
 
-  for (const id of model.ids()) {
-    const actual: Intent = apps.get(id)?.desired ?? "absent";
-    if (problems.every((p) => p.invariant !== "intents")) model.settle(id, actual);
-  }
-  return { problems, containers: byApp };
+  const desiredNow = new Map(
+    model.ids().map((id) => [id, apps.get(id)?.desired ?? "absent"] as const),
+  );
+  if (problems.every((p) => p.invariant !== "intents"))
+    for (const [id, actual] of desiredNow) model.settle(id, actual);
+  return { problems, containers: byApp, desired: desiredNow };
 }
