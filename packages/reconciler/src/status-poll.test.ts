@@ -65,20 +65,26 @@ describe("StatusPoll", () => {
     expect(polls()).toBe(1);
   });
 
-  it("a container that is gone is null; a failed ps rejects the askers it was for, and polling goes on", async () => {
+  it("a container that is gone is null; a failed ps is asked again, and rejects the askers only after 3 in a row", async () => {
     const poll = new StatusPoll(fake, clock, 10);
     await fake.removeContainer("archy-a", { force: true });
     const gone = poll.status("archy-a", 100);
     await clock.advance(200);
     expect(await gone).toBeNull();
 
-    fake.failNext("listContainers");
+    // Two failures (garbled output, a timeout): the third ps answers.
+    fake.failNext("listContainers", undefined, { times: 2 });
+    const retried = poll.status("archy-b", 100);
+    await clock.advance(1_000);
+    expect((await retried)?.state).toBe("running");
+
+    fake.failNext("listContainers", undefined, { times: 3 });
     const failed = poll.status("archy-b", 100);
-    const later = poll.status("archy-c", 500);
+    const later = poll.status("archy-c", 2_000);
     const failure = expect(failed).rejects.toThrow(/scripted failure of listContainers/);
-    await clock.advance(200);
+    await clock.advance(1_000);
     await failure;
-    await clock.advance(500);
+    await clock.advance(2_000);
     expect((await later)?.state).toBe("running");
   });
 });

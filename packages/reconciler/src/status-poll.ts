@@ -6,6 +6,8 @@ interface Waiter {
   at: number;
   resolve: (status: ContainerStatus | null) => void;
   reject: (error: unknown) => void;
+  /** Polls that failed for it so far. */
+  failures: number;
 }
 
 /**
@@ -30,12 +32,19 @@ export class StatusPoll {
     private readonly busy: () => boolean = () => false,
     /** The longest a due poll waits for podman work (a long build or pull) to end. */
     private readonly maxDeferMs = 1_000,
+    /**
+     * A failed `ps` says nothing of the containers: the askers it was for are
+     * asked for again after `retryMs`, and rejected only when this many polls
+     * in a row failed for them (a start is not failed by podman's hiccup).
+     */
+    private readonly maxFailures = 3,
+    private readonly retryMs = 250,
   ) {}
 
   /** The container's status from an observation taken `delayMs` from now or later; null when it is gone. */
   status(name: string, delayMs: number): Promise<ContainerStatus | null> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ name, at: this.clock.now() + delayMs, resolve, reject });
+      this.waiting.push({ name, at: this.clock.now() + delayMs, resolve, reject, failures: 0 });
       this.schedule();
     });
   }
@@ -78,7 +87,10 @@ export class StatusPoll {
       const byName = new Map((await this.runtime.listContainers()).map((c) => [c.name, c]));
       for (const w of due) w.resolve(byName.get(w.name) ?? null);
     } catch (error) {
-      for (const w of due) w.reject(error);
+      for (const w of due) {
+        if (++w.failures >= this.maxFailures) w.reject(error);
+        else this.waiting.push({ ...w, at: this.clock.now() + this.retryMs });
+      }
     }
     this.schedule();
   }
