@@ -102,6 +102,46 @@ describe("lifecycle through the daemon", () => {
   });
 });
 
+describe("the daemon going away during an operation", () => {
+  /** Answers the operation with its transitional phase, then dies before the final status. */
+  async function dyingDaemon() {
+    const server: Server = createServer((req, res) => {
+      const json = (status: number, body: unknown) =>
+        res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+      if (req.url === "/v1/daemon") return json(200, { pid: 1 });
+      if (req.url === "/v1/events") {
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        res.write(": archy events\n\n");
+        return;
+      }
+      req.resume();
+      json(202, app("starting"));
+      // Killed: the socket goes, every connection with it.
+      setTimeout(() => {
+        server.close();
+        server.closeAllConnections();
+      }, 20);
+    });
+    server.listen(ctx.socketPath);
+    await once(server, "listening");
+    return server;
+  }
+
+  it("after the acknowledgement: exit 1 saying the next daemon carries the operation out, no stack", async () => {
+    server = await dyingDaemon();
+    const error = await run(ctx, { op: "start", target: "web", wait: true }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({
+      name: "CliError",
+      exitCode: 1,
+      message: expect.stringMatching(
+        /^the daemon went away \(E[A-Z]+\) before start web finished; it was acknowledged, and the next daemon carries it out/,
+      ),
+    });
+  });
+});
+
 describe("TRANSITIONAL", () => {
   it("waits through exactly the phases the reconciler calls transitional", () => {
     const waited = Object.entries(TRANSITIONAL).flatMap(([phase, wait]) => (wait ? [phase] : []));

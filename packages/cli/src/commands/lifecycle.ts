@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { AppStatus, LifecycleHandle, Phase } from "@archy/reconciler";
 import type { Reconciler } from "@archy/reconciler/reconciler";
+import { CliError, EXIT } from "../cli-error.js";
 import { DaemonClient } from "../client.js";
 import type { Context } from "../context.js";
 import { spinner } from "../progress.js";
@@ -117,8 +118,12 @@ async function viaDaemon(ctx: Context, daemon: DaemonClient, args: OpArgs): Prom
   try {
     // Subscribe before asking: the daemon has registered the stream before the operation
     // is requested, so the final phase cannot be missed however soon it comes.
-    const finalPhase = args.wait ? watchFinalPhases(await daemon.subscribe(ac.signal)) : null;
-    const { app } = await daemon.request<{ app: AppStatus }>(method, path, body);
+    const finalPhase = args.wait
+      ? watchFinalPhases(await daemon.subscribe(ac.signal).catch(wentAway(args, false)))
+      : null;
+    const { app } = await daemon
+      .request<{ app: AppStatus }>(method, path, body)
+      .catch(wentAway(args, false));
     show(ctx, app, false);
     if (!args.wait) return 0;
     if (isTransitional(app.phase)) {
@@ -126,16 +131,36 @@ async function viaDaemon(ctx: Context, daemon: DaemonClient, args: OpArgs): Prom
       await finalPhase?.of(app.id).finally(() => spin.stop());
     }
     if (args.op === "remove") return 0;
-    const { app: final } = await daemon.request<{ app: AppStatus }>(
-      "GET",
-      `/v1/apps/${encodeURIComponent(app.id)}`,
-    );
+    const { app: final } = await daemon
+      .request<{ app: AppStatus }>("GET", `/v1/apps/${encodeURIComponent(app.id)}`)
+      .catch(wentAway(args, true));
     show(ctx, final, true);
     return succeeded(args.op, final) ? 0 : 1;
   } finally {
     ac.abort();
   }
 }
+
+/**
+ * The daemon died or stopped during the operation (its socket refused or
+ * closed): an operation failure in words (exit 1), not a bug's stack trace.
+ * Once acknowledged, the intent is persisted and the next daemon carries it out.
+ */
+function wentAway(args: OpArgs, acknowledged: boolean): (error: unknown) => never {
+  return (error) => {
+    if (CliError.isInstance(error)) throw error;
+    const what = `${args.op} ${args.target}`;
+    const why = (error as NodeJS.ErrnoException).code ?? errorMessage(error);
+    throw new CliError(
+      acknowledged
+        ? `the daemon went away (${why}) before ${what} finished; it was acknowledged, and the next daemon carries it out (see archy status)`
+        : `the daemon went away (${why}) before it answered ${what}; whether it was recorded is unknown (see archy status)`,
+      EXIT.failed,
+    );
+  };
+}
+
+const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
  * Follows `events` from now on, remembering which apps reached a final
