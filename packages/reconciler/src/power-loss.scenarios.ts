@@ -19,11 +19,12 @@ export const manifestText = (id: string, version = "1") =>
 
 const desired = (fs: RecordingFs) => new DesiredStateStore(STATE, silentLogger, { fs });
 
-/** The owner's intents as the next run reads them; a torn file (moved aside) is reported as such. */
+/** The owner's intents and pending removals as the next run reads them; a torn file (moved aside) is reported as such. */
 async function loadDesired(fs: RecordingFs): Promise<unknown> {
   const store = desired(fs);
   const apps = await store.load();
-  return store.quarantined !== undefined ? "torn: moved aside" : apps;
+  if (store.quarantined !== undefined) return "torn: moved aside";
+  return { apps, removing: await store.pendingRemovals() };
 }
 
 /** The apps as the next run loads them: the folder copied to disk and read by ManifestsFolder. */
@@ -67,6 +68,12 @@ export function reconcilerWritePaths(): WritePath<unknown>[] {
       name: "desired.json: an intent changed (the old file becomes .bak)",
       setup: (fs) => desired(fs).setMany({ web: "stopped", db: "stopped" }),
       write: (fs) => desired(fs).set("web", "running"),
+      load: loadDesired,
+    },
+    {
+      name: "desired.json: a removal persisted before it is acknowledged",
+      setup: (fs) => desired(fs).set("web", "stopped"),
+      write: (fs) => desired(fs).beginRemoval("web", { purge: true }),
       load: loadDesired,
     },
     {
