@@ -210,6 +210,10 @@ export class AppStates {
         this.state(app.id).lastError = `${c.name} exited with code ${c.exitCode ?? "?"}`;
       }
     }
+    if (c?.state === "stopping" || c?.state === "removing") {
+      if (h.podmanBusy?.container !== c.id || h.podmanBusy.state !== c.state)
+        h.podmanBusy = { container: c.id, state: c.state, since: this.clock.now() };
+    } else h.podmanBusy = null;
     const healthyNow =
       c?.state === "running" && obs.health !== "unhealthy" && obs.health !== "starting";
     if (!healthyNow) h.healthySince = null;

@@ -46,6 +46,9 @@ export function dependencyOrder(apps: AppManifest[]): string[] {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** How much longer than the app's stop timeout podman may stay stopping or removing it. */
+export const STUCK_GRACE_MS = 5_000;
+
 /**
  * The reconcile decision table of SPEC section 4, for every app. Pure: the
  * same input always gives the same plan, and nothing is read or written.
@@ -126,8 +129,17 @@ export function plan(input: PlanInput): Plan {
       return;
     }
 
+    // podman marks a container stopping or removing while it works on it; a kill of that
+    // podman leaves the mark for ever, and only a new stop or rm clears it.
+    const busy = history?.podmanBusy;
+    const stuckMs = c && busy?.container === c.id && busy.state === c.state ? now - busy.since : 0;
+    const stuck = stuckMs > app.container.stopTimeoutMs + STUCK_GRACE_MS;
+    const stuckReason = () =>
+      `${c!.state} for ${Math.round(stuckMs / 1000)} s: the podman doing it is gone`;
+
     if (desired === "stopped") {
       if (c && (c.state === "running" || c.state === "paused")) act("stop", "stopped by the owner");
+      else if (c?.state === "stopping" && stuck) act("stop", stuckReason());
       else {
         skip("stopped by the owner", "user");
         converged.push(id);
@@ -179,7 +191,8 @@ export function plan(input: PlanInput): Plan {
         break;
       case "stopping":
       case "removing":
-        skip(`podman is busy with it (${c.state}); left for the next pass`, null);
+        if (stuck) act(c.state === "stopping" ? "restart" : "recreate", stuckReason());
+        else skip(`podman is busy with it (${c.state}); left for the next pass`, null);
         break;
     }
   }

@@ -43,6 +43,12 @@ export interface AppHistory {
   healthySince: number | null;
   /** The key (container, start, finish, code) of the last exit counted as a failure, so each exit counts once. */
   countedExit?: string | null;
+  /**
+   * Since when (ms) the container has been seen `stopping` or `removing`:
+   * podman's own mark while it works, left for ever when the podman doing
+   * that work is killed. Null or absent when it is in no such state.
+   */
+  podmanBusy?: { container: string; state: "stopping" | "removing"; since: number } | null;
 }
 
 export interface ObservedApp {
