@@ -51,9 +51,9 @@ describe("createFaultyPodman", () => {
     expect(r.stderr).toBe("real: --root /x ps --format json");
     expect((await run(["fails"])).exitCode).toBe(3);
     const records = await faulty.records();
-    expect(records.map((c) => [c.n, c.command, c.fault])).toEqual([
-      [0, "ps", "none"],
-      [1, "fails", "none"],
+    expect(records.map((c) => [c.n, c.command, c.args, c.fault])).toEqual([
+      [0, "ps", ["--format", "json"], "none"],
+      [1, "fails", [], "none"],
     ]);
   });
 

@@ -60,6 +60,8 @@ export interface FaultRecord {
   at: number;
   /** The podman subcommand (`ps`, `events`, `container`, …). */
   command: string;
+  /** Its arguments (the first 8). */
+  args: string[];
   fault: CallFault | EventsFault | "none";
 }
 
@@ -68,6 +70,8 @@ export interface FaultyPodman {
   path: string;
   /** The folder holding the executable, its config, its counter and its log. */
   dir: string;
+  /** The real podman it runs. */
+  realPodman: string;
   /** The configuration in force now. */
   config(): Promise<FaultConfig>;
   /** Changes the configuration; the next call reads it. */
@@ -98,10 +102,12 @@ const VALUED = new Set(["--root", "--runroot", "--tmpdir", "--cgroup-manager", "
   "--events-backend", "--conmon", "--network-cmd-path", "--network-config-dir", "--volumepath",
   "--hooks-dir", "--module", "--imagestore", "--db-backend", "--config", "--runtime-flag"]);
 let command = "";
+let args = [];
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
   if (a.startsWith("-")) { if (VALUED.has(a)) i++; continue; }
   command = a;
+  args = argv.slice(i + 1, i + 9);
   break;
 }
 
@@ -133,7 +139,7 @@ const pick = (weights, r) => {
 const isEvents = command === "events";
 const faulty = !cfg.spare.includes(command) && draw("share") < cfg.share;
 const fault = !faulty ? "none" : pick(isEvents ? cfg.events : cfg.calls, draw("kind"));
-appendFileSync(DIR + "/faults.log", JSON.stringify({ n, at: Date.now(), command, fault }) + "\n");
+appendFileSync(DIR + "/faults.log", JSON.stringify({ n, at: Date.now(), command, args, fault }) + "\n");
 
 const ERRORS = [
   "Error: acquiring lock 3 for container: file exists",
@@ -210,9 +216,10 @@ export async function createFaultyPodman(
   await mkdir(join(dir, "calls"), { recursive: true });
   const configPath = join(dir, "config.json");
   const path = join(dir, "podman.mjs");
+  const realPodman = opts.realPodman ?? realPodmanPath();
   const script = WRAPPER.replace("__DIR__", JSON.stringify(dir)).replace(
     "__REAL__",
-    JSON.stringify(opts.realPodman ?? realPodmanPath()),
+    JSON.stringify(realPodman),
   );
   // Written aside, then renamed: a call never reads a half-written config.
   const write = async (c: FaultConfig) => {
@@ -220,7 +227,8 @@ export async function createFaultyPodman(
     await rename(`${configPath}.tmp`, configPath);
   };
   const config = async () => JSON.parse(await readFile(configPath, "utf8")) as FaultConfig;
-  const configure = async (change: Partial<FaultConfig>) => write({ ...(await config()), ...change });
+  const configure = async (change: Partial<FaultConfig>) =>
+    write({ ...(await config()), ...change });
   await write({ ...DEFAULT_FAULTS, ...opts.config });
   await writeFile(path, `#!${process.execPath}\n${script}`);
   await chmod(path, 0o755);
@@ -228,6 +236,7 @@ export async function createFaultyPodman(
   return {
     path,
     dir,
+    realPodman,
     config,
     configure,
     async records() {

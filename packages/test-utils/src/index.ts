@@ -20,3 +20,5 @@ export type {
   FaultRecord,
   FaultyPodman,
 } from "./faulty-podman.js";
+export { runFaultsScenario } from "./faults-scenario.js";
+export type { FaultsScenarioOptions, FaultsScenarioResult } from "./faults-scenario.js";
