@@ -91,7 +91,7 @@ export async function perform(
   round: number,
 ): Promise<ActionOutcome> {
   const cli = async (id: string, args: string[], intent: Intent) => {
-    const r = await archyCli(stack.env, [...args, "--json"]);
+    const r = await archyCli(stack, [...args, "--json"]);
     const ok = r.exitCode === 0 || acknowledgedIn(r.stdout, id);
     if (ok) model.acknowledged(id, intent);
     else model.unacknowledged(id, intent);
@@ -139,7 +139,7 @@ export async function perform(
     }
     case "edit-up": {
       await stack.edit(action.app, round);
-      const r = await archyCli(stack.env, ["up", "--json"]);
+      const r = await archyCli(stack, ["up", "--json"]);
       return {
         action,
         line: `edit ${action.app} EDIT=${round}; archy up -> ${r.exitCode}`,

@@ -5,7 +5,6 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
-import { bin } from "../harness.js";
 
 export type KillMode = "sigkill" | "sigkill-group" | "sigterm";
 
@@ -20,9 +19,19 @@ export interface DaemonProcess {
   exited(): boolean;
 }
 
-/** `archy ...args` with the stack's environment; never rejects. */
-export function archyCli(env: Record<string, string>, args: string[], timeoutMs = 60_000) {
-  return execa(process.execPath, [bin, ...args], { env, reject: false, timeout: timeoutMs });
+/** Which archy program to run (see frozenCli) and with what environment. */
+export interface CliTarget {
+  bin: string;
+  env: Record<string, string>;
+}
+
+/** `archy ...args`; never rejects. */
+export function archyCli(cli: CliTarget, args: string[], timeoutMs = 60_000) {
+  return execa(process.execPath, [cli.bin, ...args], {
+    env: cli.env,
+    reject: false,
+    timeout: timeoutMs,
+  });
 }
 
 const daemonPid = (json: string): number | null => {
@@ -34,14 +43,14 @@ const daemonPid = (json: string): number | null => {
 };
 
 export async function spawnDaemon(
-  env: Record<string, string>,
+  cli: CliTarget,
   opts: { intervalMs?: number; readyTimeoutMs?: number } = {},
 ): Promise<DaemonProcess> {
   const startedAt = performance.now();
   const child: ChildProcess = spawn(
     process.execPath,
-    [bin, "daemon", "--interval", `${opts.intervalMs ?? 5000}ms`],
-    { env, detached: true, stdio: ["ignore", "ignore", "pipe"] },
+    [cli.bin, "daemon", "--interval", `${opts.intervalMs ?? 5000}ms`],
+    { env: cli.env, detached: true, stdio: ["ignore", "ignore", "pipe"] },
   );
   let tail = "";
   child.stderr!.on("data", (d: Buffer) => {
@@ -49,13 +58,13 @@ export async function spawnDaemon(
   });
   const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const exited = () => child.exitCode !== null || child.signalCode !== null;
-  const socket = join(env.ARCHY_STATE_DIR!, "archy.sock");
+  const socket = join(cli.env.ARCHY_STATE_DIR!, "archy.sock");
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 30_000);
   for (;;) {
     if (exited())
       throw new Error(`the daemon exited ${child.exitCode ?? child.signalCode}: ${tail}`);
     if ((await stat(socket).catch(() => null)) !== null) {
-      const r = await archyCli(env, ["status", "--json"], 10_000);
+      const r = await archyCli(cli, ["status", "--json"], 10_000);
       if (r.exitCode === 0 && daemonPid(r.stdout) === child.pid) break;
     }
     if (Date.now() > deadline) {

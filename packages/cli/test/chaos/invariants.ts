@@ -127,7 +127,7 @@ export async function checkConverged(
   model: IntentModel,
 ): Promise<ConvergeCheck> {
   const problems: Problem[] = [];
-  const ps = await archyCli(stack.env, ["ps", "--json"], 30_000);
+  const ps = await archyCli(stack, ["ps", "--json"], 30_000);
   if (ps.exitCode !== 0) {
     problems.push({
       invariant: "converged",

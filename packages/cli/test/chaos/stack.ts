@@ -5,6 +5,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createPodmanStore, freePort, tempDir, type PodmanStore } from "@archy/test-utils";
+import { frozenCli } from "./cli-copy.js";
 
 export const CHAOS_IMAGE = "localhost/archy-chaos:1";
 
@@ -92,6 +93,8 @@ function manifest(app: AppDef, port: number | null, edit: number): string {
 
 export interface ChaosStack {
   store: PodmanStore;
+  /** The archy program run (a copy of the build, see cli-copy.ts). */
+  bin: string;
   /** Temporary folder with `apps/` (the manifests folder), `extra.yaml` and `state/`. */
   dir: string;
   manifestsDir: string;
@@ -108,6 +111,7 @@ export interface ChaosStack {
 }
 
 export async function createChaosStack(): Promise<ChaosStack> {
+  const cli = await frozenCli();
   const store = await createPodmanStore({ buildImage: false });
   const work = await tempDir("archy-chaos-");
   try {
@@ -126,6 +130,7 @@ export async function createChaosStack(): Promise<ChaosStack> {
     const stateDir = join(work.path, "state");
     return {
       store,
+      bin: cli.bin,
       dir: work.path,
       manifestsDir,
       stateDir,
@@ -147,12 +152,14 @@ export async function createChaosStack(): Promise<ChaosStack> {
           await store.cleanup();
         } finally {
           await work.remove();
+          await cli.remove();
         }
       },
     };
   } catch (error) {
     await store.cleanup();
     await work.remove();
+    await cli.remove();
     throw error;
   }
 }

@@ -64,7 +64,7 @@ async function converge(
 export async function runTorture(opts: TortureOptions): Promise<TortureResult> {
   const seed = opts.seed ?? randomSeed();
   const log = opts.log ?? (() => undefined);
-  const timeoutMs = opts.convergeTimeoutMs ?? 15_000;
+  const timeoutMs = opts.convergeTimeoutMs ?? 20_000;
   const rng = new Prng(seed);
   const result: TortureResult = {
     seed,
@@ -83,7 +83,7 @@ export async function runTorture(opts: TortureOptions): Promise<TortureResult> {
       ...Object.fromEntries(BASE_APPS.map((a) => [a.id, "running" as const])),
       [EXTRA_APP.id]: "absent",
     });
-    daemon = await spawnDaemon(stack.env);
+    daemon = await spawnDaemon(stack);
     const first = await converge(stack, model, daemon, 60_000);
     if (first.ms === null)
       throw new Error(
@@ -93,6 +93,8 @@ export async function runTorture(opts: TortureOptions): Promise<TortureResult> {
     const runningOf = (cs: typeof first.containers) =>
       new Set([...cs.values()].filter((c) => c.state === "running").map((c) => c.id));
     let runningBefore = runningOf(first.containers);
+    /** Apps edited or (re)installed whose container has not been replaced since. */
+    const owed = new Set<string>();
 
     for (let round = 1; round <= opts.rounds; round++) {
       const plan = drawRound(rng.fork());
@@ -143,7 +145,7 @@ export async function runTorture(opts: TortureOptions): Promise<TortureResult> {
         );
 
       // A new daemon: recovery exactly when the previous one crashed, then convergence.
-      daemon = await spawnDaemon(stack.env);
+      daemon = await spawnDaemon(stack);
       const status = await statusOf(stack);
       const crashed = plan.killMode !== "sigterm";
       const prev = status.daemon?.previousRun ?? null;
@@ -164,17 +166,18 @@ export async function runTorture(opts: TortureOptions): Promise<TortureResult> {
         for (const [id, actual] of done.desired) model.settle(id, actual);
       } else result.convergeMs.push(done.ms);
 
-      // Needless recreates: a new container for an app nobody edited, installed or removed.
-      const expected = new Set(outcomes.flatMap((o) => o.recreates));
+      // Needless recreates: a new container for an app nobody edited, installed or removed
+      // since its last one (an edit of a stopped app is owed until it starts again).
+      for (const o of outcomes) for (const app of o.recreates) owed.add(app);
       for (const [app, c] of done.containers) {
         const before = ids.get(app);
-        if (before !== undefined && before !== c.id && !expected.has(app)) {
-          result.needlessRecreates++;
-          const why = await logTail(stack, 8, (l) => l.includes(`"app":"${app}"`));
-          log(
-            `round ${round}: ${app} was recreated needlessly (${before.slice(0, 12)} -> ${c.id.slice(0, 12)}); its last lines in the log:\n${why}`,
-          );
-        }
+        if (before === undefined || before === c.id) continue;
+        if (owed.delete(app)) continue;
+        result.needlessRecreates++;
+        const why = await logTail(stack, 8, (l) => l.includes(`"app":"${app}"`));
+        log(
+          `round ${round}: ${app} was recreated needlessly (${before.slice(0, 12)} -> ${c.id.slice(0, 12)}); its last lines in the log:\n${why}`,
+        );
       }
       ids = new Map([...done.containers].map(([app, c]) => [app, c.id]));
       runningBefore = runningOf(done.containers);
@@ -192,7 +195,7 @@ export async function runTorture(opts: TortureOptions): Promise<TortureResult> {
 }
 
 async function statusOf(stack: ChaosStack) {
-  const r = await archyCli(stack.env, ["status", "--json"], 30_000);
+  const r = await archyCli(stack, ["status", "--json"], 30_000);
   return JSON.parse(r.stdout) as {
     daemon: { previousRun: { ended: string } | null; recovery: unknown } | null;
   };
