@@ -14,6 +14,7 @@ import { ensureStateDir } from "../state-lock.js";
 import { createDaemonLogger } from "../logger.js";
 import { VERSION } from "../version.js";
 import { createApiServer } from "./api.js";
+import { podmanVersion } from "./podman-version.js";
 
 /** Container events after which the snapshot is written again. */
 export const RUNNING_SET_EVENTS: ReadonlySet<string> = new Set([
@@ -67,7 +68,7 @@ export async function runDaemon(ctx: Context, opts: { intervalMs: number }): Pro
       );
 
     const runtime = ctx.runtime();
-    const podmanVersion = await runtime.version(); // PodmanUnavailableError -> exit 4
+    const podman = await podmanVersion(runtime); // PodmanUnavailableError -> exit 4
     const reconciler = new Reconciler({
       runtime,
       manifestsDir: ctx.manifestsDir,
@@ -159,7 +160,7 @@ export async function runDaemon(ctx: Context, opts: { intervalMs: number }): Pro
       info: () => ({
         pid: process.pid,
         version: VERSION,
-        podman: podmanVersion,
+        podman,
         startedAt,
         stateDir: ctx.stateDir,
         manifestsDir: ctx.manifestsDir,
