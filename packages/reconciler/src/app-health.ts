@@ -71,9 +71,8 @@ export class AppHealth {
     if (c.state !== "running" || health !== null || app.container.healthcheck?.kind === "cmd")
       return health;
     if (!app.container.healthcheck) return null;
-    return (await runCheck(this.runtime, app, c, this.clock)) === "healthy"
-      ? "healthy"
-      : "unhealthy";
+    const result = await runCheck(this.runtime, app, c, this.clock);
+    return result === "unknown" ? null : result;
   }
 
   /**

@@ -87,13 +87,47 @@ describe("HealthMonitor (virtual time)", () => {
     await clock.advance(5_000);
     // The hung check is given up after timeout + 10 s; until then no other starts.
     expect(checks()).toBe(1);
-    await clock.advance(1_500); // 11.5 s: given up, counted as one failure
-    expect(monitor.health("web", status.id)).toBe("starting");
+    await clock.advance(1_500); // 11.5 s: given up, no verdict (a hung podman says nothing of the app)
+    expect(monitor.health("web", status.id)).toBeNull();
     expect(checks()).toBe(1);
     await clock.advance(1_000); // the next check, one interval later
     expect(checks()).toBe(2);
     expect(monitor.health("web", status.id)).toBe("healthy");
     monitor.stop();
+  });
+});
+
+describe("HealthMonitor when podman fails (virtual time)", () => {
+  it("a check podman cannot run (exit 125, garbage) is no verdict: a healthy app stays healthy; only 3 x retries of them in a row count as failing", async () => {
+    const clock = new VirtualClock(START);
+    const fake = new FakeRuntime({ clock, images: ["localhost/web:1"] });
+    const app = makeApp("web", { health: '{ cmd: ["check"], interval: 1s, retries: 2 }' });
+    await fake.createContainer({
+      name: "archy-web",
+      image: "localhost/web:1",
+      healthcheck: { cmd: ["check"] },
+      labels: { "io.archy.app": "web" },
+    });
+    await fake.startContainer("archy-web");
+    const status = (await fake.getContainerStatus("archy-web"))!;
+    const monitor = new HealthMonitor(fake, clock, () => undefined);
+    monitor.sync([{ app, status }]);
+    await clock.advance(0);
+    expect(monitor.health("web", status.id)).toBe("healthy");
+    // Five checks in a row podman fails to run: more than retries, fewer than 3 x retries.
+    fake.failNext("runHealthcheck", undefined, { times: 5 });
+    await clock.advance(5_000);
+    expect(monitor.health("web", status.id)).toBe("healthy");
+    await clock.advance(1_000); // a check that runs: still healthy
+    expect(monitor.health("web", status.id)).toBe("healthy");
+    // A podman that cannot run it at all: 6 unknowns count as one failure, 12 as two.
+    fake.failNext("runHealthcheck", undefined, { times: 12 });
+    await clock.advance(6_000);
+    expect(monitor.health("web", status.id)).toBe("healthy");
+    await clock.advance(6_000);
+    expect(monitor.health("web", status.id)).toBe("unhealthy");
+    monitor.stop();
+    fake.dispose();
   });
 });
 

@@ -10,7 +10,14 @@ import {
 } from "@archy/runtime-podman";
 import type { AppManifest, HealthCheck } from "./manifest.js";
 
-export type CheckResult = "healthy" | "unhealthy";
+/**
+ * A check's verdict; "unknown" when podman could not run it (it failed,
+ * printed garbage or hung): that says nothing of the app.
+ */
+export type CheckResult = "healthy" | "unhealthy" | "unknown";
+
+/** A check podman cannot run this many times `retries` in a row counts as failing after all. */
+const UNKNOWN_LIMIT = 3;
 
 /** An HTTP GET; healthy on 2xx/3xx within the timeout. No keep-alive: nothing lingers between checks. */
 export function probeHttp(
@@ -102,15 +109,20 @@ export async function runCheck(
 ): Promise<CheckResult> {
   const hc = app.container.healthcheck as HealthCheck;
   if (hc.kind === "cmd") {
-    // podman's own timeout is in the check; this one guards a hung podman.
+    // podman's own timeout is in the check (exit 1); this one guards a hung podman.
     return withTimeout(
       clock,
-      runtime.runHealthcheck(status.name).catch((): CheckResult => "unhealthy"),
+      runtime.runHealthcheck(status.name).catch((): CheckResult => "unknown"),
       hc.timeoutMs + 10_000,
-      "unhealthy",
+      "unknown",
     );
   }
-  const target = await probeTarget(runtime, app, status, hc.port).catch(() => null);
+  let target;
+  try {
+    target = await probeTarget(runtime, app, status, hc.port);
+  } catch {
+    return "unknown"; // podman did not tell the container's address
+  }
   if (!target) return "unhealthy";
   return hc.kind === "http"
     ? probeHttp(target.host, target.port, hc.path, hc.timeoutMs)
@@ -122,6 +134,8 @@ interface Entry {
   status: ContainerStatus;
   startedAtMs: number;
   failures: number;
+  /** Checks in a row podman could not run. */
+  unknowns: number;
   health: HealthStatus;
   timer: TimerHandle | null;
   inFlight: boolean;
@@ -187,6 +201,7 @@ export class HealthMonitor {
         status,
         startedAtMs: status.startedAt ? Date.parse(status.startedAt) : this.clock.now(),
         failures: 0,
+        unknowns: 0,
         health: null,
         timer: null,
         inFlight: false,
@@ -221,6 +236,11 @@ export class HealthMonitor {
   private apply(e: Entry, result: CheckResult): HealthStatus {
     const hc = e.app.container.healthcheck!;
     const previous = e.health;
+    if (result === "unknown") {
+      // No verdict: a podman that fails never makes an app unhealthy, unless it fails for long.
+      if (++e.unknowns < UNKNOWN_LIMIT * hc.retries) return e.health;
+      e.unknowns = 0;
+    } else e.unknowns = 0;
     if (result === "healthy") {
       e.failures = 0;
       e.health = "healthy";
