@@ -7,6 +7,9 @@ import type { SnapshotErrorCode } from "@archy/snapshot";
 export const EXIT = { ok: 0, failed: 1, usage: 2, locked: 3, podman: 4, interrupted: 130 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
+/** Node's fs codes of a path the user gave that cannot be used as given. */
+type FsErrorCode = "ENOENT" | "EACCES" | "EISDIR" | "ENOTDIR" | "ELOOP";
+
 /** Every error code the archy packages raise (the table below is checked against it). */
 type ArchyErrorCode =
   CrashMarkerErrorCode | ReconcilerErrorCode | RuntimeErrorCode | SnapshotErrorCode;
@@ -28,11 +31,14 @@ const EXIT_BY_CODE: Partial<Record<string, ExitCode>> = {
   // @archy/reconciler: invalid input
   EMANIFEST: EXIT.usage,
   EUNKNOWNAPP: EXIT.usage,
-  // Node's fs: a path given by the user that is missing, not readable, or a folder
+  // Node's fs: a path given by the user that is missing, not readable, a folder, under a
+  // file (`--manifests some.yaml`), or a loop of symbolic links
   ENOENT: EXIT.usage,
   EACCES: EXIT.usage,
   EISDIR: EXIT.usage,
-} satisfies Partial<Record<ArchyErrorCode | "ENOENT" | "EACCES" | "EISDIR", ExitCode>>;
+  ENOTDIR: EXIT.usage,
+  ELOOP: EXIT.usage,
+} satisfies Partial<Record<ArchyErrorCode | FsErrorCode, ExitCode>>;
 
 /** The exit code of an error `code` that has its own, else null (see `classify` for the rest). */
 export function exitCodeFor(code: string | undefined): ExitCode | null {

@@ -20,6 +20,8 @@ export {
   didYouMean,
   formatManifestError,
   loadManifests,
+  manifestText,
+  MAX_MANIFEST_BYTES,
   parseManifest,
 } from "./manifest.js";
 export type {

@@ -10,6 +10,8 @@ describe("manifest", () => {
       "formatManifestError",
       "formatPath",
       "loadManifests",
+      "manifestText",
+      "MAX_MANIFEST_BYTES",
       "parseManifest",
     ]);
   });

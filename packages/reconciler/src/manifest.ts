@@ -11,6 +11,7 @@ export { didYouMean, formatManifestError, formatPath } from "./manifest/position
 export type { ManifestError } from "./manifest/positions.js";
 export { parseManifest } from "./manifest/parse.js";
 export { loadManifests } from "./manifest/load.js";
+export { MAX_MANIFEST_BYTES, manifestText } from "./manifest/limits.js";
 export type { ManifestCache } from "./manifest/load.js";
 export { checkAcrossFiles } from "./manifest/across-files.js";
 export type { LoadResult, ParseResult } from "./manifest/cross-check.js";

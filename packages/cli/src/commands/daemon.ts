@@ -5,9 +5,10 @@ import { runDaemon } from "../daemon/run.js";
 
 export async function run(ctx: Context, opts: { interval: string }): Promise<number> {
   const intervalMs = parseDuration(opts.interval);
-  if (intervalMs === null || intervalMs < 1_000)
+  // At most a day: a timer of more than 2^31-1 ms (24.8 days) fires at once, a busy loop.
+  if (intervalMs === null || intervalMs < 1_000 || intervalMs > 24 * 3_600_000)
     throw new CliError(
-      `invalid --interval ${opts.interval}: expected a duration of at least 1s, such as 30s or 5m`,
+      `invalid --interval ${opts.interval}: expected a duration from 1s to 24h, such as 30s or 5m`,
       EXIT.usage,
     );
   return runDaemon(ctx, { intervalMs });

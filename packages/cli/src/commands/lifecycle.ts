@@ -1,5 +1,3 @@
-import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
 import type { AppStatus, LifecycleHandle, Phase } from "@archy/reconciler";
 import type { Reconciler } from "@archy/reconciler/reconciler";
 import { CliError, EXIT } from "../cli-error.js";
@@ -92,10 +90,14 @@ function succeeded(op: Op, s: AppStatus): boolean {
   );
 }
 
+/** `archy install FILE`'s text; the module (and the manifest library) loads only for an install. */
+const readManifestArgument = async (file: string) =>
+  (await import("./read-manifest.js")).readManifestArgument(file);
+
 async function start(r: Reconciler, args: OpArgs): Promise<LifecycleHandle> {
   switch (args.op) {
     case "install":
-      return r.install(await readFile(resolve(args.target), "utf8"), args.target);
+      return r.install(await readManifestArgument(args.target), args.target);
     case "remove":
       return r.remove(args.target, { purge: args.purge === true });
     default:
@@ -109,7 +111,7 @@ async function viaDaemon(ctx: Context, daemon: DaemonClient, args: OpArgs): Prom
   let body: unknown;
   if (args.op === "install") {
     path = "/v1/apps";
-    body = { manifest: await readFile(resolve(args.target), "utf8"), file: args.target };
+    body = { manifest: await readManifestArgument(args.target), file: args.target };
   } else if (args.op === "remove") {
     path = `/v1/apps/${encodeURIComponent(args.target)}?purge=${args.purge === true}`;
     method = "DELETE";
