@@ -217,7 +217,11 @@ export class PodmanOutputError extends RuntimeError {
   /** The subcommand whose output it was (`ps`, `images`, `inspect`, …). */
   readonly command: string;
   constructor(command: string, detail: string, options?: { cause?: unknown }) {
-    super("EPODMANOUTPUT", `podman ${command} printed output archy cannot read: ${detail}`, options);
+    super(
+      "EPODMANOUTPUT",
+      `podman ${command} printed output archy cannot read: ${detail}`,
+      options,
+    );
     this.command = command;
   }
 

@@ -185,7 +185,9 @@ describe("podman 5.x and docker-compatible spellings", () => {
     }
     expect(() => parseImagesJson(images.slice(0, images.length / 2))).toThrow(PodmanOutputError);
     for (const garbage of ["<html>502</html>", "}{][", "\u0000\u0001 garbled", "{}", '"text"'])
-      expect(() => parsePsJson(garbage), garbage).toThrow(/podman ps printed output archy cannot read/);
+      expect(() => parsePsJson(garbage), garbage).toThrow(
+        /podman ps printed output archy cannot read/,
+      );
     expect(() => parsePsJson("[1, 2]")).toThrow(/an entry is not an object/);
     expect(() => parsePsJson('[{"foo": 1}]')).toThrow(/an entry has no Id or ID/);
     expect(() => parsePsJson('[{"Id": "a", "Names": ["x"]}]')).toThrow(/no State/);

@@ -133,7 +133,9 @@ describe("PodmanRuntime errors", () => {
     await expect(empty.getContainerStatus("web")).rejects.toBeInstanceOf(PodmanOutputError);
     await expect(empty.inspectContainers(["web"])).rejects.toBeInstanceOf(PodmanOutputError);
     const cut = await printing("prints-half", '[{"Id":"abc","Names":["archy-web"],"St');
-    await expect(cut.listContainers()).rejects.toThrow(/podman ps printed output archy cannot read/);
+    await expect(cut.listContainers()).rejects.toThrow(
+      /podman ps printed output archy cannot read/,
+    );
     const garbage = await printing("prints-garbage", "<html>502 Bad Gateway</html>");
     await expect(garbage.listContainers()).rejects.toBeInstanceOf(PodmanOutputError);
     await expect(garbage.inspectContainers(["a", "b"])).rejects.toBeInstanceOf(PodmanOutputError);
