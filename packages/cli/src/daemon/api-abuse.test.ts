@@ -195,13 +195,14 @@ describe("the API with bad requests", () => {
 
 describe("slow clients", () => {
   /** Writes one byte of `text` every `everyMs` until it is sent or the socket closes. */
-  function drip(socket: Socket, text: string, everyMs: number) {
+  function drip(socket: Socket, text: string, everyMs: number): { finished: () => boolean } {
     let i = 0;
     const timer = setInterval(() => {
       if (socket.destroyed || i >= text.length) return clearInterval(timer);
       socket.write(text[i++]!);
     }, everyMs);
     socket.on("close", () => clearInterval(timer));
+    return { finished: () => i >= text.length };
   }
 
   it("one sending its headers a byte at a time is cut off; the others are answered meanwhile", async () => {
@@ -209,14 +210,21 @@ describe("slow clients", () => {
     const slow = connect(socketPath);
     let answer = "";
     slow.on("data", (d: Buffer) => (answer += d.toString("utf8")));
-    drip(slow, "GET /v1/daemon HTTP/1.1\r\nhost: archy\r\nx-slow: " + "y".repeat(1000), 20);
+    const dripping = drip(
+      slow,
+      "GET /v1/daemon HTTP/1.1\r\nhost: archy\r\nx-slow: " + "y".repeat(1000),
+      20,
+    );
     // The server closes while this side still writes: an EPIPE here is expected.
     const writeErrors: string[] = [];
     slow.on("error", (e: NodeJS.ErrnoException) => writeErrors.push(e.code ?? e.message));
     const closed = new Promise((resolve) => slow.on("close", resolve));
     for (let i = 0; i < 20; i++) expect((await request("GET", "/v1/daemon")).status).toBe(200);
     await closed;
-    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    // Cut off long before it was done: with a 408, or (when this side's next byte hit the
+    // closed socket first) with the connection reset before the 408 was read.
+    expect(dripping.finished()).toBe(false);
+    expect(answer === "" || answer.startsWith("HTTP/1.1 408 ")).toBe(true);
     expect(writeErrors.filter((c) => c !== "EPIPE" && c !== "ECONNRESET")).toEqual([]);
   });
 
@@ -227,14 +235,17 @@ describe("slow clients", () => {
     slow.on("data", (d: Buffer) => (answer += d.toString("utf8")));
     const body = JSON.stringify({ manifest: manifest("web") });
     slow.write(`POST /v1/apps HTTP/1.1\r\nhost: archy\r\ncontent-length: ${body.length}\r\n\r\n`);
-    drip(slow, body, 20);
+    const dripping = drip(slow, body, 20);
     // The server closes while this side still writes: an EPIPE here is expected.
     const writeErrors: string[] = [];
     slow.on("error", (e: NodeJS.ErrnoException) => writeErrors.push(e.code ?? e.message));
     const closed = new Promise((resolve) => slow.on("close", resolve));
     for (let i = 0; i < 20; i++) expect((await request("GET", "/v1/apps")).status).toBe(200);
     await closed;
-    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    // Cut off long before it was done: with a 408, or (when this side's next byte hit the
+    // closed socket first) with the connection reset before the 408 was read.
+    expect(dripping.finished()).toBe(false);
+    expect(answer === "" || answer.startsWith("HTTP/1.1 408 ")).toBe(true);
     expect(writeErrors.filter((c) => c !== "EPIPE" && c !== "ECONNRESET")).toEqual([]);
     expect(fake.containers.has("archy-web")).toBe(false);
   });
