@@ -2,6 +2,7 @@ import type { Clock, ContainerStatus, HealthStatus } from "@archy/runtime-podman
 import { backoffDelay } from "./backoff.js";
 import type { EventBus } from "./event-bus.js";
 import type { AppManifest } from "./manifest.js";
+import { STUCK_GRACE_MS } from "./planner.js";
 import { LABEL_APP, redactText } from "./spec.js";
 import {
   isTransitional,
@@ -211,8 +212,11 @@ export class AppStates {
       }
     }
     if (c?.state === "stopping" || c?.state === "removing") {
-      if (h.podmanBusy?.container !== c.id || h.podmanBusy.state !== c.state)
-        h.podmanBusy = { container: c.id, state: c.state, since: this.clock.now() };
+      if (h.podmanBusy?.container !== c.id || h.podmanBusy.state !== c.state) {
+        const since = this.clock.now();
+        const stuckAt = since + app.container.stopTimeoutMs + STUCK_GRACE_MS;
+        h.podmanBusy = { container: c.id, state: c.state, since, stuckAt };
+      }
     } else h.podmanBusy = null;
     const healthyNow =
       c?.state === "running" && obs.health !== "unhealthy" && obs.health !== "starting";
@@ -254,8 +258,13 @@ export class AppStates {
   /** The earliest time a backed-off app may be retried; null when none waits. */
   nextWakeAt(): number | null {
     let min: number | null = null;
-    for (const [id, h] of this.histories)
+    const now = this.clock.now();
+    for (const [id, h] of this.histories) {
       if (this.backingOff(id) && (min === null || h.nextRetryAt! < min)) min = h.nextRetryAt;
+      // A pass when a container podman marked stopping or removing counts as stuck.
+      const stuckAt = h.podmanBusy?.stuckAt;
+      if (stuckAt !== undefined && stuckAt > now && (min === null || stuckAt < min)) min = stuckAt;
+    }
     return min;
   }
 

@@ -62,6 +62,8 @@ describe("a container podman left stopping or removing", () => {
     t.fake.containers.get("archy-web")!.state = "stopping";
     const first = await t.settle(r.reconcileAll());
     expect(first.actions).toEqual([]);
+    // The daemon's loop wakes for a pass when it counts as stuck, not an interval later.
+    expect(r.nextWakeAt()).toBe(t.clock.now() + 1_000 + 5_000);
     await t.clock.advance(6_500);
     const later = await t.settle(r.reconcileAll());
     expect(later.actions.map((a) => [a.kind, a.ok])).toEqual([["restart", true]]);

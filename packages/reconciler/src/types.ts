@@ -48,7 +48,13 @@ export interface AppHistory {
    * podman's own mark while it works, left for ever when the podman doing
    * that work is killed. Null or absent when it is in no such state.
    */
-  podmanBusy?: { container: string; state: "stopping" | "removing"; since: number } | null;
+  podmanBusy?: {
+    container: string;
+    state: "stopping" | "removing";
+    since: number;
+    /** When the planner will call it stuck (since + stop timeout + grace): a pass is due then. */
+    stuckAt?: number;
+  } | null;
 }
 
 export interface ObservedApp {
