@@ -108,6 +108,12 @@ beforeAll(async () => {
     JSON.stringify({ ...snapshot, data: wrong, checksum: sha(wrong) }),
   );
   await writeFile(join(files, "garbage.json"), Buffer.from([0, 255, 1, 2, 3]));
+  // 64 MB: an envelope whose data is one huge string, its checksum right.
+  const huge = { ...snapshot.data, apps: [], padding: "x".repeat(64 * 1024 * 1024) };
+  await writeFile(
+    join(files, "huge.json"),
+    JSON.stringify({ ...snapshot, data: huge, checksum: sha(huge) }),
+  );
   await writeFile(join(files, "bomb.yaml"), BOMB);
   await writeFile(join(files, "big.yaml"), manifest("big") + `# ${"x".repeat(2 * 1024 * 1024)}\n`);
   await writeFile(join(files, "binary.yaml"), Buffer.from([0x61, 0x70, 0x00, 0xff]));
@@ -379,6 +385,15 @@ const CASES: Case[] = [
     args: ["snapshot", "show", f("garbage.json")],
     exitCode: 2,
     stderr: [/^archy: .*garbage\.json/],
+  },
+  {
+    // Not refused: @archy/snapshot reads a snapshot file whole, of any size, and this one is
+    // valid (an unknown field aside). Held here as it is; a size limit belongs to that package.
+    name: "show a 64 MB snapshot (read whole: no size limit yet)",
+    args: ["snapshot", "show", f("huge.json")],
+    exitCode: 0,
+    stderr: [],
+    stdout: /huge\.json, saved /,
   },
   {
     name: "resurrect a truncated snapshot",
