@@ -34,6 +34,16 @@ interface AppState {
 /** Identifies one exit of one container: each run (start) ends at most once. */
 const exitKey = (c: ContainerStatus) => `${c.id}:${c.startedAt ?? ""}`;
 
+/**
+ * The keys an exit seen through `podman inspect` (start time in nanoseconds)
+ * also has when `podman ps` (whole seconds) shows it: both count once.
+ */
+const exitKeys = (c: ContainerStatus) => {
+  const s = c.startedAt === null ? NaN : Date.parse(c.startedAt);
+  const second = Number.isNaN(s) ? null : new Date(Math.floor(s / 1000) * 1000).toISOString();
+  return [exitKey(c), ...(second === null ? [] : [`${c.id}:${second}`])].join("\n");
+};
+
 /** The container if archy made it for this app, else null. */
 export const ownContainer = (app: AppManifest, c: ContainerStatus | null) =>
   c && c.labels[LABEL_APP] === app.id ? c : null;
@@ -193,7 +203,7 @@ export class AppStates {
   /** The exit the current container shows was seen by a failed start: the next pass must not count it again. */
   exitSeen(id: string): void {
     const c = this.state(id).container;
-    if (c?.state === "exited") this.history(id).countedExit = exitKey(c);
+    if (c?.state === "exited") this.history(id).countedExit = exitKeys(c);
   }
 
   /**
@@ -205,8 +215,8 @@ export class AppStates {
     const h = this.history(app.id);
     const c = ownContainer(app, obs.container);
     if (c?.state === "exited" && desired === "running" && !this.busy(app.id)) {
-      if (h.countedExit !== exitKey(c)) {
-        h.countedExit = exitKey(c);
+      if (!(h.countedExit ?? "").split("\n").includes(exitKey(c))) {
+        h.countedExit = exitKeys(c);
         this.countFailure(app);
         this.state(app.id).lastError = `${c.name} exited with code ${c.exitCode ?? "?"}`;
       }
