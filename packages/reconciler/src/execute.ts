@@ -17,6 +17,8 @@ import type { ActionResult, Logger, Phase, PlannedAction, StopReason } from "./t
 
 /** podman's refusal of a create whose name another container holds. */
 const NAME_IN_USE = /name "[^"]+" is already in use/;
+/** podman's answer about a container whose storage a killed `podman rm` already took. */
+const STORAGE_GONE = /getting container from store "[0-9a-f]+": container not known/;
 
 type PhaseSetter = (phase: Phase, stopReason: StopReason | null, error?: string) => void;
 
@@ -189,7 +191,19 @@ export class Executor {
   /** Stops and removes the app's container, if there is one. */
   async removeExisting(app: AppManifest): Promise<void> {
     const name = containerName(app.id);
-    const current = await this.runtime.getContainerStatus(name);
+    let current;
+    try {
+      current = await this.runtime.getContainerStatus(name);
+    } catch (error) {
+      // A podman killed during `rm` can leave the container in its records but not in its
+      // storage: every inspect fails "container not known", and only `rm --force` clears it.
+      if (!STORAGE_GONE.test(errorText(error))) throw error;
+      this.opts.log.warn(
+        { app: app.id, container: name, error: errorText(error) },
+        `${app.id}: ${name} is in podman's records but not in its storage (left by a killed podman rm); removing it`,
+      );
+      return this.runtime.removeContainer(name, { force: true });
+    }
     if (!current) return;
     if (current.state === "running") await this.stop(app);
     await this.runtime.removeContainer(name, { force: true });

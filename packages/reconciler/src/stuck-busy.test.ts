@@ -2,6 +2,7 @@
 // `podman stop` waited out worker's stop timeout; podman's record kept the
 // container `stopping` for ever, every pass left it "for the next pass", and
 // the app stayed down, desired running, until someone ran podman stop.
+import { PodmanCommandError } from "@archy/runtime-podman";
 import { describe, expect, it } from "vitest";
 import { plan } from "./planner.js";
 import { LABEL_APP } from "./spec.js";
@@ -68,6 +69,30 @@ describe("a container podman left stopping or removing", () => {
     const later = await t.settle(r.reconcileAll());
     expect(later.actions.map((a) => [a.kind, a.ok])).toEqual([["restart", true]]);
     expect(t.fake.calls.filter((c) => c.method === "stopContainer")).toHaveLength(1);
+    expect(await r.appStatus("web")).toMatchObject({ phase: "running" });
+  });
+
+  it("a removal cut short (in podman's records, not in its storage) is finished with rm --force and the app recreated", async () => {
+    const r = t.make([t.app("web")]);
+    await t.settle(r.reconcileAll());
+    const gone = t.fake.containers.get("archy-web")!;
+    gone.state = "removing";
+    await t.settle(r.reconcileAll());
+    await t.clock.advance(6_500);
+    // podman's inspect of it, as seen after a podman rm killed half-way.
+    t.fake.failNext(
+      "getContainerStatus",
+      new PodmanCommandError(
+        ["container", "inspect", "archy-web"],
+        125,
+        `Error: getting container from store "${gone.id}": container not known`,
+      ),
+    );
+    const report = await t.settle(r.reconcileAll());
+    expect(report.actions.map((a) => [a.kind, a.ok, a.error])).toEqual([
+      ["recreate", true, undefined],
+    ]);
+    expect(t.fake.containers.get("archy-web")?.id).not.toBe(gone.id);
     expect(await r.appStatus("web")).toMatchObject({ phase: "running" });
   });
 });
