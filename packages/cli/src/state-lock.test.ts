@@ -1,12 +1,13 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AlreadyRunningError, acquireMarker } from "@archy/crash-marker";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createContext, type Context } from "./context.js";
-import { withStateLock } from "./state-lock.js";
+import { CliError } from "./cli-error.js";
+import { ensureStateDir, withStateLock } from "./state-lock.js";
 
 const cliDir = fileURLToPath(new URL("..", import.meta.url));
 
@@ -66,5 +67,25 @@ describe("withStateLock", () => {
     const daemon = await acquireMarker(ctx.stateDir);
     expect(daemon.previous).toMatchObject({ pid, ended: "crash" });
     await daemon.release();
+  });
+});
+
+describe("ensureStateDir", () => {
+  it("creates the folder 0700 and makes an existing folder of this user 0700", async () => {
+    await ensureStateDir(ctx.stateDir);
+    expect((await stat(ctx.stateDir)).mode & 0o777).toBe(0o700);
+    await chmod(ctx.stateDir, 0o777);
+    await ensureStateDir(ctx.stateDir);
+    expect((await stat(ctx.stateDir)).mode & 0o777).toBe(0o700);
+  });
+
+  it("refuses a folder owned by another user (exit 2) and leaves it as it was", async () => {
+    await mkdir(ctx.stateDir, { mode: 0o755 });
+    const owner = (await stat(ctx.stateDir)).uid;
+    const error = await ensureStateDir(ctx.stateDir, owner + 1).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CliError);
+    expect(error).toMatchObject({ exitCode: 2 });
+    expect((error as Error).message).toContain(`owned by uid ${owner}, not by this user`);
+    expect((await stat(ctx.stateDir)).mode & 0o777).toBe(0o755);
   });
 });

@@ -1,10 +1,26 @@
-import { chmod, mkdir } from "node:fs/promises";
+import { chmod, mkdir, stat } from "node:fs/promises";
 import { acquireMarker } from "@archy/crash-marker";
+import { CliError, EXIT } from "./cli-error.js";
 import type { Context } from "./context.js";
 
-/** Creates the state folder 0700. */
-export async function ensureStateDir(stateDir: string): Promise<void> {
+/**
+ * Creates the state folder 0700 (and makes an existing one 0700). A folder
+ * owned by another user is refused (exit 2): its owner could write the
+ * snapshot and desired state that archy restores and acts on. `uid` is the
+ * user archy runs as (the process's, where the platform has one).
+ */
+export async function ensureStateDir(
+  stateDir: string,
+  uid: number | undefined = process.getuid?.(),
+): Promise<void> {
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  const owner = (await stat(stateDir)).uid;
+  if (uid !== undefined && owner !== uid)
+    throw new CliError(
+      `the state folder ${stateDir} is owned by uid ${owner}, not by this user (uid ${uid}); ` +
+        "archy does not trust state another user can write: chown it or choose another folder",
+      EXIT.usage,
+    );
   await chmod(stateDir, 0o700);
 }
 

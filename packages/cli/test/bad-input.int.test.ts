@@ -430,6 +430,13 @@ const CASES: Case[] = [
     stderr: [],
     stdout: /^state folder +fail +.*, owned by another user$/m,
   },
+  {
+    name: "up on a state folder owned by another user",
+    args: ["up"],
+    env: { ARCHY_STATE_DIR: "OTHER" },
+    exitCode: 2,
+    stderr: [/^archy: the state folder .* is owned by uid \d+, not by this user \(uid \d+\)/],
+  },
   // ---- podman ------------------------------------------------------------------------------------
   {
     name: "podman printing garbage",

@@ -43,6 +43,8 @@ export interface ApiLimits {
   requestTimeoutMs: number;
   /** An event-stream client that has not read this much is dropped instead of buffered without end. */
   maxUnreadEventBytes: number;
+  /** Connections the socket queues before they are accepted (Node's default 511 refuses a burst of 1000). */
+  backlog: number;
 }
 
 export const DEFAULT_API_LIMITS: ApiLimits = {
@@ -50,6 +52,7 @@ export const DEFAULT_API_LIMITS: ApiLimits = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   maxUnreadEventBytes: 1024 * 1024,
+  backlog: 4096,
 };
 
 function send(res: ServerResponse, status: number, body: unknown): void {

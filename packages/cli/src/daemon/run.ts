@@ -13,7 +13,7 @@ import { EXIT } from "../cli-error.js";
 import { ensureStateDir } from "../state-lock.js";
 import { createDaemonLogger } from "../logger.js";
 import { VERSION } from "../version.js";
-import { createApiServer } from "./api.js";
+import { createApiServer, DEFAULT_API_LIMITS } from "./api.js";
 import { podmanVersion } from "./podman-version.js";
 
 /** Container events after which the snapshot is written again. */
@@ -175,7 +175,9 @@ export async function runDaemon(ctx: Context, opts: { intervalMs: number }): Pro
     try {
       await new Promise<void>((resolve, reject) => {
         server!.once("error", reject);
-        server!.listen(ctx.socketPath, () => resolve());
+        server!.listen({ path: ctx.socketPath, backlog: DEFAULT_API_LIMITS.backlog }, () =>
+          resolve(),
+        );
       });
     } finally {
       process.umask(oldUmask);
