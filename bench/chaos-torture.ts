@@ -15,12 +15,18 @@ export interface TortureFigures {
 }
 
 export async function torture(opts: { rounds: number; seed?: number }): Promise<TortureFigures> {
+  // Interrupted: the round in flight ends, the stack is cleaned up, the rounds so far are reported.
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  process.once("SIGINT", stop).once("SIGTERM", stop);
   const r = await runTorture({
     rounds: opts.rounds,
+    signal: ac.signal,
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     busyCpu: process.env.ARCHY_CHAOS_BUSY === "1",
     log: (line) => process.stderr.write(`chaos-torture: ${line}\n`),
   });
+  process.off("SIGINT", stop).off("SIGTERM", stop);
   for (const v of r.violations) process.stderr.write(`chaos-torture: ${formatViolation(v)}\n`);
   process.stderr.write(`chaos-torture: seed ${r.seed}\n`);
   return {

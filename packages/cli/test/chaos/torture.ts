@@ -18,6 +18,8 @@ export interface TortureOptions {
   convergeTimeoutMs?: number;
   /** Keeps one CPU busy with another process during the run. */
   busyCpu?: boolean;
+  /** Stops after the round in flight (the stack is cleaned up as after the last round). */
+  signal?: AbortSignal;
   /** Progress lines (stderr in the bench, the console in the test). */
   log?: (line: string) => void;
 }
@@ -96,7 +98,7 @@ export async function runTorture(opts: TortureOptions): Promise<TortureResult> {
     /** Apps edited or (re)installed whose container has not been replaced since. */
     const owed = new Set<string>();
 
-    for (let round = 1; round <= opts.rounds; round++) {
+    for (let round = 1; round <= opts.rounds && !opts.signal?.aborted; round++) {
       const plan = drawRound(rng.fork());
       const violation = (invariant: Problem["invariant"], evidence: string) => {
         const v = { round, seed, invariant, evidence };
