@@ -61,7 +61,7 @@ export async function faults(opts: {
       "time to converge",
       r.convergeMs < 0
         ? "never"
-        : `${(r.convergeMs / 1000).toFixed(2)} s (interval ${r.intervalMs / 1000} s)`,
+        : `${(r.convergeMs / 1000).toFixed(2)} s from faults off, ${(r.convergeAfterSickMs / 1000).toFixed(2)} s from the last fault's end (interval ${r.intervalMs / 1000} s)`,
     ],
     ["after: kill to phase change", r.killNoticedMs.map((ms) => `${ms} ms`).join(", ")],
     ["after: kill to running again", r.killRestartedMs.map((ms) => `${ms} ms`).join(", ")],

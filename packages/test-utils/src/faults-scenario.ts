@@ -43,6 +43,8 @@ export interface FaultsScenarioResult {
   recreated: string[];
   /** From faults off until podman, the API and the snapshot all show every app running and the event stream runs; -1 if never. */
   convergeMs: number;
+  /** The same from the end of the last injected fault (a hang in flight at faults off ends at archy's timeout). */
+  convergeAfterSickMs: number;
   intervalMs: number;
   /** Times the daemon exited before it was asked to. */
   daemonExits: number;
@@ -322,6 +324,13 @@ export async function runFaultsScenario(
     const final = await podmanView();
     const recreated = ids.filter((id) => final.get(name(id))?.Id !== initial.get(name(id)));
     const records = await faulty.records();
+    // When podman was last sick: a hang injected just before faults stopped lasts until archy's timeout.
+    const sickUntil = Math.max(
+      faultsOff,
+      ...records
+        .filter((r) => r.fault !== "none" && r.command !== "events")
+        .map((r) => (r.fault === "hang" ? r.at + timeoutMs : r.at)),
+    );
     const faults: Record<string, number> = {};
     for (const r of records)
       if (r.fault !== "none") {
@@ -341,6 +350,7 @@ export async function runFaultsScenario(
       needlessRecreates: recreated.length,
       recreated,
       convergeMs,
+      convergeAfterSickMs: convergeMs < 0 ? -1 : Math.max(0, faultsOff + convergeMs - sickUntil),
       intervalMs,
       daemonExits,
       kills: kills.length,
