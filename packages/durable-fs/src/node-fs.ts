@@ -15,7 +15,10 @@ export const nodeFs: DurableFs = {
   },
   readFile: (path) => readFile(path, "utf8"),
   readdir: (dir) => readdir(dir),
-  stat: async (path) => ({ mtimeMs: (await stat(path)).mtimeMs }),
+  stat: async (path) => {
+    const { mtimeMs, size } = await stat(path);
+    return { mtimeMs, size };
+  },
   rename: (from, to) => rename(from, to),
   link: (from, to) => link(from, to),
   unlink: (path) => unlink(path),

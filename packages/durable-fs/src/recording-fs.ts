@@ -231,9 +231,11 @@ export class RecordingFs implements DurableFs {
     return [...node.entries.keys()].sort();
   }
 
-  async stat(path: string): Promise<{ mtimeMs: number }> {
+  async stat(path: string): Promise<{ mtimeMs: number; size: number }> {
     const node = this.node(path, "stat");
-    return { mtimeMs: node.kind === "file" ? node.mtimeMs : 0 };
+    return node.kind === "file"
+      ? { mtimeMs: node.mtimeMs, size: node.data.length }
+      : { mtimeMs: 0, size: 0 };
   }
 
   async rename(from: string, to: string): Promise<void> {

@@ -17,8 +17,8 @@ export interface DurableFs {
   /** The whole file as UTF-8 text. */
   readFile(path: string): Promise<string>;
   readdir(dir: string): Promise<string[]>;
-  /** Modification time, in ms since the epoch. */
-  stat(path: string): Promise<{ mtimeMs: number }>;
+  /** Modification time, in ms since the epoch, and size in bytes. */
+  stat(path: string): Promise<{ mtimeMs: number; size: number }>;
   /** Atomically replaces `to` with `from` (same folder). */
   rename(from: string, to: string): Promise<void>;
   /** A second name for the file; fails with EEXIST when `to` exists. */

@@ -1,4 +1,4 @@
-export { createSnapshotStore } from "./store.js";
+export { createSnapshotStore, MAX_SNAPSHOT_BYTES } from "./store.js";
 export type {
   LoadedSnapshot,
   RecoverResult,

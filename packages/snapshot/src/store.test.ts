@@ -186,6 +186,21 @@ describe("loadOrRecover", () => {
     expect(JSON.parse(await readFile(`${file}.bak`, "utf8"))).toMatchObject({ data: 1 });
   });
 
+  it("a file over maxBytes is corrupt without being read: quarantined, the backup loaded", async () => {
+    const store = createSnapshotStore<string>({ path: file, version: 1, maxBytes: 1000 });
+    await store.save("small");
+    await store.save("also small");
+    // A valid envelope (its checksum right), only too large.
+    const big = createSnapshotStore<string>({ path: join(dir, "big.json"), version: 1 });
+    await big.save("x".repeat(2000));
+    await writeFile(file, await readFile(join(dir, "big.json")));
+    await expect(store.load()).rejects.toThrow(/\d+ bytes, more than the 1000 a snapshot may hold/);
+    const result = await store.loadOrRecover();
+    expect(result.loaded?.data).toBe("small");
+    expect(result.recoveredFrom).toBe("backup");
+    expect(await big.load()).toMatchObject({ data: "x".repeat(2000) }); // the default limit is larger
+  });
+
   it("two quarantines never overwrite each other", async () => {
     const store = createSnapshotStore<number>({ path: file, version: 1 });
     await writeFile(file, "one");

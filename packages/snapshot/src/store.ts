@@ -22,7 +22,12 @@ export interface SnapshotStoreOptions<T> {
   mode?: number;
   /** The filesystem; the real one by default (a test passes a RecordingFs). */
   fs?: DurableFs;
+  /** A larger file is corrupt, never read into memory: 16 MiB by default. */
+  maxBytes?: number;
 }
+
+/** The default `maxBytes`: far above any snapshot archy writes (a few kB per app). */
+export const MAX_SNAPSHOT_BYTES = 16 * 1024 * 1024;
 
 export interface LoadedSnapshot<T> {
   data: T;
@@ -105,11 +110,18 @@ export function createSnapshotStore<T>(opts: SnapshotStoreOptions<T>): SnapshotS
     throw new TypeError("version must be a positive integer");
   const mode = opts.mode ?? 0o600;
   const fs = opts.fs ?? nodeFs;
+  const maxBytes = opts.maxBytes ?? MAX_SNAPSHOT_BYTES;
   const dir = dirname(path);
   const backupPath = `${path}.bak`;
 
   async function readOrNull(file: string): Promise<string | null> {
     try {
+      const { size } = await fs.stat(file);
+      if (size > maxBytes)
+        throw new SnapshotCorruptError(
+          file,
+          `${size} bytes, more than the ${maxBytes} a snapshot may hold`,
+        );
       return await fs.readFile(file);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
