@@ -1,7 +1,7 @@
 // PodmanRuntime's own error handling, with stand-in binaries where the real
 // podman cannot show it (missing, hanging). The real-podman behaviour is in
 // test/podman.int.test.ts.
-import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -51,6 +51,19 @@ describe("PodmanRuntime errors", () => {
     expect(err).toBeInstanceOf(PodmanTimeoutError);
     expect((err as PodmanTimeoutError).timeoutMs).toBe(300);
     expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it("podman runs in a process group of its own: a kill of archy's group never cuts it off half-way", async () => {
+    const groupOf = (stat: string) => Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+    const out = join(dir, "podman-stat");
+    const rt = new PodmanRuntime({
+      podmanPath: await script("pgid", `cat /proc/$$/stat > "${out}"; echo '[]'`),
+    });
+    await rt.listContainers();
+    const podmanStat = await readFile(out, "utf8");
+    const podmanPid = Number(podmanStat.split(" ")[0]);
+    expect(groupOf(podmanStat)).toBe(podmanPid); // the leader of its own group
+    expect(groupOf(await readFile("/proc/self/stat", "utf8"))).not.toBe(podmanPid);
   });
 
   it("a failing call -> PodmanCommandError with argv, exit code and stderr; globalArgs come first", async () => {

@@ -56,6 +56,11 @@ export async function runPodman(
     forceKillAfterDelay: 2_000,
     reject: false,
     stdin: "ignore",
+    // Its own process group: a kill of archy's group (a crashed daemon's, Ctrl-C in a
+    // terminal) never cuts podman off half-way through a create, stop or network teardown,
+    // which leaves containers held in storage, conmons holding ports, stale firewall rules.
+    // archy's own timeout still ends it (SIGTERM, then SIGKILL).
+    detached: true,
   });
   podman.onCall?.({
     argv: args,
