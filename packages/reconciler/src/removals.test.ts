@@ -44,10 +44,12 @@ describe("a removal the owner was told of", () => {
     const apps = join(t.dir, "apps");
     await mkdir(apps);
     const first = t.make([], { apps: undefined, manifestsDir: apps });
-    const source = t.app("web").source.replace(
-      "    stop_timeout: 1s\n",
-      '    stop_timeout: 1s\n    volumes: ["web-data:/data"]\n',
-    );
+    const source = t
+      .app("web")
+      .source.replace(
+        "    stop_timeout: 1s\n",
+        '    stop_timeout: 1s\n    volumes: ["web-data:/data"]\n',
+      );
     await t.settle((await first.install(source, "web.yaml")).done);
     t.fake.hangNext("stopContainer");
     await first.remove("web", { purge: true });
