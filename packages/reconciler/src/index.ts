@@ -20,7 +20,7 @@ export {
   didYouMean,
   formatManifestError,
   loadManifests,
-  manifestText,
+  readManifestText,
   MAX_MANIFEST_BYTES,
   parseManifest,
 } from "./manifest.js";

@@ -11,8 +11,8 @@ describe("manifest", () => {
       "formatManifestError",
       "formatPath",
       "loadManifests",
-      "manifestText",
       "parseManifest",
+      "readManifestText",
     ]);
   });
 });

@@ -11,7 +11,8 @@ export { didYouMean, formatManifestError, formatPath } from "./manifest/position
 export type { ManifestError } from "./manifest/positions.js";
 export { parseManifest } from "./manifest/parse.js";
 export { loadManifests } from "./manifest/load.js";
-export { MAX_MANIFEST_BYTES, manifestText } from "./manifest/limits.js";
+export { MAX_MANIFEST_BYTES } from "./manifest/limits.js";
+export { readManifestText } from "./manifest/read-file.js";
 export type { ManifestCache } from "./manifest/load.js";
 export { checkAcrossFiles } from "./manifest/across-files.js";
 export type { LoadResult, ParseResult } from "./manifest/cross-check.js";

@@ -5,7 +5,7 @@
 // its size says.
 import { lstat, open, realpath, stat } from "node:fs/promises";
 import { relative, isAbsolute } from "node:path";
-import { MAX_MANIFEST_BYTES, tooLarge, type TextProblem } from "./limits.js";
+import { manifestText, MAX_MANIFEST_BYTES, tooLarge, type TextProblem } from "./limits.js";
 
 export interface ManifestFile {
   /** `inode:size:mtime`: the cache key. */
@@ -41,6 +41,18 @@ async function readBounded(file: string): Promise<Uint8Array | TextProblem> {
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * The text of one manifest file, read as the folder's files are: never past
+ * MAX_MANIFEST_BYTES, UTF-8 (a BOM dropped). A problem names its line and
+ * column; the file's own errors (ENOENT, EISDIR, ...) are thrown.
+ */
+export async function readManifestText(
+  file: string,
+): Promise<{ text: string } | { problem: TextProblem }> {
+  const bytes = await readBounded(file);
+  return bytes instanceof Uint8Array ? manifestText(bytes) : { problem: bytes };
 }
 
 /**
