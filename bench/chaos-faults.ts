@@ -11,6 +11,7 @@
 // after a build (it runs packages/cli/bin/archy.js).
 import { fileURLToPath } from "node:url";
 import { runFaultsScenario } from "@archy/test-utils";
+import { report } from "./lib.js";
 
 export interface FaultsFigures {
   requests: number;
@@ -67,9 +68,7 @@ export async function faults(opts: {
     ["after: kill to running again", r.killRestartedMs.map((ms) => `${ms} ms`).join(", ")],
     ["daemon exits", String(r.daemonExits)],
   ];
-  const width = Math.max(...rows.map(([k]) => k.length));
-  console.log(`\n== a podman that fails`);
-  for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+  report("a podman that fails", rows);
   for (const loss of r.snapshotLosses) console.log(`  lost: ${loss}`);
   return {
     requests: r.requests,
