@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { descendants as processTree } from "@archy/test-utils";
 
 const TICKS = 100; // USER_HZ on Linux
 
@@ -18,28 +19,7 @@ export function cpuOf(pid: number, withChildren: boolean): number {
 }
 
 /** The live descendants of a process (a daemon's `podman events` child and whatever else). */
-export function descendants(pid: number): number[] {
-  const parents = new Map<number, number>();
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  const out: number[] = [];
-  const walk = (p: number) => {
-    for (const [child, parent] of parents) {
-      if (parent !== p) continue;
-      out.push(child);
-      walk(child);
-    }
-  };
-  walk(pid);
-  return out;
-}
+export const descendants = (pid: number): number[] => processTree(pid).map((d) => d.pid);
 
 /** CPU seconds used so far by a process with its reaped children, and by its live descendants. */
 export function processCpu(pid: number): { self: number; live: number } {

@@ -21,4 +21,5 @@ export type {
   FaultyPodman,
 } from "./faulty-podman.js";
 export { runFaultsScenario } from "./faults-scenario.js";
+export { descendants } from "./faults-scenario-helpers.js";
 export type { FaultsScenarioOptions, FaultsScenarioResult } from "./faults-scenario.js";
