@@ -28,12 +28,3 @@ export {
   RuntimeError,
 } from "./errors.js";
 export type { RuntimeErrorCode } from "./errors.js";
-export {
-  daemonReload,
-  disableAndRemove,
-  enableNow,
-  isActive,
-  renderQuadletUnit,
-  writeUnitIfChanged,
-} from "./quadlet.js";
-export type { QuadletOptions, SystemctlOptions } from "./quadlet.js";

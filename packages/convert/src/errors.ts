@@ -1,0 +1,65 @@
+/** Every archy error, whatever its package, carries this brand. */
+const brand = Symbol.for("archy.error");
+const marker = Symbol.for("archy.convert.error.ConvertError");
+
+export type ConvertErrorCode =
+  /** The compose file is not YAML, or not valid against the compose specification. */
+  | "ECOMPOSE"
+  /** A `${VAR?message}` of the compose file names a variable that is not set. */
+  | "EINTERPOLATE"
+  /** Something the file asks for that archy refuses (a port range, say), or a warning under `--strict`. */
+  | "EUNSUPPORTED"
+  /** An app id or file name that is not archy's. */
+  | "EUNKNOWNAPP"
+  /** A file exists with other content and `force` was not given. */
+  | "EEXISTS"
+  /** The output folder or file cannot be written. */
+  | "EOUTPUT";
+
+/** Where in an input file an error or a warning points (1-based). */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+  /** The key, dotted (`services.web.ports[1]`). */
+  path: string;
+}
+
+/**
+ * The one error class of this package. `code` tells what went wrong; every
+ * error of an input file carries its locations, one per problem found.
+ * `ConvertError.isInstance` accepts one from any installed copy.
+ */
+export class ConvertError extends Error {
+  readonly [brand] = true;
+  private readonly [marker] = true;
+  override readonly name = "ConvertError";
+  readonly code: ConvertErrorCode;
+  readonly locations: readonly (SourceLocation & { message: string })[];
+
+  constructor(
+    code: ConvertErrorCode,
+    message: string,
+    options: {
+      cause?: unknown;
+      locations?: readonly (SourceLocation & { message: string })[];
+    } = {},
+  ) {
+    super(message, options.cause !== undefined ? { cause: options.cause } : undefined);
+    this.code = code;
+    this.locations = options.locations ?? [];
+  }
+
+  static isInstance(error: unknown): error is ConvertError {
+    return (
+      typeof error === "object" &&
+      error !== null &&
+      (error as Record<symbol, unknown>)[marker] === true
+    );
+  }
+}
+
+/** `file:line:column: path: message`, the form of every located message archy prints. */
+export function formatLocated(l: SourceLocation & { message: string }): string {
+  return `${l.file}:${l.line}:${l.column}: ${l.path ? `${l.path}: ` : ""}${l.message}`;
+}

@@ -1,0 +1,1 @@
+// @archy/dashboard: the status page's assets, built at build time.
