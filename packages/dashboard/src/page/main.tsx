@@ -1,0 +1,3 @@
+import { render } from "preact";
+
+render(<main id="apps">archy</main>, document.getElementById("root")!);
