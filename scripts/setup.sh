@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what archy and its tests need on a Debian machine, skipping what is
-# already there: podman, runc and busybox-static from Debian, then the Node
-# packages of the workspace through the pinned pnpm.
+# already there: podman, runc and busybox-static from Debian, Debian's chromium
+# for the status page's browser tests (driven by playwright-core, which never
+# downloads a browser of its own), then the Node packages of the workspace
+# through the pinned pnpm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,12 +11,21 @@ need=()
 command -v podman >/dev/null 2>&1 || need+=(podman)
 command -v runc >/dev/null 2>&1 || need+=(runc)
 [ -x /bin/busybox ] || need+=(busybox-static)
-if [ "${#need[@]}" -gt 0 ]; then
-  echo "setup: installing ${need[*]} from Debian" >&2
+browser=()
+[ -x /usr/bin/chromium ] || browser+=(chromium)
+if [ "${#need[@]}" -gt 0 ] || [ "${#browser[@]}" -gt 0 ]; then
+  echo "setup: installing ${need[*]} ${browser[*]} from Debian" >&2
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+  if [ "${#need[@]}" -gt 0 ]; then
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+  fi
+  # Without recommends: no fonts, drivers or desktop integration a headless test does not use.
+  if [ "${#browser[@]}" -gt 0 ]; then
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+      "${browser[@]}" >/dev/null
+  fi
 fi
 
 # Registry signatures are not served here, so corepack's key check is off;
