@@ -9,6 +9,7 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 /** The workspace packages' entry points the program is bundled from: their sources. */
 const sources: Record<string, string> = {
   "@archy/crash-marker": here("../crash-marker/src/index.ts"),
+  "@archy/dashboard": here("../dashboard/src/index.ts"),
   "@archy/durable-fs": here("../durable-fs/src/index.ts"),
   "@archy/reconciler": here("../reconciler/src/index.ts"),
   "@archy/reconciler/reconciler": here("../reconciler/src/reconciler.ts"),

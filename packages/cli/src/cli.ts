@@ -66,8 +66,12 @@ export async function main(argv: string[]): Promise<number> {
     .command("daemon")
     .description("the supervisor: recovery, passes on events and every interval, the local API")
     .option("--interval <duration>", "safety-net pass period", "30s")
+    .option(
+      "--http <addr>",
+      "also serve the status page and the API over HTTP on ADDR (host:port, :port; loopback by default), token-protected",
+    )
     .action(
-      action(async (c, o: { interval: string }) =>
+      action(async (c, o: { interval: string; http?: string }) =>
         (await import("./commands/daemon.js")).run(c, o),
       ),
     );
@@ -169,6 +173,16 @@ export async function main(argv: string[]): Promise<number> {
     .command("events")
     .description("the live stream of state changes, one JSON object per line")
     .action(action(async (c) => (await import("./commands/events.js")).run(c)));
+  program
+    .command("dashboard")
+    .description("print (and open, where a browser is available) the status page's URL with its token")
+    .option("--rotate-token", "make a new token: old links and sessions stop working")
+    .option("--no-open", "do not open a browser")
+    .action(
+      action(async (c, o: { rotateToken?: boolean; open: boolean }) =>
+        (await import("./commands/dashboard.js")).run(c, o),
+      ),
+    );
   program
     .command("doctor")
     .description("check podman, its version, the store, the state folder and its permissions")

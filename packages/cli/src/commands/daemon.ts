@@ -1,9 +1,10 @@
 import { parseDuration } from "@archy/reconciler";
 import type { Context } from "../context.js";
 import { CliError, EXIT } from "../cli-error.js";
+import { parseHttpAddress } from "../daemon/http-address.js";
 import { runDaemon } from "../daemon/run.js";
 
-export async function run(ctx: Context, opts: { interval: string }): Promise<number> {
+export async function run(ctx: Context, opts: { interval: string; http?: string }): Promise<number> {
   const intervalMs = parseDuration(opts.interval);
   // At most a day: a timer of more than 2^31-1 ms (24.8 days) fires at once, a busy loop.
   if (intervalMs === null || intervalMs < 1_000 || intervalMs > 24 * 3_600_000)
@@ -11,5 +12,7 @@ export async function run(ctx: Context, opts: { interval: string }): Promise<num
       `invalid --interval ${opts.interval}: expected a duration from 1s to 24h, such as 30s or 5m`,
       EXIT.usage,
     );
-  return runDaemon(ctx, { intervalMs });
+  // A bad address is bad usage before the state folder is touched.
+  const http = opts.http !== undefined ? parseHttpAddress(opts.http) : null;
+  return runDaemon(ctx, { intervalMs, http });
 }

@@ -3,6 +3,8 @@ import { validateSnapshot, type Reconciler, type ReconcilerEvent } from "@archy/
 import { CliError, EXIT } from "../cli-error.js";
 import { classify } from "../errors.js";
 import { appsPayload } from "../views.js";
+import { EventStreams } from "./event-streams.js";
+import { streamLogs, type LogSource } from "./logs-route.js";
 
 /** What the API needs of a reconciler (a Reconciler is one). */
 export type ApiReconciler = Pick<
@@ -31,6 +33,18 @@ export interface ApiDeps {
   /** Asks the loop for a pass (no wait). */
   trigger(reason: string): void;
   log: { warn(obj: object, msg: string): void };
+  /** The containers' logs for `GET /v1/apps/:id/logs` (absent: that endpoint answers 404). */
+  logs?: LogSource;
+}
+
+/** Where a request came in: the unix socket, or the token-protected HTTP listener. */
+export type Transport = "socket" | "http";
+
+/** The API's request handler, shared by the unix socket server and the HTTP listener. */
+export interface ApiHandler {
+  handle(req: IncomingMessage, res: ServerResponse, transport?: Transport): void;
+  /** Ends every event and log stream (the servers are closing). */
+  close(): void;
 }
 
 /** Bounds on what one client may send or hold (`createApiServer`'s `limits`). */
@@ -45,6 +59,10 @@ export interface ApiLimits {
   maxUnreadEventBytes: number;
   /** Connections the socket queues before they are accepted (Node's default 511 refuses a burst of 1000). */
   backlog: number;
+  /** A comment line on each open event or followed log stream this often (none without streams). */
+  heartbeatMs: number;
+  /** Log streams open at once (each is a `podman logs` process); one more is refused with 503. */
+  maxLogStreams: number;
 }
 
 export const DEFAULT_API_LIMITS: ApiLimits = {
@@ -53,9 +71,11 @@ export const DEFAULT_API_LIMITS: ApiLimits = {
   requestTimeoutMs: 30_000,
   maxUnreadEventBytes: 1024 * 1024,
   backlog: 4096,
+  heartbeatMs: 25_000,
+  maxLogStreams: 16,
 };
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+export function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     "content-type": "application/json",
@@ -65,7 +85,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /** An error the API answers with `status` and exit code 2 (bad usage), never as a bug. */
-const badRequest = (status: number, message: string) =>
+export const badRequest = (status: number, message: string) =>
   Object.assign(new CliError(message, EXIT.usage), { statusCode: status });
 
 async function readJson(req: IncomingMessage, maxBytes: number): Promise<Record<string, unknown>> {
@@ -100,7 +120,7 @@ async function readJson(req: IncomingMessage, maxBytes: number): Promise<Record<
 }
 
 /** A path segment, percent-decoded; a malformed one is a bad request, not a bug. */
-function segment(raw: string): string {
+export function segment(raw: string): string {
   try {
     return decodeURIComponent(raw);
   } catch {
@@ -108,27 +128,38 @@ function segment(raw: string): string {
   }
 }
 
-/**
- * The daemon's local API: HTTP/JSON on a unix socket. Operations answer at
- * once with the transitional state; the work goes on in the background.
- */
-export function createApiServer(deps: ApiDeps, limits: ApiLimits = DEFAULT_API_LIMITS): Server {
-  const { reconciler } = deps;
-  const clients = new Set<ServerResponse>();
-  reconciler.subscribe((event: ReconcilerEvent) => {
-    const data = `data: ${JSON.stringify(event)}\n\n`;
-    for (const res of clients) {
-      // A client that stopped reading is dropped, not buffered for without end.
-      if (res.writableLength > limits.maxUnreadEventBytes) res.destroy();
-      else res.write(data);
-    }
-  });
+type Route = [
+  method: string,
+  pattern: RegExp,
+  run: (m: RegExpExecArray, url: URL, req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  /** Set on a route the HTTP listener does not serve: why. */
+  socketOnly?: string,
+];
 
-  const routes: [
-    string,
-    RegExp,
-    (m: RegExpExecArray, url: URL, req: IncomingMessage, res: ServerResponse) => Promise<void>,
-  ][] = [
+function notFound(req: IncomingMessage, url: URL, res: ServerResponse, why?: string): void {
+  send(res, 404, {
+    error: {
+      message: `no such endpoint: ${req.method} ${url.pathname}${why ? ` (${why})` : ""}`,
+      exitCode: EXIT.usage,
+    },
+  });
+}
+
+/**
+ * The daemon's API: HTTP/JSON requests to answer, from the unix socket or the
+ * HTTP listener. Operations answer at once with the transitional state; the
+ * work goes on in the background.
+ */
+export function createApiHandler(
+  deps: ApiDeps,
+  limits: ApiLimits = DEFAULT_API_LIMITS,
+): ApiHandler {
+  const { reconciler } = deps;
+  const events = new EventStreams(limits);
+  reconciler.subscribe((event: ReconcilerEvent) => events.publish(event));
+  const logStreams = new Set<ServerResponse>();
+
+  const routes: Route[] = [
     [
       "GET",
       /^\/v1\/daemon$/,
@@ -250,50 +281,30 @@ export function createApiServer(deps: ApiDeps, limits: ApiLimits = DEFAULT_API_L
       "GET",
       /^\/v1\/snapshot$/,
       async (_m, _u, _q, res) => send(res, 200, await reconciler.snapshotState()),
+      // The snapshot holds each manifest's text, secret values included (SPEC section 8).
+      "socket only: the snapshot holds the manifests' secret values",
     ],
+    ["GET", /^\/v1\/events$/, async (_m, _u, _q, res) => events.add(res)],
     [
       "GET",
-      /^\/v1\/events$/,
-      async (_m, _u, req, res) => {
-        res.writeHead(200, {
-          "content-type": "text/event-stream",
-          "cache-control": "no-cache",
-          connection: "keep-alive",
-        });
-        res.write(": archy events\n\n");
-        clients.add(res);
-        const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
-        // The response's close: the client went away (or was dropped), however the request ended.
-        res.on("close", () => {
-          clearInterval(heartbeat);
-          clients.delete(res);
-        });
+      /^\/v1\/apps\/([^/]+)\/logs$/,
+      async (m, url, req, res) => {
+        const id = segment(m[1]!);
+        await reconciler.appStatus(id); // an unknown app: 400 before the stream begins
+        if (!deps.logs) return notFound(req, url, res);
+        await streamLogs(deps.logs, id, url, res, limits, logStreams);
       },
     ],
   ];
 
-  const server = createServer(
-    {
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
-      // How often those two are checked: a tenth of the shorter, so a slow client is cut off in time.
-      connectionsCheckingInterval: Math.max(
-        10,
-        Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 10),
-      ),
-    },
-    (req, res) => {
+  return {
+    handle(req, res, transport = "socket") {
       const url = new URL(req.url ?? "/", "http://archy");
       const route = routes.find(
         ([method, pattern]) => method === req.method && pattern.test(url.pathname),
       );
-      if (!route)
-        return send(res, 404, {
-          error: {
-            message: `no such endpoint: ${req.method} ${url.pathname}`,
-            exitCode: EXIT.usage,
-          },
-        });
+      if (!route) return notFound(req, url, res);
+      if (transport === "http" && route[3]) return notFound(req, url, res, route[3]);
       const match = route[1].exec(url.pathname)!;
       route[2](match, url, req, res).catch((error: unknown) => {
         const c = classify(error);
@@ -307,11 +318,38 @@ export function createApiServer(deps: ApiDeps, limits: ApiLimits = DEFAULT_API_L
           : c.message;
         if (status === 413) res.setHeader("connection", "close");
         if (!res.headersSent) send(res, status, { error: { message, exitCode: c.exitCode } });
+        else res.destroy(); // a stream that broke half-way
       });
     },
+    close() {
+      events.close();
+      for (const res of logStreams) res.destroy();
+    },
+  };
+}
+
+/** The options of a node:http server that enforce `limits` on its clients. */
+export function serverOptions(limits: ApiLimits) {
+  return {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    // How often those two are checked: a tenth of the shorter, so a slow client is cut off in time.
+    connectionsCheckingInterval: Math.max(
+      10,
+      Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 10),
+    ),
+  };
+}
+
+/** The API's server for the unix socket (`listen({ path })` it). */
+export function createApiServer(
+  deps: ApiDeps,
+  limits: ApiLimits = DEFAULT_API_LIMITS,
+  handler: ApiHandler = createApiHandler(deps, limits),
+): Server {
+  const server = createServer(serverOptions(limits), (req, res) =>
+    handler.handle(req, res, "socket"),
   );
-  server.on("close", () => {
-    for (const res of clients) res.end();
-  });
+  server.on("close", () => handler.close());
   return server;
 }

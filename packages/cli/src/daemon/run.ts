@@ -13,7 +13,10 @@ import { EXIT } from "../cli-error.js";
 import { ensureStateDir } from "../state-lock.js";
 import { createDaemonLogger } from "../logger.js";
 import { VERSION } from "../version.js";
-import { createApiServer, DEFAULT_API_LIMITS } from "./api.js";
+import { createApiHandler, createApiServer, DEFAULT_API_LIMITS, type ApiHandler } from "./api.js";
+import type { HttpAddress } from "./http-address.js";
+import type { HttpInfo } from "./http-start.js";
+import { createLogSource } from "./logs-route.js";
 import { podmanVersion } from "./podman-version.js";
 
 /** Container events after which the snapshot is written again. */
@@ -34,13 +37,20 @@ export const RUNNING_SET_EVENTS: ReadonlySet<string> = new Set([
  * event-driven and interval passes, snapshots, the API, a clean shutdown.
  * Resolves with the exit code.
  */
-export async function runDaemon(ctx: Context, opts: { intervalMs: number }): Promise<number> {
+export async function runDaemon(
+  ctx: Context,
+  opts: { intervalMs: number; http?: HttpAddress | null },
+): Promise<number> {
   await ensureStateDir(ctx.stateDir);
   const marker: Marker = await acquireMarker(ctx.stateDir); // AlreadyRunningError -> exit 3
+  const logOnStderr = process.stderr.isTTY === true && !ctx.quiet;
   const { logger: log, close: closeLog } = await createDaemonLogger(ctx.stateDir, {
-    tty: process.stderr.isTTY === true && !ctx.quiet,
+    tty: logOnStderr,
   });
   let server: ReturnType<typeof createApiServer> | null = null;
+  let httpServer: ReturnType<typeof createApiServer> | null = null;
+  let api: ApiHandler | null = null;
+  let http: HttpInfo | null = null;
   try {
     log.info(
       {
@@ -54,6 +64,22 @@ export async function runDaemon(ctx: Context, opts: { intervalMs: number }): Pro
         ? `archy daemon starting after a ${marker.previous.ended} of PID ${marker.previous.pid ?? "?"}`
         : "archy daemon starting",
     );
+
+    // `--http`: bound before anything is recovered, so a port in use fails the start (exit 2) at once.
+    if (opts.http) {
+      const { startHttp } = await import("./http-start.js");
+      const { dashboardAsset } = await import("@archy/dashboard");
+      const started = await startHttp({
+        stateDir: ctx.stateDir,
+        address: opts.http,
+        api: () => api,
+        assets: dashboardAsset,
+        log,
+        stderr: logOnStderr ? null : process.stderr,
+      });
+      httpServer = started.server;
+      http = started.info;
+    }
 
     // The previous snapshot is read before anything can write a new one.
     const snapshots = snapshotStateStore(join(ctx.stateDir, "snapshot.json"));
@@ -153,10 +179,11 @@ export async function runDaemon(ctx: Context, opts: { intervalMs: number }): Pro
       },
     });
 
-    server = createApiServer({
+    const deps = {
       reconciler,
-      trigger: (reason) => loop.trigger(reason),
+      trigger: (reason: string) => loop.trigger(reason),
       log,
+      logs: createLogSource(runtime, () => reconciler.getApps()),
       info: () => ({
         pid: process.pid,
         version: VERSION,
@@ -168,8 +195,11 @@ export async function runDaemon(ctx: Context, opts: { intervalMs: number }): Pro
         recovery,
         lastPass,
         passes: loop.passes,
+        http,
       }),
-    });
+    };
+    api = createApiHandler(deps, DEFAULT_API_LIMITS);
+    server = createApiServer(deps, DEFAULT_API_LIMITS, api);
     await unlink(ctx.socketPath).catch(() => undefined); // a socket left by a dead daemon: we hold the marker
     const oldUmask = process.umask(0o177);
     try {
@@ -198,6 +228,9 @@ export async function runDaemon(ctx: Context, opts: { intervalMs: number }): Pro
     process.on("SIGINT", () => onSignal("SIGINT"));
 
     await loop.run();
+    api.close(); // the event and log streams of both listeners end
+    httpServer?.close();
+    httpServer?.closeAllConnections();
     await new Promise<void>((resolve) => server!.close(() => resolve()));
     server.closeAllConnections?.();
     if (snapshotTimer) clearTimeout(snapshotTimer);
@@ -207,6 +240,8 @@ export async function runDaemon(ctx: Context, opts: { intervalMs: number }): Pro
     return EXIT.ok;
   } finally {
     server?.close();
+    httpServer?.close();
+    httpServer?.closeAllConnections();
     await unlink(ctx.socketPath).catch(() => undefined);
     await marker.release();
     await closeLog();

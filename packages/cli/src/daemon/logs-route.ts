@@ -1,0 +1,125 @@
+import type { ServerResponse } from "node:http";
+import { containerName, redactText, type AppManifest } from "@archy/reconciler";
+import type { ContainerRuntime } from "@archy/runtime-podman";
+import { CliError, EXIT } from "../cli-error.js";
+import { classify } from "../errors.js";
+import type { ApiLimits } from "./api.js";
+import { heartbeat, SSE_HEADERS } from "./event-streams.js";
+
+/** One line of a container's log. */
+export interface LogLine {
+  line: string;
+  /**
+   * Which of the container's streams it came from. The runtime's log API
+   * merges the two, so this is "stdout" for every line until it tells them apart.
+   */
+  stream: "stdout" | "stderr";
+}
+
+/** An app's container log: the last `tail` lines (all without it), then, with `follow`, new ones as they come until `signal` aborts or the container stops. */
+export type LogSource = (
+  id: string,
+  opts: { tail?: number; follow: boolean; signal: AbortSignal },
+) => AsyncIterable<LogLine>;
+
+/**
+ * The runtime's logs facility (the one `archy logs` reads) as a LogSource,
+ * with the values of the app's secret env keys shown as `***` (SPEC section 8).
+ */
+export function createLogSource(
+  runtime: Pick<ContainerRuntime, "getContainerLogs" | "followContainerLogs">,
+  apps: () => readonly AppManifest[],
+): LogSource {
+  return async function* logs(id, { tail, follow, signal }) {
+    const name = containerName(id);
+    const env = apps().find((app) => app.id === id)?.container.env ?? {};
+    const opts = tail !== undefined ? { tail } : {};
+    try {
+      const lines = follow
+        ? runtime.followContainerLogs(name, { ...opts, signal })
+        : await runtime.getContainerLogs(name, opts);
+      for await (const line of lines) yield { line: redactText(line, env), stream: "stdout" };
+    } catch (error) {
+      if ((error as { code?: unknown } | null)?.code === "ECONTAINERNOTFOUND")
+        throw new CliError(`app ${id} has no container (${name})`, EXIT.failed);
+      throw error;
+    }
+  };
+}
+
+/** The largest `tail` a request may ask for. */
+export const MAX_TAIL = 100_000;
+
+const badRequest = (message: string) =>
+  Object.assign(new CliError(message, EXIT.usage), { statusCode: 400 });
+
+function parseQuery(url: URL): { tail?: number; follow: boolean } {
+  const tail = url.searchParams.get("tail");
+  const follow = url.searchParams.get("follow");
+  if (tail !== null && !(/^\d{1,6}$/.test(tail) && Number(tail) <= MAX_TAIL))
+    throw badRequest(`tail must be a whole number from 0 to ${MAX_TAIL}, not ${tail}`);
+  if (follow !== null && follow !== "true" && follow !== "false")
+    throw badRequest(`follow must be true or false, not ${follow}`);
+  return { ...(tail !== null ? { tail: Number(tail) } : {}), follow: follow === "true" };
+}
+
+/** Resolves once `res` can take more (or has closed). */
+const drained = (res: ServerResponse) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+
+/**
+ * `GET /v1/apps/:id/logs?tail=N&follow=true` as server-sent events:
+ * `event: line` with `data: {"line","stream"}` per line, then `event: end`
+ * when the log ends (at once without `follow`; when the container stops with
+ * it), or `event: error` with `data: {"message","exitCode"}`. A client that
+ * reads slowly slows `podman logs` down rather than being buffered for; its
+ * going away ends `podman logs`. At most `limits.maxLogStreams` at once (503).
+ */
+export async function streamLogs(
+  source: LogSource,
+  id: string,
+  url: URL,
+  res: ServerResponse,
+  limits: Pick<ApiLimits, "heartbeatMs" | "maxLogStreams">,
+  open: Set<ServerResponse>,
+): Promise<void> {
+  const query = parseQuery(url);
+  if (open.size >= limits.maxLogStreams)
+    throw Object.assign(
+      new CliError(
+        `${open.size} log streams are open, the most the daemon serves at once: close one`,
+        EXIT.failed,
+      ),
+      { statusCode: 503 },
+    );
+  const ac = new AbortController();
+  open.add(res);
+  res.once("close", () => {
+    open.delete(res);
+    ac.abort();
+  });
+  res.writeHead(200, SSE_HEADERS);
+  res.write(`: archy logs ${id}\n\n`);
+  if (query.follow) heartbeat(res, limits.heartbeatMs);
+  try {
+    for await (const line of source(id, { ...query, signal: ac.signal })) {
+      if (ac.signal.aborted) break;
+      if (!res.write(`event: line\ndata: ${JSON.stringify(line)}\n\n`)) await drained(res);
+    }
+    if (!ac.signal.aborted) res.end("event: end\ndata: {}\n\n");
+  } catch (error) {
+    if (ac.signal.aborted) return;
+    const c = classify(error);
+    const message = c.bug ? "internal error of the daemon reading the log" : c.message;
+    res.end(`event: error\ndata: ${JSON.stringify({ message, exitCode: c.exitCode })}\n\n`);
+    if (c.bug) throw error; // for the daemon's log (the stream has ended)
+  }
+}
