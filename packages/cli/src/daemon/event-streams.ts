@@ -5,7 +5,6 @@ import type { ApiLimits } from "./api.js";
 export const SSE_HEADERS = {
   "content-type": "text/event-stream",
   "cache-control": "no-store",
-  connection: "keep-alive",
 } as const;
 
 /**

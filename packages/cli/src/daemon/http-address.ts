@@ -31,14 +31,16 @@ export function parseHttpAddress(text: string): HttpAddress {
       `invalid --http ${text}: ${why} (expected host:port, [ipv6]:port or :port, such as 127.0.0.1:7777)`,
       EXIT.usage,
     );
-  const m = /^(?:\[([^\]]*)\]|([^:[\]]*)):(\d+)$/.exec(text) ?? /^()()(\d+)$/.exec(text);
-  if (!m) throw bad("no port");
-  let host = (m[1] ?? m[2] ?? "").toLowerCase();
-  const port = Number(m[3]);
-  if (!(port >= 0 && port <= 65535 && m[3]!.length <= 5)) throw bad("the port is 0 to 65535");
+  const m = /^(?:\[([^\]]*)\]|([^:[\]]*)):(\d+)$/.exec(text);
+  if (!m && !/^\d+$/.test(text)) throw bad("no port");
+  const bracketed = m?.[1];
+  let host = (bracketed ?? m?.[2] ?? "").toLowerCase();
+  const portText = m?.[3] ?? text;
+  const port = Number(portText);
+  if (!(port <= 65535 && portText.length <= 5)) throw bad("the port is 0 to 65535");
   if (host === "") host = "127.0.0.1";
-  if (m[1] !== undefined && isIP(host) !== 6) throw bad(`${host} is not an IPv6 address`);
-  if (m[1] === undefined && !isIP(host) && !HOST_NAME.test(host))
+  if (bracketed !== undefined && isIP(host) !== 6) throw bad(`${host} is not an IPv6 address`);
+  if (bracketed === undefined && !isIP(host) && !HOST_NAME.test(host))
     throw bad(`${host} is not an address or host name`);
   return {
     host,
