@@ -175,7 +175,9 @@ export async function main(argv: string[]): Promise<number> {
     .action(action(async (c) => (await import("./commands/events.js")).run(c)));
   program
     .command("dashboard")
-    .description("print (and open, where a browser is available) the status page's URL with its token")
+    .description(
+      "print (and open, where a browser is available) the status page's URL with its token",
+    )
     .option("--rotate-token", "make a new token: old links and sessions stop working")
     .option("--no-open", "do not open a browser")
     .action(

@@ -4,7 +4,10 @@ import { CliError, EXIT } from "../cli-error.js";
 import { parseHttpAddress } from "../daemon/http-address.js";
 import { runDaemon } from "../daemon/run.js";
 
-export async function run(ctx: Context, opts: { interval: string; http?: string }): Promise<number> {
+export async function run(
+  ctx: Context,
+  opts: { interval: string; http?: string },
+): Promise<number> {
   const intervalMs = parseDuration(opts.interval);
   // At most a day: a timer of more than 2^31-1 ms (24.8 days) fires at once, a busy loop.
   if (intervalMs === null || intervalMs < 1_000 || intervalMs > 24 * 3_600_000)

@@ -75,7 +75,9 @@ export async function run(
     try {
       await sys.openBrowser(url);
     } catch (error) {
-      ctx.out.info(`could not open a browser (${(error as Error).message}): open the address above`);
+      ctx.out.info(
+        `could not open a browser (${(error as Error).message}): open the address above`,
+      );
     }
   }
   return EXIT.ok;

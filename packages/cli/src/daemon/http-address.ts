@@ -18,7 +18,8 @@ const isLoopback = (host: string) =>
   (isIP(host) === 4 && host.startsWith("127.")) ||
   /^::ffff:127\./i.test(host);
 
-const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+const HOST_NAME =
+  /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 
 /**
  * `--http ADDR`: `host:port`, `[ipv6]:port`, or `:port` / `port` (127.0.0.1).
@@ -69,7 +70,11 @@ export function pageUrl(address: HttpAddress, port: number): string {
  * the owner did not give, such as an attacker's domain pointed at this
  * machine, is refused.
  */
-export function hostAllowed(header: string | undefined, address: HttpAddress, port: number): boolean {
+export function hostAllowed(
+  header: string | undefined,
+  address: HttpAddress,
+  port: number,
+): boolean {
   if (!header) return false;
   // No port: the default one (80).
   const m = /^(?:\[([0-9a-f:.]+)\]|([^:[\]]+))(?::(\d{1,5}))?$/i.exec(header);

@@ -56,7 +56,9 @@ describe("startHttp (archy daemon --http)", () => {
     const { info } = await start("0.0.0.0:0");
     expect(info.loopback).toBe(false);
     const warning = logged.find((l) => l.level === "warn")?.msg;
-    expect(warning).toMatch(/^the status page listens on 0\.0\.0\.0:\d+, which other machines can reach/);
+    expect(warning).toMatch(
+      /^the status page listens on 0\.0\.0\.0:\d+, which other machines can reach/,
+    );
     expect(stderr).toEqual([`archy: warning: ${warning}\n`]);
   });
 
@@ -77,7 +79,9 @@ describe("startHttp (archy daemon --http)", () => {
   it("an address this machine does not have: exit 2", async () => {
     await expect(start("192.0.2.1:0")).rejects.toMatchObject({
       exitCode: 2,
-      message: expect.stringMatching(/^cannot serve the status page on 192\.0\.2\.1:0: this machine has no such address/),
+      message: expect.stringMatching(
+        /^cannot serve the status page on 192\.0\.2\.1:0: this machine has no such address/,
+      ),
     });
   });
 });

@@ -58,7 +58,12 @@ async function start(limits = {}) {
   const apps = join(root, "apps");
   await mkdir(apps);
   await writeFile(join(apps, "db.yaml"), manifest("db"));
-  reconciler = new Reconciler({ runtime: fake, manifestsDir: apps, stateDir: root, startSettleMs: 0 });
+  reconciler = new Reconciler({
+    runtime: fake,
+    manifestsDir: apps,
+    stateDir: root,
+    startSettleMs: 0,
+  });
   await reconciler.reconcileAll();
   const log = { warn: (_o: object, m: string) => void warnings.push(m) };
   api = createApiHandler(
@@ -234,14 +239,19 @@ describe("access", () => {
     ["no port (80)", "127.0.0.1"],
     ["a name with the right port", "archy.example:PORT"],
   ])("a Host header of %s: 421, before the token is looked at", async (_what, host) => {
-    const answer = await request("GET", `/?token=${token}`, { host: host.replace("PORT", String(port)) });
+    const answer = await request("GET", `/?token=${token}`, {
+      host: host.replace("PORT", String(port)),
+    });
     expect(answer.status).toBe(421);
     expect(answer.text).toContain(`http://127.0.0.1:${port} only`);
     expect(answer.headers["set-cookie"]).toBeUndefined();
   });
 
   it("localhost names a loopback listener too", async () => {
-    const answer = await request("GET", "/v1/apps", { host: `localhost:${port}`, ...cookieOf(token) });
+    const answer = await request("GET", "/v1/apps", {
+      host: `localhost:${port}`,
+      ...cookieOf(token),
+    });
     expect(answer.status).toBe(200);
   });
 
@@ -363,7 +373,11 @@ describe("the API over HTTP", () => {
     const stream = sse("/v1/events", cookieOf(token), 1, () => void reconciler.stop("db"));
     const { status, events } = await stream;
     expect(status).toBe(200);
-    expect(JSON.parse(events[0]![1])).toMatchObject({ type: "desired", app: "db", desired: "stopped" });
+    expect(JSON.parse(events[0]![1])).toMatchObject({
+      type: "desired",
+      app: "db",
+      desired: "stopped",
+    });
   });
 
   it("GET /v1/snapshot (which holds the manifests' secret values) is served on the socket only", async () => {

@@ -269,7 +269,10 @@ export async function listenHttp(server: Server, address: HttpAddress): Promise<
             : code === "ENOTFOUND" || code === "EAI_AGAIN"
               ? "the host name does not resolve"
               : (error as Error).message;
-    throw new CliError(`cannot serve the status page on ${where}: ${why} (${code ?? "error"})`, EXIT.usage);
+    throw new CliError(
+      `cannot serve the status page on ${where}: ${why} (${code ?? "error"})`,
+      EXIT.usage,
+    );
   }
   return portOf(server);
 }

@@ -30,13 +30,17 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const app = { id: "db", container: { env: { DB_PASSWORD: SECRET, MODE: "prod" } } } as unknown as AppManifest;
+const app = {
+  id: "db",
+  container: { env: { DB_PASSWORD: SECRET, MODE: "prod" } },
+} as unknown as AppManifest;
 
 async function serve(logs: LogSource, maxLogStreams = DEFAULT_API_LIMITS.maxLogStreams) {
   const reconciler = {
     subscribe: () => () => undefined,
     appStatus: async (id: string) => {
-      if (id !== "db") throw Object.assign(new Error(`unknown app: ${id}`), { code: "EUNKNOWNAPP" });
+      if (id !== "db")
+        throw Object.assign(new Error(`unknown app: ${id}`), { code: "EUNKNOWNAPP" });
       return {};
     },
   } as unknown as ApiReconciler;
@@ -144,7 +148,9 @@ describe("GET /v1/apps/:id/logs on the socket", () => {
     const first = await raw("/v1/apps/db/logs?follow=true", /"x"/);
     const second = await raw("/v1/apps/db/logs?follow=true");
     expect(second.text).toMatch(/^HTTP\/1\.1 503 /);
-    expect(second.text).toContain("1 log streams are open, the most the daemon serves at once: close one");
+    expect(second.text).toContain(
+      "1 log streams are open, the most the daemon serves at once: close one",
+    );
     first.socket.destroy();
     await once(first.socket, "close");
     // The daemon sees the close on its side too; then a stream is served again.
@@ -157,7 +163,10 @@ describe("GET /v1/apps/:id/logs on the socket", () => {
 
   it("no log source: 404", async () => {
     server = createApiServer({
-      reconciler: { subscribe: () => () => undefined, appStatus: async () => ({}) } as unknown as ApiReconciler,
+      reconciler: {
+        subscribe: () => () => undefined,
+        appStatus: async () => ({}),
+      } as unknown as ApiReconciler,
       info: () => ({}),
       trigger: () => undefined,
       log: console,
