@@ -1,0 +1,82 @@
+// One app's log panel: what it holds and shows. The stream
+// (GET /v1/apps/<id>/logs?tail=200&follow=true) replays the tail on every
+// (re)connection, so an open starts the buffer afresh.
+
+export interface LogLine {
+  /** A running number, for stable keys. */
+  n: number;
+  text: string;
+  stream: "stdout" | "stderr";
+}
+
+export type LogStatus = "connecting" | "following" | "ended" | "reconnecting" | "unavailable";
+
+export interface LogState {
+  status: LogStatus;
+  lines: LogLine[];
+  next: number;
+}
+
+/** Lines kept per panel: the oldest go first. */
+export const LOG_LINES_KEPT = 2000;
+
+export const initialLog = (): LogState => ({ status: "connecting", lines: [], next: 1 });
+
+export type LogAction =
+  /** A stream is being opened (the panel opened, or "follow again"). */
+  | { type: "connect" }
+  | { type: "open" }
+  | { type: "line"; data: string }
+  | { type: "end" }
+  /** The stream failed: `retrying` when the browser reconnects it by itself. */
+  | { type: "error"; retrying: boolean };
+
+/** A `line` event's data: `{"line": "...", "stream": "stdout"|"stderr"}`; null when it is not. */
+export function parseLogLine(data: string): Omit<LogLine, "n"> | null {
+  try {
+    const value: unknown = JSON.parse(data);
+    if (typeof value !== "object" || value === null) return null;
+    const { line, stream } = value as { line?: unknown; stream?: unknown };
+    if (typeof line !== "string") return null;
+    return { text: line, stream: stream === "stderr" ? "stderr" : "stdout" };
+  } catch {
+    return null;
+  }
+}
+
+export function reduceLog(state: LogState, action: LogAction): LogState {
+  switch (action.type) {
+    case "connect":
+      return { ...state, status: "connecting" };
+    case "open":
+      return { ...state, status: "following", lines: [] };
+    case "line": {
+      const line = parseLogLine(action.data);
+      if (!line) return state;
+      const lines =
+        state.lines.length >= LOG_LINES_KEPT
+          ? [
+              ...state.lines.slice(state.lines.length - LOG_LINES_KEPT + 1),
+              { ...line, n: state.next },
+            ]
+          : [...state.lines, { ...line, n: state.next }];
+      return { ...state, lines, next: state.next + 1 };
+    }
+    case "end":
+      return { ...state, status: "ended" };
+    case "error":
+      if (state.status === "ended") return state;
+      return { ...state, status: action.retrying ? "reconnecting" : "unavailable" };
+  }
+}
+
+export const LOG_STATUS_TEXT: Readonly<Record<LogStatus, string>> = {
+  connecting: "Connecting…",
+  following: "Following live",
+  ended: "The log ended (the container stopped)",
+  reconnecting: "Connection lost, reconnecting…",
+  unavailable: "The log is not available",
+};
+
+export const logUrl = (id: string): string =>
+  `/v1/apps/${encodeURIComponent(id)}/logs?tail=200&follow=true`;
