@@ -12,6 +12,7 @@ import { parseEventLine, parseImagesJson, parseInspectJson, parsePsJson } from "
 import {
   NOT_FOUND_CONTAINER,
   NOT_FOUND_IMAGE,
+  NOT_FOUND_NETWORK,
   onContainer,
   runPodman,
   type PodmanInvocation,
@@ -59,6 +60,9 @@ const IMAGE_ID = /^[0-9a-f]{64}$/;
  * through execa with an argument array (no shell), `globalArgs` first, and a
  * timeout; values are validated before any call.
  */
+/** Network modes podman knows without a network of that name. */
+const BUILTIN_NETWORKS = new Set(["bridge", "host", "none", "private", "slirp4netns", "pasta"]);
+
 export class PodmanRuntime implements ContainerRuntime {
   readonly podmanPath: string;
   readonly globalArgs: readonly string[];
@@ -158,6 +162,27 @@ export class PodmanRuntime implements ContainerRuntime {
 
   private async createOrRun(spec: ContainerSpec, command: "create" | "run"): Promise<string> {
     assertSpec(spec);
+    try {
+      return await this.createOrRunOnce(spec, command);
+    } catch (error) {
+      // A named network is created on first use, as a named volume is: one
+      // more podman call only when it is missing.
+      if (
+        !(error instanceof PodmanCommandError) ||
+        !NOT_FOUND_NETWORK.test(error.stderr) ||
+        spec.network === undefined ||
+        BUILTIN_NETWORKS.has(spec.network)
+      )
+        throw error;
+      await this.run(["network", "create", "--", spec.network]).catch((e: unknown) => {
+        // Another archy (or the owner) created it meanwhile: fine.
+        if (!(e instanceof PodmanCommandError) || !/already exists/i.test(e.stderr)) throw e;
+      });
+      return this.createOrRunOnce(spec, command);
+    }
+  }
+
+  private async createOrRunOnce(spec: ContainerSpec, command: "create" | "run"): Promise<string> {
     try {
       const { stdout } = await this.run(createArgs(spec, command));
       return stdout.trim().split("\n").pop() ?? "";

@@ -10,6 +10,8 @@ import type { PodmanRuntimeOptions } from "./podman.js";
 /** podman's stderr when the container, or the image, does not exist. */
 export const NOT_FOUND_CONTAINER =
   /no such container|no container with (name or )?id|no such object/i;
+/** podman 4.3: `Error: unable to find network with name or ID <name>: network not found`. */
+export const NOT_FOUND_NETWORK = /network not found/i;
 export const NOT_FOUND_IMAGE =
   /image not known|no such image|manifest unknown|name unknown|repository .* not found/i;
 

@@ -262,6 +262,39 @@ describe.skipIf(podman.skipReason !== null)(
       expect((await rt.getContainerStatus("rt-run-clash"))?.state).toBe("created");
     });
 
+    it("a named network that does not exist is created on first use (one more podman call), then reused", async () => {
+      const network = `archy-rt-net-${store.runId}`;
+      const { runtime, argv } = counting();
+      try {
+        await runtime.runContainer(sleeper("rt-net-a", { network }));
+        expect(argv.map((a) => a.slice(0, 2).join(" "))).toEqual([
+          "run --detach",
+          "network create",
+          "run --detach",
+        ]);
+        argv.length = 0;
+        await runtime.runContainer(sleeper("rt-net-b", { network }));
+        expect(argv).toHaveLength(1);
+        const nets = await store.podman([
+          "inspect",
+          "--format",
+          "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}",
+          "rt-net-a",
+          "rt-net-b",
+        ]);
+        expect(nets.stdout.trim().split(/\s+/)).toEqual([network, network]);
+        // A built-in mode is never created: "none" runs at once.
+        argv.length = 0;
+        await runtime.runContainer(sleeper("rt-net-none", { network: "none" }));
+        expect(argv).toHaveLength(1);
+      } finally {
+        await store.podman(["rm", "--force", "-t", "0", "rt-net-a", "rt-net-b", "rt-net-none"], {
+          reject: false,
+        });
+        await store.podman(["network", "rm", "--", network], { reject: false });
+      }
+    });
+
     it("startContainers: one podman process starts a batch; one that cannot start (its port is taken) fails with podman's error, the others start", async () => {
       for (const name of ["rt-batch-0", "rt-batch-1", "rt-batch-2", "rt-batch-3"])
         await rt.createContainer(sleeper(name));
