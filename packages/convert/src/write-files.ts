@@ -68,9 +68,15 @@ export async function writeFiles(
   opts: WriteFilesOptions = {},
 ): Promise<WrittenFile[]> {
   const fs = opts.fs ?? nodeFs;
-  for (const f of files)
+  const names = new Set<string>();
+  for (const f of files) {
     if (!SAFE_NAME.test(f.name))
       throw new ConvertError("EOUTPUT", `refusing to write a file named ${JSON.stringify(f.name)}`);
+    // Two contents for one name: the second would silently win.
+    if (names.has(f.name))
+      throw new ConvertError("EOUTPUT", `two files named ${JSON.stringify(f.name)} to write`);
+    names.add(f.name);
+  }
   const current = new Map<string, string | null>();
   try {
     for (const f of files) current.set(f.name, await readIfExists(fs, join(dir, f.name)));
