@@ -12,3 +12,10 @@ export { decodeValue, lookupAll, parseUnit, splitWords } from "./quadlet/parse.j
 export type { ParsedUnit, UnitEntry, UnitSection } from "./quadlet/parse.js";
 export { headerVersion, keySince, keyUses, minPodmanFor } from "./quadlet/min-version.js";
 export type { KeyUse, MinPodman } from "./quadlet/min-version.js";
+export { importCompose } from "./compose/import.js";
+export type {
+  ComposeImportOptions,
+  ComposeImportResult,
+  ComposeWarning,
+  ImportedManifest,
+} from "./compose/import.js";
