@@ -100,8 +100,15 @@ function serveAsset(req: IncomingMessage, res: ServerResponse, asset: DashboardA
   res.setHeader("content-type", asset.contentType);
   res.setHeader("etag", asset.etag);
   res.setHeader("vary", "accept-encoding");
-  // The page itself is never stored; its assets are revalidated by their ETag.
-  res.setHeader("cache-control", page ? "no-store" : "private, no-cache");
+  // The page itself is never stored; /assets/… are named by their content: kept, privately.
+  res.setHeader(
+    "cache-control",
+    page
+      ? "no-store"
+      : asset.path.startsWith("/assets/")
+        ? "private, max-age=31536000, immutable"
+        : "private, no-cache",
+  );
   if (!page && req.headers["if-none-match"] === asset.etag) {
     res.writeHead(304);
     return void res.end();
