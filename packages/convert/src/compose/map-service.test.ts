@@ -18,6 +18,7 @@ describe("service basics", () => {
     expect(r.manifests[0]!.text.split("\n")[0]).toBe(
       `# Imported by archy from ${FILE} (service My_Web.1)`,
     );
+    expect(r.manifests[0]!.text).toContain('\n  restart:\n    policy: "no"\n');
     expect(app(r)).toMatchObject({
       id: "stack-my-web-1",
       name: "My_Web.1",
@@ -242,5 +243,46 @@ describe("app ids", () => {
     expect(e.locations[0]!.message).toContain(
       'services "web_1" and "web-1" would both become the app "stack-web-1"',
     );
+  });
+});
+
+describe("what cannot be mapped", () => {
+  it("refuses a missing required env_file, a malformed health check test and a build URL", async () => {
+    const e = await failure([
+      "services:",
+      "  web:",
+      "    image: nginx",
+      "    env_file: [nope.env]",
+      "    healthcheck: { test: [FOO, x] }",
+    ]);
+    expect(e.code).toBe("ECOMPOSE");
+    expect(e.locations.map((l) => `${l.line}:${l.column} ${l.path}`)).toEqual([
+      "4:16 services.web.env_file[0]",
+      "5:26 services.web.healthcheck.test",
+    ]);
+    expect(e.locations[0]!.message).toBe("the env file /srv/stack/nope.env does not exist");
+    const url = await failure(["services:", "  web:", "    build: https://github.com/x/y.git"]);
+    expect(url.code).toBe("EUNSUPPORTED");
+  });
+
+  it("warns about network_mode service:, an empty entrypoint and x- keys of a service", async () => {
+    const r = await imp([
+      "services:",
+      "  db: { image: postgres }",
+      "  web:",
+      "    image: nginx",
+      "    network_mode: service:db",
+      "    entrypoint: []",
+      "    x-note: hello",
+      "    hostname: web",
+    ]);
+    expect(app(r, 1).container).toEqual({ image: "nginx", network: "stack_default" });
+    expect(r.warnings.map((w) => `${w.line}:${w.column} ${w.path}`)).toEqual([
+      "1:1 services",
+      "5:5 services.web.network_mode",
+      "6:5 services.web.entrypoint",
+      "7:5 services.web.x-note",
+      "8:5 services.web.hostname",
+    ]);
   });
 });

@@ -164,7 +164,8 @@ export async function mapService(
 
   const build = mapBuild(ctx, [...path, "build"], s.build);
   let image = asText(s.image);
-  if (image === undefined && build) image = `localhost/${ctx.project}-${name}`.toLowerCase();
+  const hasBuild = s.build !== undefined && s.build !== null;
+  if (image === undefined && hasBuild) image = `localhost/${ctx.project}-${name}`.toLowerCase();
   if (image === undefined || image === "") {
     ctx.invalid(path, image === "" ? "image is empty" : "has neither an image nor a build", "key");
     image = "invalid";

@@ -32,8 +32,8 @@ const TYPE_WORDS: Record<string, string> = {
   string: "a string",
   number: "a number",
   integer: "a whole number",
-  boolean: "true or false",
-  null: "nothing (null)",
+  boolean: "a boolean",
+  null: "null",
 };
 
 const pathOf = (pointer: string): (string | number)[] =>
