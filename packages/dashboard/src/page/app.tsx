@@ -1,9 +1,10 @@
 // The status page's view: draws the state (state.ts) and hands the owner's
 // clicks to the controller. No logic here that a unit test would want.
+import { Component } from "preact";
 import { useEffect, useReducer, useRef, useState } from "preact/hooks";
 import type { Controller } from "./controller.js";
 import { ago, countdown, humanDuration, localTime, spokenDuration, uptimeMs } from "./format.js";
-import { initialLog, LOG_STATUS_TEXT, logUrl, reduceLog } from "./logs.js";
+import { initialLog, LOG_STATUS_TEXT, logUrl, reduceLog, type LogLine } from "./logs.js";
 import { HEALTH_LOOK, healthText, OPS, phaseLook, STOP_REASONS } from "./phase.js";
 import { busy, type AppRow, type PageState } from "./state.js";
 import type { DaemonInfo, Op, PassReport } from "./types.js";
@@ -196,6 +197,7 @@ function AppRowView({ app, state, now, logsOpen, onToggleLogs, onOperate }: RowP
       : null;
   const error = state.opErrors[app.id] ?? app.lastError;
   const logsButton = useRef<HTMLButtonElement>(null);
+  const phaseRef = useRef<HTMLSpanElement>(null);
   const logId = `log-${app.id}`;
   return (
     // One tbody per app: its row and, when open, its log panel.
@@ -209,7 +211,7 @@ function AppRowView({ app, state, now, logsOpen, onToggleLogs, onOperate }: RowP
           </span>
         </th>
         <td data-label="Phase">
-          <span class={`phase tone-${look.tone}`} title={look.meaning}>
+          <span class={`phase tone-${look.tone}`} title={look.meaning} ref={phaseRef} tabIndex={-1}>
             <span aria-hidden="true" class={look.transitional ? "icon spin" : "icon"}>
               {look.icon}
             </span>
@@ -220,10 +222,10 @@ function AppRowView({ app, state, now, logsOpen, onToggleLogs, onOperate }: RowP
             {app.desired === "stopped" && app.phase !== "stopped" ? " · wanted stopped" : ""}
           </span>
         </td>
-        <td data-label="Health">
+        <td data-label="Health" class="nowrap">
           {health.icon && (
             <span aria-hidden="true" class={`icon tone-${health.tone}`}>
-              {health.icon}{" "}
+              {health.icon}
             </span>
           )}
           <span data-field="health" class={`tone-${health.tone}`}>
@@ -279,7 +281,12 @@ function AppRowView({ app, state, now, logsOpen, onToggleLogs, onOperate }: RowP
               data-action={op}
               aria-label={`${OP_LABEL[op]} ${app.id}`}
               disabled={disabled}
-              onClick={() => onOperate(app.id, op)}
+              onClick={(e) => {
+                // The button is disabled at once: focus moves to the phase it changed,
+                // not to the top of the page.
+                if (document.activeElement === e.currentTarget) phaseRef.current?.focus();
+                onOperate(app.id, op);
+              }}
             >
               {OP_LABEL[op]}
             </button>
@@ -382,20 +389,33 @@ function LogPanel({ id, domId, onClose }: { id: string; domId: string; onClose()
           atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
         }}
       >
-        {log.lines.length === 0 ? (
-          <span class="sub">{log.status === "following" ? "(no output yet)" : ""}</span>
-        ) : (
-          log.lines.map((l) => (
-            <span key={l.n} class={l.stream === "stderr" ? "line err" : "line"}>
-              {l.stream === "stderr" && <span class="gutter">stderr </span>}
-              {l.text}
-              {"\n"}
-            </span>
-          ))
-        )}
+        <LogLines lines={log.lines} following={log.status === "following"} />
       </pre>
     </div>
   );
+}
+
+/** The lines of a log panel, drawn again only when they change (not on every tick of the clock). */
+class LogLines extends Component<{ lines: LogLine[]; following: boolean }> {
+  override shouldComponentUpdate(next: { lines: LogLine[]; following: boolean }): boolean {
+    return next.lines !== this.props.lines || next.following !== this.props.following;
+  }
+
+  override render() {
+    const { lines, following } = this.props;
+    if (lines.length === 0) return <span class="sub">{following ? "(no output yet)" : ""}</span>;
+    return (
+      <>
+        {lines.map((l) => (
+          <span key={l.n} class={l.stream === "stderr" ? "line err" : "line"}>
+            {l.stream === "stderr" && <span class="gutter">stderr </span>}
+            {l.text}
+            {"\n"}
+          </span>
+        ))}
+      </>
+    );
+  }
 }
 
 function ManifestErrors({ state }: { state: PageState }) {
@@ -412,7 +432,7 @@ function ManifestErrors({ state }: { state: PageState }) {
           {errors.map((e, i) => (
             <li key={`${e.file}:${e.line}:${e.column}:${i}`} class="issue tone-bad">
               <span aria-hidden="true" class="icon">
-                ✕{" "}
+                ✕
               </span>
               <code data-field="location">
                 {e.file}:{e.line}:{e.column}
@@ -452,7 +472,7 @@ function Orphans({ state }: { state: PageState }) {
             {orphans.map((o) => (
               <li key={o.name} class="issue tone-warn" data-orphan={o.name}>
                 <span aria-hidden="true" class="icon">
-                  !{" "}
+                  !
                 </span>
                 <code>{o.name}</code> (app <code>{o.app || "?"}</code>, {o.state})
               </li>
