@@ -139,7 +139,7 @@ export function createHttpServer(deps: HttpDeps, limits: ApiLimits = DEFAULT_API
   const server = createServer(
     {
       // Timeouts per connection below, instead of Node's check of every connection
-      // every second: a listener nobody uses costs no timer at all.
+      // every second: a listener nobody uses does no work.
       headersTimeout: 0,
       requestTimeout: 0,
       connectionsCheckingInterval: 2 ** 31 - 1,
@@ -222,9 +222,17 @@ export function createHttpServer(deps: HttpDeps, limits: ApiLimits = DEFAULT_API
  */
 function guardConnections(server: Server, limits: ApiLimits): void {
   const timers = new WeakMap<Socket, NodeJS.Timeout>();
-  const arm = (socket: Socket, ms: number) => {
+  /** A 408 for the client that was too slow, unless an answer is on its way already. */
+  const expire = (socket: Socket, res?: ServerResponse) => {
+    if (res?.headersSent || socket.writableLength > 0) return void socket.destroy();
+    socket.end(
+      "HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n",
+      () => socket.destroy(),
+    );
+  };
+  const arm = (socket: Socket, ms: number, res?: ServerResponse) => {
     clearTimeout(timers.get(socket));
-    const timer = setTimeout(() => socket.destroy(), ms);
+    const timer = setTimeout(() => expire(socket, res), ms);
     timer.unref();
     timers.set(socket, timer);
   };
@@ -240,7 +248,7 @@ function guardConnections(server: Server, limits: ApiLimits): void {
       Number(req.headers["content-length"] ?? 0) > 0;
     if (!hasBody) disarm(socket);
     else {
-      arm(socket, limits.requestTimeoutMs);
+      arm(socket, limits.requestTimeoutMs, res);
       req.once("end", () => disarm(socket));
     }
     res.once("finish", () => {
