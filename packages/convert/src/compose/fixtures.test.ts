@@ -19,6 +19,7 @@ type App = {
   depends_on?: string[];
   container: Record<string, unknown> & { env?: Record<string, string> };
   restart: { policy: string };
+  hooks?: { pre_start: string[][] };
 };
 
 /** A copy of a fixture folder with extra files (what its docs tell the owner to create). */
@@ -63,6 +64,10 @@ describe("real-world compose files", () => {
         network: "uptime-kuma_default",
       },
     });
+    expect(apps["uptime-kuma"]!.hooks?.pre_start[0]?.slice(3)).toEqual([
+      "archy-bind-folders",
+      join(FIXTURES, "uptime-kuma/data"),
+    ]);
     expect(keys(r)).toEqual(["9:5 services.uptime-kuma.container_name"]);
   });
 

@@ -1,5 +1,13 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { createDirsHook } from "./map-volumes.js";
 import { app, failure, imp, warned } from "./test-helpers.js";
+
+const run = promisify(execFile);
 
 describe("ports", () => {
   it("maps the short syntax", async () => {
@@ -97,6 +105,20 @@ describe("volumes", () => {
       "stack_data:/data2",
     ]);
     expect(warned(r)).toEqual(["services.web.volumes[8]", "services.web.volumes[9]"]);
+    // The host folders compose would create: short-syntax binds only (long syntax: create_host_path).
+    expect(app(r).hooks).toEqual({
+      pre_start: [
+        [
+          "/bin/sh",
+          "-c",
+          'for p in "$@"; do [ -e "$p" ] || mkdir -p -- "$p" || exit 1; done',
+          "archy-bind-folders",
+          "/srv/stack/conf",
+          "/home/owner/certs",
+          "/var/run/docker.sock",
+        ],
+      ],
+    });
   });
 
   it("refuses a named volume the top level does not declare (as compose does)", async () => {
@@ -112,5 +134,17 @@ describe("volumes", () => {
       column: 15,
       message: expect.stringContaining('"data"'),
     });
+  });
+});
+
+describe("the bind folders hook", () => {
+  it("makes missing folders and leaves existing files and folders alone", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "archy-binds-"));
+    await writeFile(join(dir, "file"), "x");
+    const hook = createDirsHook([join(dir, "new/deep"), join(dir, "file"), dir])!;
+    await run(hook[0]!, hook.slice(1));
+    expect((await stat(join(dir, "new/deep"))).isDirectory()).toBe(true);
+    expect((await stat(join(dir, "file"))).isFile()).toBe(true);
+    expect(createDirsHook([])).toBeUndefined();
   });
 });

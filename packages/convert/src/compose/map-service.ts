@@ -7,7 +7,7 @@ import { mapHealthcheck, mapDuration, mapRestart, type ArchyHealthcheck } from "
 import { mapDependsOn, mapNetwork } from "./map-links.js";
 import { mapEnv } from "./map-env.js";
 import { mapPorts } from "./map-ports.js";
-import { mapVolumes } from "./map-volumes.js";
+import { createDirsHook, mapVolumes } from "./map-volumes.js";
 import type { ComposePath, Located } from "./positions.js";
 import { asBoolean, asText, splitWords } from "./values.js";
 
@@ -36,6 +36,7 @@ export interface ArchyManifest {
       healthcheck?: ArchyHealthcheck;
     };
     restart: { policy: "always" | "on-failure" | "no" };
+    hooks?: { pre_start: string[][] };
   };
 }
 
@@ -197,7 +198,8 @@ export async function mapService(
   if (Object.keys(env).length > 0) c.env = env;
   const ports = mapPorts(ctx, [...path, "ports"], s.ports);
   if (ports.length > 0) c.ports = ports;
-  const volumes = mapVolumes(ctx, [...path, "volumes"], s.volumes);
+  const createDirs: string[] = [];
+  const volumes = mapVolumes(ctx, [...path, "volumes"], s.volumes, createDirs);
   if (volumes.length > 0) c.volumes = volumes;
   c.network = mapNetwork(ctx, path, s);
   const user = asText(s.user);
@@ -215,6 +217,7 @@ export async function mapService(
   const healthcheck = mapHealthcheck(ctx, [...path, "healthcheck"], s.healthcheck);
   if (healthcheck) c.healthcheck = healthcheck;
 
+  const hook = createDirsHook(createDirs);
   const dependsOn = mapDependsOn(ctx, [...path, "depends_on"], s.depends_on);
   return {
     app: {
@@ -224,6 +227,7 @@ export async function mapService(
       ...(dependsOn.length > 0 ? { depends_on: dependsOn } : {}),
       container: c,
       restart: { policy: mapRestart(ctx, [...path, "restart"], s.restart) },
+      ...(hook ? { hooks: { pre_start: [hook] } } : {}),
     },
   };
 }

@@ -50,6 +50,8 @@ interface Mount {
   target: string;
   readOnly: boolean;
   kind: "bind" | "volume" | "other";
+  /** Compose makes a missing host folder: always for the short syntax, on `bind.create_host_path` for the long one. */
+  createHostPath?: boolean;
 }
 
 function parseShort(ctx: MapContext, at: ComposePath, spec: string): Mount | null {
@@ -68,11 +70,14 @@ function parseShort(ctx: MapContext, at: ComposePath, spec: string): Mount | nul
         "value",
       );
   }
-  return { source, target, readOnly, kind: isHostPath(source) ? "bind" : "volume" };
+  const bind = isHostPath(source);
+  return { source, target, readOnly, kind: bind ? "bind" : "volume", createHostPath: bind };
 }
 
 function parseLong(ctx: MapContext, at: ComposePath, v: Record<string, unknown>): Mount | null {
-  warnOtherKeys(ctx, at, v, ["type", "source", "target", "read_only"]);
+  warnOtherKeys(ctx, at, v, ["type", "source", "target", "read_only", "bind"]);
+  const bind = isDict(v.bind) ? v.bind : {};
+  warnOtherKeys(ctx, [...at, "bind"], bind, ["create_host_path"]);
   const type = asText(v.type);
   const target = asText(v.target);
   if (!target) return null;
@@ -82,11 +87,20 @@ function parseLong(ctx: MapContext, at: ComposePath, v: Record<string, unknown>)
     target,
     readOnly: asBoolean(v.read_only) ?? false,
     kind: type === "bind" ? "bind" : type === "volume" ? "volume" : "other",
+    createHostPath: asBoolean(bind.create_host_path) ?? false,
   };
 }
 
-/** The service's volumes in archy's form. */
-export function mapVolumes(ctx: MapContext, path: ComposePath, value: unknown): string[] {
+/**
+ * The service's volumes in archy's form. The host folders compose would
+ * create when missing are added to `createDirs`.
+ */
+export function mapVolumes(
+  ctx: MapContext,
+  path: ComposePath,
+  value: unknown,
+  createDirs: string[] = [],
+): string[] {
   if (!Array.isArray(value)) return [];
   const out: string[] = [];
   value.forEach((item, i) => {
@@ -123,8 +137,10 @@ export function mapVolumes(ctx: MapContext, path: ComposePath, value: unknown): 
       return;
     }
     let source: string;
-    if (m.kind === "bind") source = hostPath(ctx, m.source);
-    else {
+    if (m.kind === "bind") {
+      source = hostPath(ctx, m.source);
+      if (m.createHostPath) createDirs.push(source);
+    } else {
       const name = volumeName(ctx, m.source);
       if (name === null) {
         ctx.invalid(
@@ -143,4 +159,20 @@ export function mapVolumes(ctx: MapContext, path: ComposePath, value: unknown): 
     out.push(`${source}:${m.target}${m.readOnly ? ":ro" : ""}`);
   });
   return out;
+}
+
+/**
+ * A pre-start hook making the missing host folders of bind mounts, as compose
+ * does (podman refuses a bind mount whose source does not exist): a path that
+ * exists, file or folder, is left alone.
+ */
+export function createDirsHook(dirs: readonly string[]): string[] | undefined {
+  if (dirs.length === 0) return undefined;
+  return [
+    "/bin/sh",
+    "-c",
+    'for p in "$@"; do [ -e "$p" ] || mkdir -p -- "$p" || exit 1; done',
+    "archy-bind-folders",
+    ...new Set(dirs),
+  ];
 }

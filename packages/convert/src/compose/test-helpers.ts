@@ -21,7 +21,7 @@ export async function imp(
 export const app = (r: ComposeImportResult, i = 0) =>
   (
     parse(r.manifests[i]!.text) as {
-      app: Record<string, unknown> & { container: Record<string, unknown> };
+      app: Record<string, unknown> & { container: Record<string, unknown>; hooks?: unknown };
     }
   ).app;
 export const warned = (r: ComposeImportResult) => r.warnings.map((w) => w.path);
