@@ -183,6 +183,10 @@ function logs(req, res, a) {
         stream: n % 5 === 0 ? "stderr" : "stdout",
       })}\n\n`,
     );
+  if (a.id === "broken") {
+    const error = { message: "app broken has no container (archy-broken)", exitCode: 1 };
+    return res.end(`event: error\ndata: ${JSON.stringify(error)}\n\n`);
+  }
   for (let i = 0; i < 20; i++) line();
   if (!a.startedAt) {
     res.write("event: end\ndata: {}\n\n");

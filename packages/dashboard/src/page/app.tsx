@@ -338,7 +338,12 @@ function LogPanel({ id, domId, onClose }: { id: string; domId: string; onClose()
       es.close(); // else the browser reconnects and replays the tail
       dispatch({ type: "end" });
     });
-    es.onerror = () => {
+    es.onerror = (e) => {
+      // The daemon's own `event: error` (no container, podman failed) comes here too, with data.
+      if (e instanceof MessageEvent && typeof e.data === "string") {
+        es.close();
+        return dispatch({ type: "failed", data: e.data });
+      }
       const retrying = es.readyState === EventSource.CONNECTING;
       if (!retrying) es.close();
       dispatch({ type: "error", retrying });
@@ -366,6 +371,7 @@ function LogPanel({ id, domId, onClose }: { id: string; domId: string; onClose()
       <div class="log-head">
         <span class={`log-status log-${log.status}`} data-field="log-status">
           {LOG_STATUS_TEXT[log.status]}
+          {log.message ? `: ${log.message}` : ""}
           {log.lines.length ? ` · ${log.lines.length} lines` : ""}
         </span>
         <span class="log-buttons">

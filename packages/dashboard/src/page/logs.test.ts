@@ -51,6 +51,24 @@ describe("log panel", () => {
     expect(reduceLog(s, { type: "connect" }).status).toBe("connecting");
   });
 
+  it("shows the daemon's own error event, which a later connection error does not hide", () => {
+    let s = reduceLog(reduceLog(initialLog(), { type: "open" }), {
+      type: "failed",
+      data: JSON.stringify({ message: "app web has no container (archy-web)", exitCode: 1 }),
+    });
+    expect(s.status).toBe("unavailable");
+    expect(s.message).toBe("app web has no container (archy-web)");
+    s = reduceLog(s, { type: "error", retrying: true });
+    expect(s.status).toBe("unavailable");
+    expect(reduceLog(initialLog(), { type: "failed", data: "?" }).message).toBe(
+      "the daemon could not read the log",
+    );
+    expect(reduceLog(s, { type: "connect" })).toMatchObject({
+      status: "connecting",
+      message: null,
+    });
+  });
+
   it("keeps the last lines only, with keys that never repeat", () => {
     let s = reduceLog(initialLog(), { type: "open" });
     for (let i = 0; i < LOG_LINES_KEPT + 10; i++) s = reduceLog(s, line(String(i)));

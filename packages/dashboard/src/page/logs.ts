@@ -13,6 +13,8 @@ export type LogStatus = "connecting" | "following" | "ended" | "reconnecting" | 
 
 export interface LogState {
   status: LogStatus;
+  /** Why the log is not available, as the daemon said (its `event: error`). */
+  message: string | null;
   lines: LogLine[];
   next: number;
 }
@@ -20,7 +22,12 @@ export interface LogState {
 /** Lines kept per panel: the oldest go first. */
 export const LOG_LINES_KEPT = 2000;
 
-export const initialLog = (): LogState => ({ status: "connecting", lines: [], next: 1 });
+export const initialLog = (): LogState => ({
+  status: "connecting",
+  message: null,
+  lines: [],
+  next: 1,
+});
 
 export type LogAction =
   /** A stream is being opened (the panel opened, or "follow again"). */
@@ -28,6 +35,8 @@ export type LogAction =
   | { type: "open" }
   | { type: "line"; data: string }
   | { type: "end" }
+  /** The daemon's `event: error`: its data, `{"message","exitCode"}` (the stream then ends). */
+  | { type: "failed"; data: string }
   /** The stream failed: `retrying` when the browser reconnects it by itself. */
   | { type: "error"; retrying: boolean };
 
@@ -44,12 +53,23 @@ export function parseLogLine(data: string): Omit<LogLine, "n"> | null {
   }
 }
 
+/** The message of an `event: error`'s data; a generic one when it has none. */
+function errorMessage(data: string): string {
+  try {
+    const value = JSON.parse(data) as { message?: unknown } | null;
+    if (typeof value?.message === "string") return value.message;
+  } catch {
+    // not JSON: the generic text below
+  }
+  return "the daemon could not read the log";
+}
+
 export function reduceLog(state: LogState, action: LogAction): LogState {
   switch (action.type) {
     case "connect":
-      return { ...state, status: "connecting" };
+      return { ...state, status: "connecting", message: null };
     case "open":
-      return { ...state, status: "following", lines: [] };
+      return { ...state, status: "following", message: null, lines: [] };
     case "line": {
       const line = parseLogLine(action.data);
       if (!line) return state;
@@ -64,8 +84,10 @@ export function reduceLog(state: LogState, action: LogAction): LogState {
     }
     case "end":
       return { ...state, status: "ended" };
+    case "failed":
+      return { ...state, status: "unavailable", message: errorMessage(action.data) };
     case "error":
-      if (state.status === "ended") return state;
+      if (state.status === "ended" || state.status === "unavailable") return state;
       return { ...state, status: action.retrying ? "reconnecting" : "unavailable" };
   }
 }
