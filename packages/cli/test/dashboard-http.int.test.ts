@@ -113,7 +113,9 @@ describe.skipIf(podman.skipReason !== null)(
       const page = await get("/");
       expect(page.status).toBe(200);
       expect(page.headers.get("content-type")).toMatch(/^text\/html/);
-      expect(page.headers.get("content-security-policy")).toMatch(/^default-src 'self'/);
+      expect(page.headers.get("content-security-policy")).toMatch(
+        /^default-src 'none'; script-src 'self';/,
+      );
       expect(page.headers.get("cache-control")).toBe("no-store");
       const html = await page.text();
       for (const [, src] of html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)) {

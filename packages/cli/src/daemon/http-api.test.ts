@@ -26,7 +26,7 @@ useHttpListener();
 describe("the page", () => {
   const securityHeaders = (h: IncomingHttpHeaders) => {
     expect(h["content-security-policy"]).toBe(CSP);
-    expect(CSP).toMatch(/^default-src 'self'; script-src 'self';/);
+    expect(CSP).toMatch(/^default-src 'none'; script-src 'self';/);
     expect(CSP).not.toContain("unsafe-inline");
     expect(h["x-content-type-options"]).toBe("nosniff");
     expect(h["referrer-policy"]).toBe("no-referrer");

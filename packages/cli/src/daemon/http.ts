@@ -27,10 +27,14 @@ export interface HttpDeps {
 /** The session cookie's name. */
 export const SESSION_COOKIE = "archy_session";
 
-/** The page's Content-Security-Policy: its own scripts, styles and API only; no inline script, no frames. */
+/**
+ * The page's Content-Security-Policy (the one @archy/dashboard asks for):
+ * its own scripts, styles, images and API only; no inline script or style,
+ * no plugin, no form target, no frames.
+ */
 export const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-  "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+  "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const SECURITY_HEADERS: Record<string, string> = {
   "content-security-policy": CSP,

@@ -67,7 +67,7 @@ function raw(path: string, until?: RegExp): Promise<{ text: string; socket: Sock
 }
 
 describe("GET /v1/apps/:id/logs on the socket", () => {
-  it("an error reading the log ends the stream with event: error", async () => {
+  it("an error reading the log (no container) ends the stream with event: end and the error", async () => {
     await serve(
       createLogSource(
         {
@@ -85,7 +85,7 @@ describe("GET /v1/apps/:id/logs on the socket", () => {
     expect(text).toMatch(/^HTTP\/1\.1 200 /);
     expect(text).toContain("content-type: text/event-stream");
     expect(text).toContain(
-      `event: error\ndata: ${JSON.stringify({ message: "app db has no container (archy-db)", exitCode: 1 })}\n\n`,
+      `event: end\ndata: ${JSON.stringify({ error: { message: "app db has no container (archy-db)", exitCode: 1 } })}\n\n`,
     );
   });
 

@@ -79,7 +79,10 @@ const drained = (res: ServerResponse) =>
  * `GET /v1/apps/:id/logs?tail=N&follow=true` as server-sent events:
  * `event: line` with `data: {"line","stream"}` per line, then `event: end`
  * when the log ends (at once without `follow`; when the container stops with
- * it), or `event: error` with `data: {"message","exitCode"}`. A client that
+ * it). A failure after the stream began (the app has no container) ends it
+ * with `event: end` too, its data `{"error": {"message","exitCode"}}`: an
+ * event named `error` would reach an EventSource's onerror as if the
+ * connection had failed, and the page would reconnect for ever. A client that
  * reads slowly slows `podman logs` down rather than being buffered for; its
  * going away ends `podman logs`. At most `limits.maxLogStreams` at once (503).
  */
@@ -119,7 +122,9 @@ export async function streamLogs(
     if (ac.signal.aborted) return;
     const c = classify(error);
     const message = c.bug ? "internal error of the daemon reading the log" : c.message;
-    res.end(`event: error\ndata: ${JSON.stringify({ message, exitCode: c.exitCode })}\n\n`);
+    res.end(
+      `event: end\ndata: ${JSON.stringify({ error: { message, exitCode: c.exitCode } })}\n\n`,
+    );
     if (c.bug) throw error; // for the daemon's log (the stream has ended)
   }
 }
