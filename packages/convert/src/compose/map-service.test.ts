@@ -66,6 +66,10 @@ describe("service basics", () => {
       '    command: --save 60 1 --loglevel "warn ing"',
       '    entrypoint: ["/bin/sh", "-c"]',
     ]);
+    // Word lists on one line, each word quoted.
+    expect(r.manifests[0]!.text).toContain(
+      '    command: ["--save", "60", "1", "--loglevel", "warn ing"]\n    entrypoint: ["/bin/sh", "-c"]\n',
+    );
     expect(app(r).container).toMatchObject({
       command: ["--save", "60", "1", "--loglevel", "warn ing"],
       entrypoint: ["/bin/sh", "-c"],
