@@ -185,7 +185,7 @@ function logs(req, res, a) {
     );
   if (a.id === "broken") {
     const error = { message: "app broken has no container (archy-broken)", exitCode: 1 };
-    return res.end(`event: error\ndata: ${JSON.stringify(error)}\n\n`);
+    return res.end(`event: end\ndata: ${JSON.stringify({ error })}\n\n`);
   }
   for (let i = 0; i < 20; i++) line();
   if (!a.startedAt) {

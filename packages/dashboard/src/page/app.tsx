@@ -11,12 +11,22 @@ import type { DaemonInfo, Op, PassReport } from "./types.js";
 
 const OP_LABEL: Record<Op, string> = { start: "Start", stop: "Stop", restart: "Restart" };
 
-/** The page's clock, ticking once a second (countdowns and uptimes; it fetches nothing). */
+/**
+ * The page's clock, ticking once a second for countdowns and uptimes (it
+ * fetches nothing), and not at all while the tab is hidden.
+ */
 function useNow(): number {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
+    const tick = () => {
+      if (!document.hidden) setNow(Date.now());
+    };
+    const timer = setInterval(tick, 1000);
+    document.addEventListener("visibilitychange", tick);
+    return () => {
+      clearInterval(timer);
+      document.removeEventListener("visibilitychange", tick);
+    };
   }, []);
   return now;
 }
@@ -334,9 +344,9 @@ function LogPanel({ id, domId, onClose }: { id: string; domId: string; onClose()
     const es = new EventSource(logUrl(id));
     es.onopen = () => dispatch({ type: "open" });
     es.addEventListener("line", (e) => dispatch({ type: "line", data: String(e.data) }));
-    es.addEventListener("end", () => {
+    es.addEventListener("end", (e) => {
       es.close(); // else the browser reconnects and replays the tail
-      dispatch({ type: "end" });
+      dispatch({ type: "end", data: String(e.data) });
     });
     es.onerror = (e) => {
       // The daemon's own `event: error` (no container, podman failed) comes here too, with data.

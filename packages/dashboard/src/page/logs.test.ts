@@ -51,6 +51,24 @@ describe("log panel", () => {
     expect(reduceLog(s, { type: "connect" }).status).toBe("connecting");
   });
 
+  it("shows the error an end event carries (the app has no container)", () => {
+    const s = reduceLog(reduceLog(initialLog(), { type: "open" }), {
+      type: "end",
+      data: JSON.stringify({
+        error: { message: "app web has no container (archy-web)", exitCode: 1 },
+      }),
+    });
+    expect(s).toMatchObject({
+      status: "unavailable",
+      message: "app web has no container (archy-web)",
+    });
+    expect(reduceLog(initialLog(), { type: "end", data: "{}" }).status).toBe("ended");
+    expect(reduceLog(initialLog(), { type: "end", data: "" }).status).toBe("ended");
+    expect(reduceLog(initialLog(), { type: "end", data: '{"error":{}}' }).message).toBe(
+      "the daemon could not read the log",
+    );
+  });
+
   it("shows the daemon's own error event, which a later connection error does not hide", () => {
     let s = reduceLog(reduceLog(initialLog(), { type: "open" }), {
       type: "failed",

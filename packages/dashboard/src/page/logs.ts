@@ -34,8 +34,9 @@ export type LogAction =
   | { type: "connect" }
   | { type: "open" }
   | { type: "line"; data: string }
-  | { type: "end" }
-  /** The daemon's `event: error`: its data, `{"message","exitCode"}` (the stream then ends). */
+  /** `event: end`: the log ended; its data `{"error": {"message","exitCode"}}` when it failed (no container). */
+  | { type: "end"; data?: string }
+  /** An `event: error` with data `{"message","exitCode"}` (the stream then ends). */
   | { type: "failed"; data: string }
   /** The stream failed: `retrying` when the browser reconnects it by itself. */
   | { type: "error"; retrying: boolean };
@@ -53,15 +54,27 @@ export function parseLogLine(data: string): Omit<LogLine, "n"> | null {
   }
 }
 
+const parse = (data: string | undefined): unknown => {
+  try {
+    return data ? JSON.parse(data) : null;
+  } catch {
+    return null;
+  }
+};
+
 /** The message of an `event: error`'s data; a generic one when it has none. */
 function errorMessage(data: string): string {
-  try {
-    const value = JSON.parse(data) as { message?: unknown } | null;
-    if (typeof value?.message === "string") return value.message;
-  } catch {
-    // not JSON: the generic text below
-  }
-  return "the daemon could not read the log";
+  const value = parse(data) as { message?: unknown } | null;
+  return typeof value?.message === "string" ? value.message : "the daemon could not read the log";
+}
+
+/** The error an `event: end` carries, if any: `{"error": {"message", "exitCode"}}`. */
+function endError(data: string | undefined): string | null {
+  const value = parse(data) as { error?: { message?: unknown } | null } | null;
+  if (!value?.error) return null;
+  return typeof value.error.message === "string"
+    ? value.error.message
+    : "the daemon could not read the log";
 }
 
 export function reduceLog(state: LogState, action: LogAction): LogState {
@@ -82,8 +95,12 @@ export function reduceLog(state: LogState, action: LogAction): LogState {
           : [...state.lines, { ...line, n: state.next }];
       return { ...state, lines, next: state.next + 1 };
     }
-    case "end":
-      return { ...state, status: "ended" };
+    case "end": {
+      const message = endError(action.data);
+      return message === null
+        ? { ...state, status: "ended" }
+        : { ...state, status: "unavailable", message };
+    }
     case "failed":
       return { ...state, status: "unavailable", message: errorMessage(action.data) };
     case "error":
