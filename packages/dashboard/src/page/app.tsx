@@ -153,19 +153,37 @@ function Apps({ state, now, openLogs, onToggleLogs, onOperate }: AppsProps) {
           No apps. Put a manifest in the manifests folder, or run <code>archy install FILE</code>.
         </p>
       ) : (
-        <table class="apps">
-          <thead>
-            <tr>
-              <th scope="col">App</th>
-              <th scope="col">Phase</th>
-              <th scope="col">Health</th>
-              <th scope="col">Restarts</th>
-              <th scope="col">Uptime</th>
-              <th scope="col">Image</th>
-              <th scope="col">Stop reason</th>
-              <th scope="col">Last error</th>
-              <th scope="col">Depends on</th>
-              <th scope="col">
+        <table class="apps" role="table" aria-labelledby="apps-title">
+          <thead role="rowgroup">
+            <tr role="row">
+              <th scope="col" role="columnheader">
+                App
+              </th>
+              <th scope="col" role="columnheader">
+                Phase
+              </th>
+              <th scope="col" role="columnheader">
+                Health
+              </th>
+              <th scope="col" role="columnheader">
+                Restarts
+              </th>
+              <th scope="col" role="columnheader">
+                Uptime
+              </th>
+              <th scope="col" role="columnheader">
+                Image
+              </th>
+              <th scope="col" role="columnheader">
+                Stop reason
+              </th>
+              <th scope="col" role="columnheader">
+                Last error
+              </th>
+              <th scope="col" role="columnheader">
+                Depends on
+              </th>
+              <th scope="col" role="columnheader">
                 <span class="sr-only">Actions</span>
               </th>
             </tr>
@@ -209,18 +227,20 @@ function AppRowView({ app, state, now, logsOpen, onToggleLogs, onOperate }: RowP
   const logsButton = useRef<HTMLButtonElement>(null);
   const phaseRef = useRef<HTMLSpanElement>(null);
   const logId = `log-${app.id}`;
+  // The explicit roles keep the table's semantics in the narrow layout, where CSS
+  // turns it into cards (some browsers drop a table's roles with display: block).
   return (
     // One tbody per app: its row and, when open, its log panel.
-    <tbody class={`app tone-${look.tone}`} aria-busy={disabled ? "true" : "false"}>
-      <tr data-app={app.id}>
-        <th scope="row" data-label="App">
+    <tbody role="rowgroup" class={`app tone-${look.tone}`} aria-busy={disabled ? "true" : "false"}>
+      <tr role="row" data-app={app.id}>
+        <th scope="row" role="rowheader" data-label="App">
           <span class="name">{app.name}</span>
           <span class="sub">
             {app.id}
             {app.version ? ` · ${app.version}` : ""}
           </span>
         </th>
-        <td data-label="Phase">
+        <td role="cell" data-label="Phase">
           <span class={`phase tone-${look.tone}`} title={look.meaning} ref={phaseRef} tabIndex={-1}>
             <span aria-hidden="true" class={look.transitional ? "icon spin" : "icon"}>
               {look.icon}
@@ -232,7 +252,7 @@ function AppRowView({ app, state, now, logsOpen, onToggleLogs, onOperate }: RowP
             {app.desired === "stopped" && app.phase !== "stopped" ? " · wanted stopped" : ""}
           </span>
         </td>
-        <td data-label="Health" class="nowrap">
+        <td role="cell" data-label="Health" class="nowrap">
           {health.icon && (
             <span aria-hidden="true" class={`icon tone-${health.tone}`}>
               {health.icon}
@@ -242,10 +262,10 @@ function AppRowView({ app, state, now, logsOpen, onToggleLogs, onOperate }: RowP
             {healthText(app.health)}
           </span>
         </td>
-        <td data-label="Restarts" class="num">
+        <td role="cell" data-label="Restarts" class="num">
           <span data-field="restarts">{app.restarts}</span>
         </td>
-        <td data-label="Uptime" class="num">
+        <td role="cell" data-label="Uptime" class="num">
           {up === null ? (
             <span data-field="uptime">-</span>
           ) : (
@@ -254,12 +274,12 @@ function AppRowView({ app, state, now, logsOpen, onToggleLogs, onOperate }: RowP
             </span>
           )}
         </td>
-        <td data-label="Image">
+        <td role="cell" data-label="Image">
           <code data-field="image" class="image">
             {app.image}
           </code>
         </td>
-        <td data-label="Stop reason">
+        <td role="cell" data-label="Stop reason">
           <span
             data-field="stop-reason"
             title={app.stopReason ? STOP_REASONS[app.stopReason] : undefined}
@@ -272,17 +292,17 @@ function AppRowView({ app, state, now, logsOpen, onToggleLogs, onOperate }: RowP
             </span>
           )}
         </td>
-        <td data-label="Last error" class="error-cell">
+        <td role="cell" data-label="Last error" class="error-cell">
           <span data-field="error" class="error" role={error ? "note" : undefined}>
             {error ?? ""}
           </span>
         </td>
-        <td data-label="Depends on">
+        <td role="cell" data-label="Depends on">
           <span data-field="depends-on">
             {app.dependsOn.length ? app.dependsOn.join(", ") : "-"}
           </span>
         </td>
-        <td class="actions" data-label="Actions">
+        <td role="cell" class="actions" data-label="Actions">
           {OPS.map((op) => (
             <button
               key={op}
@@ -316,8 +336,8 @@ function AppRowView({ app, state, now, logsOpen, onToggleLogs, onOperate }: RowP
         </td>
       </tr>
       {logsOpen && (
-        <tr class="log-row">
-          <td colSpan={10}>
+        <tr role="row" class="log-row">
+          <td role="cell" colSpan={10}>
             <LogPanel
               id={app.id}
               domId={logId}
