@@ -19,3 +19,5 @@ export type {
   ComposeWarning,
   ImportedManifest,
 } from "./compose/import.js";
+export { exportKube, DEFAULT_WAIT_IMAGE } from "./kube/export.js";
+export type { KubeExport, KubeExportOptions } from "./kube/export.js";

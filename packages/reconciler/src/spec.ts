@@ -21,6 +21,8 @@ export function toContainerSpec(app: AppManifest): ContainerSpec {
     ports: c.ports,
     volumes: c.volumes,
     network: c.network,
+    // Only when given: an app without aliases keeps the config hash it had.
+    ...(c.networkAliases.length ? { networkAliases: c.networkAliases } : {}),
     labels: { [LABEL_APP]: app.id },
     ...(c.user ? { user: c.user } : {}),
     ...(c.capAdd.length ? { capAdd: c.capAdd } : {}),

@@ -22,6 +22,7 @@ export function createArgs(spec: ContainerSpec, command: "create" | "run" = "cre
   for (const v of spec.volumes ?? [])
     args.push(`--volume=${v.source}:${v.target}${v.readOnly ? ":ro" : ""}`);
   if (spec.network) args.push(`--network=${spec.network}`);
+  for (const a of spec.networkAliases ?? []) args.push(`--network-alias=${a}`);
   if (spec.user) args.push(`--user=${spec.user}`);
   for (const c of spec.capAdd ?? []) args.push(`--cap-add=${c}`);
   for (const c of spec.capDrop ?? []) args.push(`--cap-drop=${c}`);

@@ -107,6 +107,14 @@ describe("PodmanRuntime errors", () => {
     await expect(
       rt.runContainer({ name: "-web", image: "localhost/web:1" }),
     ).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(
+      rt.runContainer({
+        name: "web",
+        image: "localhost/web:1",
+        network: "shop",
+        networkAliases: ["--privileged"],
+      }),
+    ).rejects.toBeInstanceOf(InvalidArgumentError);
     expect(await rt.startContainers([])).toEqual({ started: [], failed: [] });
   });
 
@@ -117,13 +125,22 @@ describe("PodmanRuntime errors", () => {
         'echo "args: $*" >&2; echo "Error: localhost/web:1: image not known" >&2; exit 125',
       ),
     });
-    const spec = { name: "web", image: "localhost/web:1", env: { A: "1" } };
+    const spec = {
+      name: "web",
+      image: "localhost/web:1",
+      env: { A: "1" },
+      network: "shop",
+      networkAliases: ["web", "www"],
+    };
     const run = await rt.runContainer(spec).catch((e: unknown) => e);
     const create = await rt.createContainer(spec).catch((e: unknown) => e);
     for (const e of [run, create]) expect(e).toBeInstanceOf(ImageNotFoundError);
     const argv = (e: unknown) => ((e as Error).cause as PodmanCommandError).argv;
     expect(argv(run)).toEqual(["run", "--detach", ...argv(create).slice(1)]);
     expect(argv(create)[0]).toBe("create");
+    expect(argv(create)).toEqual(
+      expect.arrayContaining(["--network=shop", "--network-alias=web", "--network-alias=www"]),
+    );
   });
 
   it("startContainers: a batch podman fails as a whole (an unexpected exit) rejects", async () => {

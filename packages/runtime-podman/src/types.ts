@@ -36,8 +36,10 @@ export interface ContainerSpec {
   env?: Record<string, string>;
   ports?: PortMapping[];
   volumes?: VolumeMount[];
-  /** bridge | host | none | a named network. */
+  /** bridge | host | none | a named network (created on first use when missing). */
   network?: string;
+  /** More DNS names of the container on its named network (`--network-alias`). */
+  networkAliases?: string[];
   labels?: Record<string, string>;
   user?: string;
   capAdd?: string[];

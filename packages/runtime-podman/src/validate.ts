@@ -3,6 +3,9 @@ import type { ContainerSpec } from "./types.js";
 
 /** podman's own rule for container names. */
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+/** Labels of letters, digits and `-` (not at either end), joined by dots; 253 characters at most. */
+const DNS_NAME =
+  /^(?=.{1,253}$)[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 /** A reference: registry/name:tag@digest, lower-case path components. */
 const IMAGE = /^[a-zA-Z0-9][a-zA-Z0-9._\-/:@]*$/;
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -71,6 +74,8 @@ export function assertSpec(spec: ContainerSpec): void {
   }
   if (spec.network !== undefined)
     check("network", spec.network, NAME.test(spec.network), "bridge, host, none or a network name");
+  for (const a of spec.networkAliases ?? [])
+    check("network alias", a, DNS_NAME.test(a), "a DNS name");
   if (spec.user !== undefined)
     check("user", spec.user, /^[A-Za-z0-9_.:-]+$/.test(spec.user), "user[:group]");
   for (const c of [...(spec.capAdd ?? []), ...(spec.capDrop ?? [])])

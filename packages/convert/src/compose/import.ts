@@ -151,13 +151,6 @@ export async function importCompose(opts: ComposeImportOptions): Promise<Compose
       );
   warnVolumeDefinitions(ctx);
   warnNetworkDefinitions(ctx);
-  if (Object.keys(services).length > 1) {
-    const [first] = Object.keys(services);
-    ctx.warn(
-      ["services"],
-      `under archy a container is reached by its container name archy-<app id> (e.g. archy-${ctx.appId(first!)}), not by its compose service name ("${first}"): addresses in environment values or configuration files that name a service must be changed`,
-    );
-  }
 
   const fileWarnings: Located[] = [];
   const mapped = [];

@@ -26,20 +26,47 @@ export function warnNetworkDefinitions(ctx: MapContext): void {
     );
 }
 
-/** The service's `network`: host/none/bridge as they are, else one named network. */
+/** A name podman's DNS (aardvark) answers: letters, digits and `-`, dot-separated. */
+const DNS_NAME =
+  /^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+
+/**
+ * The service's `network` (host/none/bridge as they are, else one named
+ * network) and, on a named network, its `network_aliases`: the service's
+ * name and the `aliases:` compose gives it there, so the other services
+ * reach it by the names they use under compose (`DB_HOST=db`).
+ */
 export function mapNetwork(
   ctx: MapContext,
   path: ComposePath,
   service: Record<string, unknown>,
-): string {
+  serviceName: string,
+): { network: string; aliases: string[] } {
+  const named = (network: string, extra: { at: ComposePath; names: unknown }[] = []) => {
+    const aliases: string[] = [];
+    const add = (alias: string, at: ComposePath) => {
+      if (aliases.includes(alias)) return;
+      if (DNS_NAME.test(alias)) aliases.push(alias);
+      else
+        ctx.warn(
+          at,
+          `"${alias}" is not a DNS name podman can answer (letters, digits, '-' and '.'): the container is not reachable by it`,
+        );
+    };
+    add(serviceName, path);
+    for (const { at, names } of extra)
+      if (Array.isArray(names)) names.forEach((n, i) => add(asText(n) ?? "", [...at, i]));
+    return { network, aliases };
+  };
   const mode = asText(service.network_mode);
   if (mode !== undefined) {
-    if (mode === "host" || mode === "none" || mode === "bridge") return mode;
+    if (mode === "host" || mode === "none" || mode === "bridge")
+      return { network: mode, aliases: [] };
     ctx.warn(
       [...path, "network_mode"],
       `archy cannot express network_mode "${mode}" (sharing another container's network); the service joins the project's default network instead`,
     );
-    return networkName(ctx, "default")!;
+    return named(networkName(ctx, "default")!);
   }
   const networks = service.networks;
   const keys = Array.isArray(networks)
@@ -47,7 +74,7 @@ export function mapNetwork(
     : isDict(networks)
       ? Object.keys(networks)
       : [];
-  if (keys.length === 0) return networkName(ctx, "default")!;
+  if (keys.length === 0) return named(networkName(ctx, "default")!);
   const names = keys.map((key, i) => {
     const name = networkName(ctx, key);
     if (name === null)
@@ -64,9 +91,9 @@ export function mapNetwork(
         ctx,
         [...path, "networks", key],
         networks[key],
-        [],
+        ["aliases"],
         (k) =>
-          `archy cannot express the network option "${k}" (aliases, fixed addresses, priorities); it is left out`,
+          `archy cannot express the network option "${k}" (fixed addresses, priorities, ...); it is left out`,
       );
   if (keys.length > 1)
     ctx.warn(
@@ -76,7 +103,14 @@ export function mapNetwork(
         .map((k) => `"${k}"`)
         .join(", ")}`,
     );
-  return names[0] ?? networkName(ctx, "default")!;
+  const first = keys[0]!;
+  const options = isDict(networks) ? networks[first] : undefined;
+  return named(
+    names[0] ?? networkName(ctx, "default")!,
+    isDict(options)
+      ? [{ at: [...path, "networks", first, "aliases"], names: options.aliases }]
+      : [],
+  );
 }
 
 /** The service's `depends_on` as app ids. */

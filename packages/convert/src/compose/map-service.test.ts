@@ -93,6 +93,7 @@ describe("service basics", () => {
       image: "nginx",
       pull: "always",
       network: "stack_default",
+      network_aliases: ["web"],
       user: "1000:1000",
       cap_add: ["NET_ADMIN"],
       cap_drop: ["ALL"],
@@ -125,12 +126,15 @@ describe("networks and depends_on", () => {
       "stack_back",
       "outside",
     ]);
-    expect(warned(r)).toEqual([
-      "services",
-      "services.d.networks",
-      "services.d.networks.back.aliases",
-      "networks.back.internal",
+    // On a named network, the service answers to its compose name and aliases.
+    expect(r.manifests.map((_, i) => app(r, i).container.network_aliases)).toEqual([
+      undefined,
+      ["b"],
+      ["c"],
+      ["d", "db"],
+      ["e"],
     ]);
+    expect(warned(r)).toEqual(["services.d.networks", "networks.back.internal"]);
   });
 
   it("maps depends_on in list and map forms, with the conditions' differences warned", async () => {
@@ -152,7 +156,6 @@ describe("networks and depends_on", () => {
     expect(app(r, 3).depends_on).toEqual(["stack-db", "stack-cache", "stack-init"]);
     expect(app(r, 4).depends_on).toEqual(["stack-db"]);
     expect(r.warnings.map((w) => `${w.line}:${w.column} ${w.path}`)).toEqual([
-      "1:1 services",
       "9:16 services.web.depends_on.cache.condition",
       "10:15 services.web.depends_on.init.condition",
       "10:58 services.web.depends_on.init.restart",
@@ -280,9 +283,12 @@ describe("what cannot be mapped", () => {
       "    x-note: hello",
       "    hostname: web",
     ]);
-    expect(app(r, 1).container).toEqual({ image: "nginx", network: "stack_default" });
+    expect(app(r, 1).container).toEqual({
+      image: "nginx",
+      network: "stack_default",
+      network_aliases: ["web"],
+    });
     expect(r.warnings.map((w) => `${w.line}:${w.column} ${w.path}`)).toEqual([
-      "1:1 services",
       "5:5 services.web.network_mode",
       "6:5 services.web.entrypoint",
       "7:5 services.web.x-note",

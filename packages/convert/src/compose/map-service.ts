@@ -27,6 +27,7 @@ export interface ArchyManifest {
       ports?: string[];
       volumes?: string[];
       network?: string;
+      network_aliases?: string[];
       user?: string;
       cap_add?: string[];
       cap_drop?: string[];
@@ -201,7 +202,9 @@ export async function mapService(
   const createDirs: string[] = [];
   const volumes = mapVolumes(ctx, [...path, "volumes"], s.volumes, createDirs);
   if (volumes.length > 0) c.volumes = volumes;
-  c.network = mapNetwork(ctx, path, s);
+  const { network, aliases } = mapNetwork(ctx, path, s, name);
+  c.network = network;
+  if (aliases.length > 0) c.network_aliases = aliases;
   const user = asText(s.user);
   if (user) c.user = user;
   for (const key of ["cap_add", "cap_drop"] as const) {

@@ -3,7 +3,14 @@ import { Document, isPair, isScalar, isSeq, Scalar, visit } from "yaml";
 import type { ArchyManifest } from "./map-service.js";
 
 /** Word lists written on one line, as the manifest docs write them: `cmd: ["a", "b"]`. */
-const FLOW_KEYS = new Set(["command", "entrypoint", "cmd", "cap_add", "cap_drop"]);
+const FLOW_KEYS = new Set([
+  "command",
+  "entrypoint",
+  "cmd",
+  "cap_add",
+  "cap_drop",
+  "network_aliases",
+]);
 
 /** The manifest's YAML: a comment header, then the fields in the manifest's documented order. */
 export function renderManifest(

@@ -113,6 +113,8 @@ export function renderContainer(app: AppManifest, opts: RenderOptions = {}): Ren
     networks.push(c.network);
     u.set("Network", rawValue(networkUnitName(c.network), "network"));
   } else u.set("Network", rawValue(c.network, "network"));
+  // NetworkAlias= arrived in podman 5.2; the flag works on every version.
+  for (const alias of c.networkAliases) u.set("PodmanArgs", `--network-alias=${alias}`);
 
   // User=/Group= take numbers only before podman 4.8 (a name became uid 0):
   // a name goes through --user.

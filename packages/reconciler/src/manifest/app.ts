@@ -33,6 +33,8 @@ export interface AppManifest {
     ports: PortMapping[];
     volumes: VolumeMount[];
     network: string;
+    /** More DNS names on a named network (a compose service's name, say). */
+    networkAliases: string[];
     user?: string;
     capAdd: string[];
     capDrop: string[];

@@ -88,6 +88,19 @@ describe("parseManifest", () => {
     });
   });
 
+  it("network aliases: DNS names on a named network, in the container spec only when given", async () => {
+    const { toContainerSpec } = await import("../spec.js");
+    const { app } = parseManifest(
+      minimal("web", "    network: shop_default\n    network_aliases: [web, www.shop]\n"),
+      "apps/web.yaml",
+    );
+    expect(app?.container.networkAliases).toEqual(["web", "www.shop"]);
+    expect(toContainerSpec(app!).networkAliases).toEqual(["web", "www.shop"]);
+    const plain = parseManifest(minimal("web"), "apps/web.yaml").app!;
+    expect(plain.container.networkAliases).toEqual([]);
+    expect(toContainerSpec(plain)).not.toHaveProperty("networkAliases");
+  });
+
   it("applies the documented defaults", () => {
     const { app } = parseManifest(minimal("web"), "web.yaml");
     expect(app?.container).toMatchObject({
@@ -166,6 +179,16 @@ describe("parseManifest", () => {
       "a network starting with -",
       minimal("web", "    network: --host\n"),
       /app.container.network: must not start with '-'/,
+    ],
+    [
+      "network aliases without a named network",
+      minimal("web", "    network_aliases: [db]\n"),
+      /7:22: app.container.network_aliases: network aliases need a named network/,
+    ],
+    [
+      "a network alias that is no DNS name",
+      minimal("web", "    network: shop\n    network_aliases: [db_1]\n"),
+      /app.container.network_aliases\[0\]: expected a DNS name/,
     ],
     [
       "a bad volume name",

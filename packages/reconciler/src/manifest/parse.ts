@@ -214,6 +214,7 @@ function parseText(original: string, file: string): ParseResult {
         return { source: src, target: target!, ...(mode === "ro" ? { readOnly: true } : {}) };
       }),
       network: c.network ?? "bridge",
+      networkAliases: c.network_aliases ?? [],
       ...(c.user ? { user: c.user } : {}),
       capAdd: c.cap_add ?? [],
       capDrop: c.cap_drop ?? [],

@@ -47,6 +47,11 @@ export const VOLUME_SPEC = /^([^:]+):(\/[^:]*)(?::(ro|rw))?$/;
 export const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const IMAGE = /^[a-zA-Z0-9][a-zA-Z0-9._\-/:@]*$/;
 const NETWORK = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+/** Labels of letters, digits and `-` (not at either end), joined by dots. */
+const DNS_NAME =
+  /^(?=.{1,253}$)[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+/** Network modes that are not a network of their own: no DNS, so no aliases. */
+const BUILTIN_NETWORKS = new Set(["bridge", "host", "none", "private", "slirp4netns", "pasta"]);
 
 const healthcheckSchema = z
   .strictObject({
@@ -86,58 +91,73 @@ export const manifestSchema = z.strictObject(
         depends_on: z
           .array(z.string({ error: "expected an app id" }), { error: "expected a list of app ids" })
           .optional(),
-        container: z.strictObject(
-          {
-            image: noFlag("an image reference such as localhost/app:1.0", IMAGE),
-            build: z
-              .strictObject({
-                context: noFlag("a folder"),
-                containerfile: noFlag("a file name").optional(),
-              })
-              .optional(),
-            pull: z
-              .enum(["missing", "always", "never"], { error: "expected missing, always or never" })
-              .optional(),
-            command: argv.optional(),
-            entrypoint: argv.optional(),
-            env: z
-              .record(
-                z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
-                  error: "expected an environment variable name",
-                }),
-                z.union([z.string(), z.number(), z.boolean()], {
-                  error: "expected a string, number or boolean",
-                }),
-                { error: "expected a map of NAME: value" },
-              )
-              .optional(),
-            ports: z
-              .array(
-                z
-                  .string({ error: 'expected "[ip:]host:container[/tcp|udp]"' })
-                  .regex(PORT_SPEC, { error: "expected [ip:]host:container[/tcp|udp]" }),
-                { error: "expected a list" },
-              )
-              .optional(),
-            volumes: z
-              .array(
-                z.string({ error: 'expected "source:/target[:ro]"' }).regex(VOLUME_SPEC, {
-                  error: "expected name:/path or ./host/path:/path, optionally :ro",
-                }),
-                { error: "expected a list" },
-              )
-              .optional(),
-            network: noFlag("bridge, host, none or a network name", NETWORK).optional(),
-            user: noFlag("user[:group]").optional(),
-            cap_add: z.array(noFlag("a capability")).optional(),
-            cap_drop: z.array(noFlag("a capability")).optional(),
-            read_only: z.boolean({ error: "expected true or false" }).optional(),
-            stop_timeout: duration.optional(),
-            stop_signal: noFlag("a signal such as SIGTERM").optional(),
-            healthcheck: healthcheckSchema.optional(),
-          },
-          { error: "expected a map with at least image" },
-        ),
+        container: z
+          .strictObject(
+            {
+              image: noFlag("an image reference such as localhost/app:1.0", IMAGE),
+              build: z
+                .strictObject({
+                  context: noFlag("a folder"),
+                  containerfile: noFlag("a file name").optional(),
+                })
+                .optional(),
+              pull: z
+                .enum(["missing", "always", "never"], {
+                  error: "expected missing, always or never",
+                })
+                .optional(),
+              command: argv.optional(),
+              entrypoint: argv.optional(),
+              env: z
+                .record(
+                  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+                    error: "expected an environment variable name",
+                  }),
+                  z.union([z.string(), z.number(), z.boolean()], {
+                    error: "expected a string, number or boolean",
+                  }),
+                  { error: "expected a map of NAME: value" },
+                )
+                .optional(),
+              ports: z
+                .array(
+                  z
+                    .string({ error: 'expected "[ip:]host:container[/tcp|udp]"' })
+                    .regex(PORT_SPEC, { error: "expected [ip:]host:container[/tcp|udp]" }),
+                  { error: "expected a list" },
+                )
+                .optional(),
+              volumes: z
+                .array(
+                  z.string({ error: 'expected "source:/target[:ro]"' }).regex(VOLUME_SPEC, {
+                    error: "expected name:/path or ./host/path:/path, optionally :ro",
+                  }),
+                  { error: "expected a list" },
+                )
+                .optional(),
+              network: noFlag("bridge, host, none or a network name", NETWORK).optional(),
+              network_aliases: z
+                .array(noFlag("a DNS name", DNS_NAME), { error: "expected a list of DNS names" })
+                .optional(),
+              user: noFlag("user[:group]").optional(),
+              cap_add: z.array(noFlag("a capability")).optional(),
+              cap_drop: z.array(noFlag("a capability")).optional(),
+              read_only: z.boolean({ error: "expected true or false" }).optional(),
+              stop_timeout: duration.optional(),
+              stop_signal: noFlag("a signal such as SIGTERM").optional(),
+              healthcheck: healthcheckSchema.optional(),
+            },
+            { error: "expected a map with at least image" },
+          )
+          .superRefine((c, ctx) => {
+            if (c.network_aliases?.length && BUILTIN_NETWORKS.has(c.network ?? "bridge"))
+              ctx.addIssue({
+                code: "custom",
+                path: ["network_aliases"],
+                message:
+                  "network aliases need a named network (network: <name>), not bridge, host or none",
+              });
+          }),
         restart: z
           .strictObject({
             policy: z
