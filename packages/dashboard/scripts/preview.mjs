@@ -2,6 +2,7 @@
 // made-up API with live events, operations, logs, and a restart.
 //   node scripts/preview.mjs [port]      then open http://127.0.0.1:<port>/
 //   POST /__restart                      drops every connection, refuses them for 3 s, comes back
+//   POST /__rotate                       answers 401 to everything (again: back to normal)
 // Not part of the package (scripts/ is not published).
 import { createServer } from "node:http";
 import { dashboardAsset } from "../dist/index.js";
@@ -200,9 +201,22 @@ const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
   "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 let refusing = false;
+let rotated = false;
 const server = createServer((req, res) => {
   const url = new URL(req.url ?? "/", "http://preview");
   const path = url.pathname;
+  if (path === "/__rotate" && req.method === "POST") {
+    rotated = !rotated;
+    for (const res of clients) res.end();
+    return send(res, 202, { rotated });
+  }
+  if (rotated)
+    return send(res, 401, {
+      error: {
+        message: "the token is missing or no longer valid: run archy dashboard",
+        exitCode: 2,
+      },
+    });
   const asset = req.method === "GET" && dashboardAsset(path);
   if (asset) {
     res.writeHead(200, {

@@ -123,7 +123,8 @@ function Connection({ state }: { state: PageState }) {
         <span class="conn-error">
           {" "}
           Could not load the state: {state.syncError}
-          {/401|403|token|unauthori[sz]ed/i.test(state.syncError)
+          {/401|403|token|unauthori[sz]ed/i.test(state.syncError) &&
+          !state.syncError.includes("archy dashboard")
             ? " (run archy dashboard for a new link)"
             : ""}
         </span>

@@ -12,7 +12,7 @@ function setup() {
     timers: clock,
     onOpen: () => log.push("open"),
     onMessage: (d) => log.push(`message ${d}`),
-    onDown: () => log.push("down"),
+    onDown: (n) => log.push(n === 1 ? "down" : `down ${n}`),
   });
   return { clock, sources, log, live };
 }
@@ -43,6 +43,7 @@ describe("connectLive", () => {
     clock.advance(1);
     expect(sources.opened).toHaveLength(2);
     sources.last.fail(); // connection refused
+    expect(log).toEqual(["open", "down", "down 2"]);
     clock.advance(1000);
     expect(sources.opened).toHaveLength(3);
     sources.last.fail();

@@ -24,8 +24,11 @@ export interface LiveOptions {
   onOpen(): void;
   /** One event's `data`. */
   onMessage(data: string): void;
-  /** The stream dropped (or could not be opened); a reopen is scheduled. */
-  onDown(): void;
+  /**
+   * The stream dropped (or could not be opened); a reopen is scheduled.
+   * `failures`: how many times in a row it has now failed since it was last open.
+   */
+  onDown(failures: number): void;
 }
 
 /** The wait before reopen number `attempt` (0-based). */
@@ -63,7 +66,7 @@ export function connectLive(opts: LiveOptions): LiveConnection {
       // an error status: the page closes the stream and reopens it itself.
       es.close();
       source = null;
-      opts.onDown();
+      opts.onDown(attempt + 1);
       if (!closed) timer = opts.timers.setTimeout(open, reconnectDelay(attempt++));
     };
   };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError, type Api, type Fetched } from "./api.js";
-import { RESYNC_RETRY_MS, startController } from "./controller.js";
+import { RESYNC_RETRY_MS, shouldProbe, startController } from "./controller.js";
 import { appView, daemonInfo, passReport, payload, phaseEvent, AT } from "./test-fixtures.js";
 import { eventSources, FakeClock } from "./test-fakes.js";
 import type { AppStatus, AppsPayload, DaemonInfo, Op } from "./types.js";
@@ -116,6 +116,48 @@ describe("the page's controller", () => {
     expect(state().apps.map((a) => a.id)).toEqual(["cache"]);
     expect(state().daemon?.pid).toBe(999);
     expect(sources.opened).toHaveLength(4);
+  });
+
+  it("asks the daemon why when the stream keeps failing, and shows a refusal (a rotated token)", async () => {
+    const { sources, daemon, clock, state } = setup();
+    sources.last.open();
+    await flush();
+    daemon.gets.length = 0;
+    daemon.state.fail = new ApiError(
+      "the token is missing or no longer valid: run archy dashboard",
+      401,
+    );
+    sources.last.fail();
+    await flush();
+    expect(daemon.gets).toEqual([]); // one drop is just a drop
+    clock.advance(500);
+    sources.last.fail();
+    await flush();
+    expect(daemon.gets).toEqual(["/v1/daemon"]);
+    expect(state().syncError).toMatch(/no longer valid/);
+    expect(state().connection).toBe("reconnecting");
+    for (let i = 0; i < 6; i++) {
+      clock.advance(5000);
+      sources.last.fail();
+    }
+    await flush();
+    expect(daemon.gets).toHaveLength(2); // about every 30 s, not at every reopen
+  });
+
+  it("says nothing more when the daemon does not answer at all", async () => {
+    const { sources, daemon, clock, state } = setup();
+    daemon.state.fail = new ApiError("the daemon did not answer (Failed to fetch)", 0);
+    sources.last.fail();
+    clock.advance(500);
+    sources.last.fail();
+    await flush();
+    expect(daemon.gets).toEqual(["/v1/daemon"]);
+    expect(state().syncError).toBeNull();
+  });
+
+  it("probes at the 2nd failure in a row, then every 6th", () => {
+    const probed = Array.from({ length: 30 }, (_, i) => i + 1).filter(shouldProbe);
+    expect(probed).toEqual([2, 8, 14, 20, 26]);
   });
 
   it("retries a failed re-sync while the stream stays open", async () => {

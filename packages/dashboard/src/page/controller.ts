@@ -2,7 +2,7 @@
 // re-syncs the whole state on every open, applies events, fetches what an
 // event leaves out (coalesced), and runs the owner's operations. Everything
 // from outside (API, EventSource, timers, clock) is passed in.
-import type { Api } from "./api.js";
+import { ApiError, type Api } from "./api.js";
 import { createCoalescer, type Coalescer, type SyncKind } from "./coalesce.js";
 import {
   connectLive,
@@ -60,6 +60,15 @@ export const RESYNC_RETRY_MS = 3000;
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/**
+ * When a stream that keeps failing is worth one plain request to learn why:
+ * an EventSource never tells the status (a rotated token is a 401 for ever,
+ * which would read as "reconnecting" for ever). The 2nd failure in a row,
+ * then every 6th (about every 30 s at the 5 s cap).
+ */
+export const shouldProbe = (failures: number): boolean =>
+  failures === 2 || (failures > 2 && (failures - 2) % 6 === 0);
+
 export function startController(deps: ControllerDeps): Controller {
   const store = deps.store ?? createStore();
   let open = false;
@@ -96,6 +105,17 @@ export function startController(deps: ControllerDeps): Controller {
     });
   };
 
+  /** A refusal (401, 403, 5xx) is shown; no answer at all is what "reconnecting" already says. */
+  const probe = () => {
+    deps.api.get<DaemonInfo>("/v1/daemon").then(
+      () => undefined,
+      (error: unknown) => {
+        if (error instanceof ApiError && error.status === 0) return;
+        if (!open) store.dispatch({ type: "sync-failed", message: message(error) });
+      },
+    );
+  };
+
   const onMessage = (data: string) => {
     let event: ReconcilerEvent;
     try {
@@ -122,9 +142,10 @@ export function startController(deps: ControllerDeps): Controller {
       resync();
     },
     onMessage,
-    onDown() {
+    onDown(failures) {
       open = false;
       store.dispatch({ type: "down" });
+      if (shouldProbe(failures)) probe();
     },
   });
 
