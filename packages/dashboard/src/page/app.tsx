@@ -6,7 +6,7 @@ import type { Controller } from "./controller.js";
 import { ago, countdown, humanDuration, localTime, spokenDuration, uptimeMs } from "./format.js";
 import { initialLog, LOG_STATUS_TEXT, logUrl, reduceLog, type LogLine } from "./logs.js";
 import { HEALTH_LOOK, healthText, OPS, phaseLook, STOP_REASONS } from "./phase.js";
-import { busy, type AppRow, type PageState } from "./state.js";
+import { busy, pageTitle, type AppRow, type PageState } from "./state.js";
 import type { DaemonInfo, Op, PassReport } from "./types.js";
 
 const OP_LABEL: Record<Op, string> = { start: "Start", stop: "Stop", restart: "Restart" };
@@ -44,6 +44,10 @@ export function App({ controller }: { controller: Controller }) {
   const state = useStore(controller);
   const now = useNow();
   const [openLogs, setOpenLogs] = useState<ReadonlySet<string>>(new Set());
+  const title = pageTitle(state);
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
   const toggleLogs = (id: string) =>
     setOpenLogs((open) => {
       const next = new Set(open);

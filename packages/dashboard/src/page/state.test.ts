@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { busy, initialState, needsFetch, reduce, type Action, type PageState } from "./state.js";
+import {
+  busy,
+  initialState,
+  needsFetch,
+  pageTitle,
+  reduce,
+  type Action,
+  type PageState,
+} from "./state.js";
 import { appView, AT, daemonInfo, passReport, payload, phaseEvent } from "./test-fixtures.js";
 import type { ReconcilerEvent } from "./types.js";
 
@@ -306,5 +314,13 @@ describe("what an event leaves to a fetch", () => {
     expect(needsFetch(s, { type: "pass", report: added, at: AT })).toBe(true);
     const removed = passReport({ converged: ["web"] });
     expect(needsFetch(s, { type: "pass", report: removed, at: AT })).toBe(true);
+  });
+});
+
+describe("the tab's title", () => {
+  it("counts the running apps and says when the page is not live", () => {
+    expect(pageTitle(initialState())).toBe("(reconnecting) archy");
+    expect(pageTitle(live())).toBe("archy: 1/2 running");
+    expect(pageTitle(reduce(live(), { type: "down" }))).toBe("(reconnecting) archy: 1/2 running");
   });
 });

@@ -350,3 +350,11 @@ export function needsFetch(state: PageState, event: ReconcilerEvent): boolean {
 /** Whether the row's operation buttons are disabled: an operation runs or its request is in flight. */
 export const busy = (state: PageState, app: AppRow): boolean =>
   opDisabled(app.phase, app.id in state.pending);
+
+/** The tab's title: how many apps run, and whether the page is live (a tab in the background says it). */
+export function pageTitle(state: PageState): string {
+  const prefix = state.connection === "live" ? "" : "(reconnecting) ";
+  if (!state.synced) return `${prefix}archy`;
+  const running = state.apps.filter((a) => a.phase === "running").length;
+  return `${prefix}archy: ${running}/${state.apps.length} running`;
+}
