@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { chmod, open, readFile, rename, stat, unlink } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { chmod, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { nodeFs, writeFileDurably } from "@archy/durable-fs";
 
 /** The status page's access token: `<state>/dashboard.token`, mode 0600. */
 export const tokenPath = (stateDir: string) => join(stateDir, "dashboard.token");
@@ -25,31 +26,12 @@ export async function readToken(file: string): Promise<string | null> {
 }
 
 /**
- * Writes `token` to `file` atomically: a temporary file created 0600, synced,
- * renamed over the old one, the folder synced. A kill at any instant leaves
- * the old token or the new one.
+ * Writes `token` to `file` atomically and durably (durable-fs: a temporary
+ * file created 0600 and synced, renamed over the old one, the folder synced):
+ * a kill or a power cut at any instant leaves the old token or the new one.
  */
 export async function writeToken(file: string, token: string): Promise<void> {
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  const handle = await open(temp, "wx", 0o600);
-  try {
-    await handle.writeFile(`${token}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(temp, file);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
-  const dir = await open(dirname(file), "r");
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
+  await writeFileDurably(nodeFs, file, `${token}\n`, { mode: 0o600 });
 }
 
 /** The token of `stateDir`, created when there is none (or the file holds no valid one). */
