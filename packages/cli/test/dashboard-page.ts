@@ -79,38 +79,45 @@ export async function restartsOf(page: Page, id: string): Promise<number> {
   return Number(n[0]);
 }
 
+/**
+ * Evaluates `expression` in the page every `intervalMs` until it is truthy.
+ * Not `page.waitForFunction`: that evaluates a string predicate with `eval`,
+ * which the page's Content-Security-Policy (no 'unsafe-eval') rightly refuses.
+ */
+export async function poll(
+  page: Page,
+  expression: string,
+  opts: { timeoutMs: number; intervalMs?: number; what: string },
+): Promise<void> {
+  const deadline = Date.now() + opts.timeoutMs;
+  for (;;) {
+    if (await page.evaluate(expression)) return;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${opts.timeoutMs} ms waiting for ${opts.what}`);
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 50));
+  }
+}
+
 /** Polls the DOM until the row's phase field reads exactly `phase`. */
 export async function waitPhase(page: Page, id: string, phase: string, timeoutMs = 15_000) {
-  await page
-    .waitForFunction(
-      `document.querySelector(${JSON.stringify(field(id, "phase"))})?.textContent === ${JSON.stringify(phase)}`,
-      undefined,
-      { timeout: timeoutMs, polling: 50 },
-    )
-    .catch(async (error: Error) => {
-      throw new Error(
-        `${id}'s phase did not read ${phase} within ${timeoutMs} ms (it reads ${JSON.stringify(await phaseOf(page, id))}): ${error.message.split("\n")[0]}`,
-      );
-    });
+  await poll(
+    page,
+    `document.querySelector(${JSON.stringify(field(id, "phase"))})?.textContent === ${JSON.stringify(phase)}`,
+    { timeoutMs, what: `${id}'s phase to read ${phase}` },
+  ).catch(async (error: Error) => {
+    throw new Error(`${error.message} (it reads ${JSON.stringify(await phaseOf(page, id))})`);
+  });
 }
 
 /** Polls the DOM until the connection banner's data-state is `state`. */
 export async function waitBanner(page: Page, state: "live" | "reconnecting", timeoutMs = 15_000) {
-  await page
-    .waitForFunction(
-      `document.querySelector(${JSON.stringify(BANNER)})?.getAttribute("data-state") === ${JSON.stringify(state)}`,
-      undefined,
-      { timeout: timeoutMs, polling: 50 },
-    )
-    .catch(async (error: Error) => {
-      const now = await page
-        .locator(BANNER)
-        .getAttribute("data-state", { timeout: 1_000 })
-        .catch(() => "(no banner)");
-      throw new Error(
-        `the connection banner did not turn ${state} within ${timeoutMs} ms (data-state=${JSON.stringify(now)}): ${error.message.split("\n")[0]}`,
-      );
-    });
+  const banner = `document.querySelector(${JSON.stringify(BANNER)})?.getAttribute("data-state")`;
+  await poll(page, `${banner} === ${JSON.stringify(state)}`, {
+    timeoutMs,
+    what: `the connection banner to turn ${state}`,
+  }).catch(async (error: Error) => {
+    throw new Error(`${error.message} (data-state=${JSON.stringify(await page.evaluate(banner))})`);
+  });
 }
 
 /** The phases a row showed after page time `since`, in order. */
