@@ -4,7 +4,8 @@ import { CliError, EXIT } from "../cli-error.js";
 import { classify } from "../errors.js";
 import { appsPayload } from "../views.js";
 import { EventStreams } from "./event-streams.js";
-import { streamLogs, type LogSource } from "./logs-route.js";
+import type { LogSource } from "../log-source.js";
+import { streamLogs } from "./logs-route.js";
 
 /** What the API needs of a reconciler (a Reconciler is one). */
 export type ApiReconciler = Pick<

@@ -13,7 +13,7 @@ import { afterEach, beforeEach, expect } from "vitest";
 import { createApiHandler, DEFAULT_API_LIMITS, type ApiHandler } from "./api.js";
 import { parseHttpAddress } from "./http-address.js";
 import { createHttpServer, listenHttp, type DashboardAsset } from "./http.js";
-import type { LogLine, LogSource } from "./logs-route.js";
+import type { LogLine, LogSource } from "../log-source.js";
 import { ensureToken, sessionFor, TokenFile, tokenPath } from "./token.js";
 
 export const SECRET = "hunter2-http-s3cret";

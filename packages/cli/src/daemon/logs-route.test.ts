@@ -11,7 +11,7 @@ import type { AppManifest } from "@archy/reconciler";
 import { ContainerNotFoundError } from "@archy/runtime-podman";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApiServer, DEFAULT_API_LIMITS, type ApiReconciler } from "./api.js";
-import { createLogSource, type LogSource } from "./logs-route.js";
+import { createLogSource, type LogSource } from "../log-source.js";
 
 const SECRET = "hunter2-logs-s3cret";
 

@@ -16,7 +16,7 @@ import { VERSION } from "../version.js";
 import { createApiHandler, createApiServer, DEFAULT_API_LIMITS, type ApiHandler } from "./api.js";
 import type { HttpAddress } from "./http-address.js";
 import type { HttpInfo } from "./http-start.js";
-import { createLogSource } from "./logs-route.js";
+import { createLogSource } from "../log-source.js";
 import { podmanVersion } from "./podman-version.js";
 
 /** Container events after which the snapshot is written again. */
