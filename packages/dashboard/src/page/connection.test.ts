@@ -26,9 +26,9 @@ describe("connectLive", () => {
     expect(log).toEqual(["open", 'message {"type":"wake"}']);
   });
 
-  it("waits 0.5 s, 1, 2, 4, then at most 5 s between reopens", () => {
+  it("waits 0.5 s, 1, 2, then 3 s between reopens", () => {
     expect([0, 1, 2, 3, 4, 5, 20].map(reconnectDelay)).toEqual([
-      500, 1000, 2000, 4000, 5000, 5000, 5000,
+      500, 1000, 2000, 3000, 3000, 3000, 3000,
     ]);
   });
 

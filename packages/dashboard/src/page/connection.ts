@@ -1,5 +1,5 @@
 // The page's event stream: one EventSource on /v1/events, reopened by the page
-// itself (after 0.5 s, then 1, 2, 4, at most 5 s apart) whenever it drops, so
+// itself (after 0.5 s, then 1, 2, then every 3 s) whenever it drops, so
 // a daemon that restarts, refuses connections for a while or answers an error
 // is always reached again. Every open is reported: the caller re-syncs then.
 
@@ -32,7 +32,7 @@ export interface LiveOptions {
 }
 
 /** The wait before reopen number `attempt` (0-based). */
-export const reconnectDelay = (attempt: number): number => Math.min(5000, 500 * 2 ** attempt);
+export const reconnectDelay = (attempt: number): number => Math.min(3000, 500 * 2 ** attempt);
 
 export interface LiveConnection {
   /** Closes the stream for good. */

@@ -136,8 +136,8 @@ describe("the page's controller", () => {
     expect(daemon.gets).toEqual(["/v1/daemon"]);
     expect(state().syncError).toMatch(/no longer valid/);
     expect(state().connection).toBe("reconnecting");
-    for (let i = 0; i < 6; i++) {
-      clock.advance(5000);
+    for (let i = 0; i < 10; i++) {
+      clock.advance(3000);
       sources.last.fail();
     }
     await flush();
@@ -155,9 +155,9 @@ describe("the page's controller", () => {
     expect(state().syncError).toBeNull();
   });
 
-  it("probes at the 2nd failure in a row, then every 6th", () => {
+  it("probes at the 2nd failure in a row, then every 10th", () => {
     const probed = Array.from({ length: 30 }, (_, i) => i + 1).filter(shouldProbe);
-    expect(probed).toEqual([2, 8, 14, 20, 26]);
+    expect(probed).toEqual([2, 12, 22]);
   });
 
   it("retries a failed re-sync while the stream stays open", async () => {

@@ -64,10 +64,10 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
  * When a stream that keeps failing is worth one plain request to learn why:
  * an EventSource never tells the status (a rotated token is a 401 for ever,
  * which would read as "reconnecting" for ever). The 2nd failure in a row,
- * then every 6th (about every 30 s at the 5 s cap).
+ * then every 10th (about every 30 s at the 3 s cap).
  */
 export const shouldProbe = (failures: number): boolean =>
-  failures === 2 || (failures > 2 && (failures - 2) % 6 === 0);
+  failures === 2 || (failures > 2 && (failures - 2) % 10 === 0);
 
 export function startController(deps: ControllerDeps): Controller {
   const store = deps.store ?? createStore();
