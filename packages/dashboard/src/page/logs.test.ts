@@ -30,6 +30,13 @@ describe("log panel", () => {
     expect(parseLogLine("null")).toBeNull();
   });
 
+  it("drops terminal colour sequences", () => {
+    const data = JSON.stringify({
+      line: "\u001b[1;31mERROR\u001b[0m disk \u001b]0;title\u0007full",
+    });
+    expect(parseLogLine(data)?.text).toBe("ERROR disk full");
+  });
+
   it("follows, ends, and starts afresh on a reopen (the stream replays its tail)", () => {
     let s = [{ type: "open" } as LogAction, line("a"), line("b", "stderr")].reduce(
       reduceLog,

@@ -41,6 +41,10 @@ export type LogAction =
   /** The stream failed: `retrying` when the browser reconnects it by itself. */
   | { type: "error"; retrying: boolean };
 
+/** Terminal colour and cursor sequences, which a page cannot show: dropped. */
+// eslint-disable-next-line no-control-regex -- matching the escape character is the point
+const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)/g;
+
 /** A `line` event's data: `{"line": "...", "stream": "stdout"|"stderr"}`; null when it is not. */
 export function parseLogLine(data: string): Omit<LogLine, "n"> | null {
   try {
@@ -48,7 +52,7 @@ export function parseLogLine(data: string): Omit<LogLine, "n"> | null {
     if (typeof value !== "object" || value === null) return null;
     const { line, stream } = value as { line?: unknown; stream?: unknown };
     if (typeof line !== "string") return null;
-    return { text: line, stream: stream === "stderr" ? "stderr" : "stdout" };
+    return { text: line.replace(ANSI, ""), stream: stream === "stderr" ? "stderr" : "stdout" };
   } catch {
     return null;
   }
