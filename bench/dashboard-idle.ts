@@ -245,14 +245,24 @@ function printTable(
     encoding: "utf8",
   }).stdout.trim();
   const none = windows[0]!;
-  const header = ["condition", "daemon", "daemon tree", "vs (a), tree", "target", "result"];
+  const header = [
+    "condition",
+    "daemon",
+    "daemon tree",
+    "vs (a), daemon",
+    "vs (a), tree",
+    "target (tree)",
+    "result",
+  ];
+  const signed = (pp: number) => `${pp >= 0 ? "+" : ""}${pp.toFixed(2)} pp`;
   const rows = windows.map((w, i) => {
     const pp = w.tree - none.tree;
     return [
       `${w.condition}${w.note ? ` (${w.note})` : ""}`,
       `${w.own.toFixed(2)} %`,
       `${w.tree.toFixed(2)} %`,
-      i === 0 ? "—" : `${pp >= 0 ? "+" : ""}${pp.toFixed(2)} pp`,
+      i === 0 ? "—" : signed(w.own - none.own),
+      i === 0 ? "—" : signed(pp),
       i === 0 ? "—" : `<= ${LIMIT_PP} pp`,
       i === 0 ? "—" : pp <= LIMIT_PP ? "PASS" : "FAIL",
     ];
