@@ -16,9 +16,12 @@ describe("containerSpec", () => {
     expect(containerSpec(base(`    command: ["httpd", "-f"]\n`), null).container).toMatchObject({
       args: ["httpd", "-f"],
     });
-    expect(containerSpec(base(`    command: ["httpd", "-f"]\n`), null).container.command).toBeUndefined();
     expect(
-      containerSpec(base(`    entrypoint: ["/bin/sh", "-c"]\n    command: ["echo hi"]\n`), null).container,
+      containerSpec(base(`    command: ["httpd", "-f"]\n`), null).container.command,
+    ).toBeUndefined();
+    expect(
+      containerSpec(base(`    entrypoint: ["/bin/sh", "-c"]\n    command: ["echo hi"]\n`), null)
+        .container,
     ).toMatchObject({ command: ["/bin/sh", "-c"], args: ["echo hi"] });
     expect(containerSpec(base(`    entrypoint: ["/init"]\n`), null).container.args).toBeUndefined();
   });
@@ -38,7 +41,13 @@ describe("containerSpec", () => {
       null,
     ).container;
     expect(c.ports).toEqual([
-      { name: "tcp-8080", containerPort: 8080, hostPort: 18080, hostIP: "127.0.0.1", protocol: "TCP" },
+      {
+        name: "tcp-8080",
+        containerPort: 8080,
+        hostPort: 18080,
+        hostIP: "127.0.0.1",
+        protocol: "TCP",
+      },
       { name: "udp-53", containerPort: 53, hostPort: 5353, protocol: "UDP" },
       { name: "tcp-8080-2", containerPort: 8080, hostPort: 18081, protocol: "TCP" },
     ]);
@@ -49,7 +58,10 @@ describe("containerSpec", () => {
     expect(secretNameOf(a)).toBe("archy-demo");
     expect(containerSpec(a, "archy-demo").container.env).toEqual([
       { name: "A", value: "1" },
-      { name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "archy-demo", key: "DB_PASSWORD" } } },
+      {
+        name: "DB_PASSWORD",
+        valueFrom: { secretKeyRef: { name: "archy-demo", key: "DB_PASSWORD" } },
+      },
       { name: "Z", value: "last" },
       { name: "my_token", valueFrom: { secretKeyRef: { name: "archy-demo", key: "my_token" } } },
     ]);
@@ -89,7 +101,9 @@ describe("pod-level mapping", () => {
   });
 
   it("notes for none and named networks, and for a Deployment of a non-always app", () => {
-    expect(podNotes(base(`    network: none\n`), "Pod")[0]).toMatch(/network none has no Kubernetes equivalent/);
+    expect(podNotes(base(`    network: none\n`), "Pod")[0]).toMatch(
+      /network none has no Kubernetes equivalent/,
+    );
     expect(podNotes(base(`    network: backend\n`), "Pod")[0]).toMatch(
       /podman kube play --network backend/,
     );
@@ -97,6 +111,9 @@ describe("pod-level mapping", () => {
       /restart policy on-failure cannot be kept in a Deployment/,
     );
     expect(podNotes(base(""), "Deployment")).toEqual([]);
+    expect(podNotes(base(`    network: backend\n    network_aliases: [db]\n`), "Pod")[1]).toMatch(
+      /network_aliases db are not exported/,
+    );
   });
 
   it("build, local images and hooks are notes", () => {

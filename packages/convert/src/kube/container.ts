@@ -43,15 +43,13 @@ export function containerSpec(app: AppManifest, secretName: string | null): Buil
         : { name, value: c.env[name] },
     );
 
-  const ports = c.ports.map(
-    (p): KubeObject => ({
-      name: portName(p.protocol, p.containerPort),
-      containerPort: p.containerPort,
-      hostPort: p.hostPort,
-      ...(p.hostIp ? { hostIP: p.hostIp } : {}),
-      protocol: p.protocol.toUpperCase(),
-    }),
-  );
+  const ports = c.ports.map((p): KubeObject => ({
+    name: portName(p.protocol, p.containerPort),
+    containerPort: p.containerPort,
+    hostPort: p.hostPort,
+    ...(p.hostIp ? { hostIP: p.hostIp } : {}),
+    protocol: p.protocol.toUpperCase(),
+  }));
   const seen = new Set<string>();
   for (const p of ports) {
     // Two host ports onto one container port: a second port entry needs its own name.
@@ -92,7 +90,9 @@ export function containerSpec(app: AppManifest, secretName: string | null): Buil
       ...exec,
       ...(env.length ? { env } : {}),
       ...(ports.length ? { ports } : {}),
-      ...(probes ? { livenessProbe: probes.livenessProbe, readinessProbe: probes.readinessProbe } : {}),
+      ...(probes
+        ? { livenessProbe: probes.livenessProbe, readinessProbe: probes.readinessProbe }
+        : {}),
       ...(Object.keys(security).length ? { securityContext: security } : {}),
     },
     notes,
@@ -133,6 +133,10 @@ export function podNotes(app: AppManifest, kind: "Pod" | "Deployment"): string[]
   else if (net !== "bridge" && net !== "host")
     notes.push(
       `${at}: network ${net}: Kubernetes has one pod network; with podman, pass podman kube play --network ${net}`,
+    );
+  if (app.container.networkAliases.length)
+    notes.push(
+      `${at}: network_aliases ${app.container.networkAliases.join(", ")} are not exported: on Kubernetes the app is reached as its Service archy-${app.id} (add a Service per alias if others need them), and podman kube play gives pods no aliases`,
     );
   if (kind === "Deployment" && app.restart.policy !== "always")
     notes.push(

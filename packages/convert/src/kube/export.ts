@@ -5,7 +5,7 @@ import { dependencyOrder, type AppManifest } from "@archy/reconciler";
 import { stringify } from "yaml";
 import { containerSpec, imageNotes, podNotes, secretNameOf } from "./container.js";
 import type { KubeObject } from "./names.js";
-import { secretOf, serviceOf, workloadOf } from "./objects.js";
+import { RESTART, secretOf, serviceOf, workloadOf } from "./objects.js";
 import { persistentVolumeClaim, volumesOf } from "./volumes.js";
 import { waitContainers } from "./wait.js";
 
@@ -106,7 +106,23 @@ export function exportKube(apps: readonly AppManifest[], opts: KubeExportOptions
     };
     const service = serviceOf(app);
     if (service) workloads.push(service);
-    workloads.push(workloadOf(app, podSpec, kind));
+    // podman before 4.6 gives init containers the pod's restart policy, and
+    // under Always restarts one that ended well, racing kube play's removal
+    // of it ("failed to remove once init container", podman issues 15631,
+    // 16343, fixed by PR 18481). OnFailure is what both honour.
+    let restartPolicy: string = RESTART[app.restart.policy];
+    if (waits.initContainers.length && restartPolicy === "Always") {
+      if (kind === "Pod") {
+        restartPolicy = "OnFailure";
+        notes.push(
+          `app ${app.id}: restartPolicy OnFailure, not Always: podman before 4.6 also restarts the init containers that wait for its dependencies under Always, and kube play then fails; so an exit with status 0 is not restarted`,
+        );
+      } else
+        notes.push(
+          `app ${app.id}: podman before 4.6 restarts the init containers of a Deployment (always Always) that wait for its dependencies, and kube play can fail: export with kind Pod for podman 4.3-4.5`,
+        );
+    }
+    workloads.push(workloadOf(app, podSpec, kind, restartPolicy));
     notes.push(
       ...imageNotes(app),
       ...built.notes,

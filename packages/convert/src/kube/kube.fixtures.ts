@@ -47,7 +47,8 @@ function podSpecRules(spec: Record<string, unknown>, where: string, errors: stri
     for (const p of (c.ports as Record<string, unknown>[] | undefined) ?? []) {
       if (p.name !== undefined && !IANA_SVC_NAME.test(p.name as string))
         errors.push(`${where}: port name ${String(p.name)}`);
-      if (portNames.has(p.name as string)) errors.push(`${where}: duplicate port ${String(p.name)}`);
+      if (portNames.has(p.name as string))
+        errors.push(`${where}: duplicate port ${String(p.name)}`);
       portNames.add(p.name as string);
       for (const k of ["containerPort", "hostPort"])
         if (p[k] !== undefined && !((p[k] as number) >= 1 && (p[k] as number) <= 65535))
@@ -72,18 +73,26 @@ export function expectValidKube(obj: Record<string, unknown>): void {
   const meta = obj.metadata as { name: string; labels?: Record<string, string> };
   const errors: string[] = [];
   const where = `${kind} ${meta.name}`;
-  const nameRule = kind === "Secret" || kind === "PersistentVolumeClaim" ? DNS_SUBDOMAIN : DNS_LABEL;
+  const nameRule =
+    kind === "Secret" || kind === "PersistentVolumeClaim" ? DNS_SUBDOMAIN : DNS_LABEL;
   if (!nameRule.test(meta.name)) errors.push(`${where}: name`);
   for (const [k, v] of Object.entries(meta.labels ?? {}))
-    if (!/^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/.test(v) || !/^[a-z0-9.-]+\/?[A-Za-z0-9_.-]+$/.test(k))
+    if (
+      !/^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/.test(v) ||
+      !/^[a-z0-9.-]+\/?[A-Za-z0-9_.-]+$/.test(k)
+    )
       errors.push(`${where}: label ${k}=${v}`);
   const spec = obj.spec as Record<string, unknown> | undefined;
   if (kind === "Pod") podSpecRules(spec!, where, errors);
   if (kind === "Deployment") {
-    const template = spec!.template as { metadata: { labels: Record<string, string> }; spec: Record<string, unknown> };
+    const template = spec!.template as {
+      metadata: { labels: Record<string, string> };
+      spec: Record<string, unknown>;
+    };
     const match = (spec!.selector as { matchLabels: Record<string, string> }).matchLabels;
     for (const [k, v] of Object.entries(match))
-      if (template.metadata.labels[k] !== v) errors.push(`${where}: selector does not match template`);
+      if (template.metadata.labels[k] !== v)
+        errors.push(`${where}: selector does not match template`);
     if (template.spec.restartPolicy !== "Always") errors.push(`${where}: restartPolicy`);
     podSpecRules(template.spec, where, errors);
   }

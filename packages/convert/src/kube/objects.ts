@@ -44,7 +44,8 @@ export function serviceOf(app: AppManifest): KubeObject | null {
   const hc = app.container.healthcheck;
   if (hc && hc.kind !== "cmd") {
     const name = portName("tcp", hc.port);
-    if (!ports.has(name)) ports.set(name, { name, port: hc.port, targetPort: hc.port, protocol: "TCP" });
+    if (!ports.has(name))
+      ports.set(name, { name, port: hc.port, targetPort: hc.port, protocol: "TCP" });
   }
   if (ports.size === 0) return null;
   return {
@@ -55,13 +56,14 @@ export function serviceOf(app: AppManifest): KubeObject | null {
   };
 }
 
-const RESTART = { always: "Always", "on-failure": "OnFailure", no: "Never" } as const;
+export const RESTART = { always: "Always", "on-failure": "OnFailure", no: "Never" } as const;
 
-/** A Pod, or a one-replica Deployment, around a pod spec. */
+/** A Pod (with `restartPolicy`), or a one-replica Deployment (always Always), around a pod spec. */
 export function workloadOf(
   app: AppManifest,
   podSpec: KubeObject,
   kind: "Pod" | "Deployment",
+  restartPolicy: string = RESTART[app.restart.policy],
 ): KubeObject {
   const metadata = { name: objectName(app.id), labels: appLabels(app) };
   if (kind === "Pod")
@@ -69,7 +71,7 @@ export function workloadOf(
       apiVersion: "v1",
       kind: "Pod",
       metadata,
-      spec: { restartPolicy: RESTART[app.restart.policy], ...podSpec },
+      spec: { restartPolicy, ...podSpec },
     };
   return {
     apiVersion: "apps/v1",

@@ -47,7 +47,9 @@ describe("probesOf", () => {
     });
     expect(plain.notes).toEqual([]);
     const shell = probesOf(withCheck(`      cmd: ["sh", "-c", "test -f /ready"]\n`))!;
-    expect(shell.livenessProbe).toMatchObject({ exec: { command: ["sh", "-c", "test -f /ready"] } });
+    expect(shell.livenessProbe).toMatchObject({
+      exec: { command: ["sh", "-c", "test -f /ready"] },
+    });
     expect(shell.notes[0]).toMatch(/joins the exec probe's words with spaces/);
   });
 

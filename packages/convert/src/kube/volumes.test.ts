@@ -16,7 +16,10 @@ const withVolumes = (id: string, volumes: string) =>
 describe("volumesOf", () => {
   it("named volumes as claims, host paths as hostPath, read-only kept", () => {
     const v = volumesOf(
-      withVolumes("demo", `["data:/data", "./conf:/etc/demo:ro", "/var/log/demo:/logs", "data:/backup:ro"]`),
+      withVolumes(
+        "demo",
+        `["data:/data", "./conf:/etc/demo:ro", "/var/log/demo:/logs", "data:/backup:ro"]`,
+      ),
     );
     expect(v.volumes).toEqual([
       { name: "data", persistentVolumeClaim: { claimName: "data" } },

@@ -47,11 +47,7 @@ export function volumesOf(app: AppManifest): AppVolumes {
 }
 
 /** The claim of a named volume: ReadWriteOnce, `size` requested (archy volumes have no size). */
-export function persistentVolumeClaim(
-  claim: string,
-  owner: AppManifest,
-  size: string,
-): KubeObject {
+export function persistentVolumeClaim(claim: string, owner: AppManifest, size: string): KubeObject {
   return {
     apiVersion: "v1",
     kind: "PersistentVolumeClaim",
