@@ -257,5 +257,24 @@ describe.skipIf(podman.skipReason !== null)(
       for (const f of [clockFile, webFile]) await store.podman(["kube", "down", f]);
       expect(await labelled("ps")).toEqual([]);
     });
+
+    it("as a Deployment: podman 4.3 runs it as pod archy-<id>-pod-0", async () => {
+      const { apps } = await loadManifests(join(work.path, "examples/apps"));
+      const web = exportKube(
+        apps.filter((a) => a.id === "web"),
+        { kind: "Deployment" },
+      );
+      const file = join(work.path, "web-deployment.kube.yaml");
+      await writeFile(file, web.text);
+      await store.podman(["kube", "play", "--network", network, file], { timeoutMs: 90_000 });
+      const pods = (await store.podman(["pod", "ps", "--format", "{{.Name}} {{.Status}}"])).stdout;
+      expect(pods).toMatch(/^archy-web-pod(-0)? Running$/);
+      expect(
+        await fetch(`http://127.0.0.1:${ports.web}/index.html`).then((r) => r.text()),
+      ).toContain("Hello from archy");
+      await store.podman(["kube", "down", file]);
+      expect(await labelled("pod")).toEqual([]);
+      expect(await labelled("ps")).toEqual([]);
+    });
   },
 );
