@@ -21,7 +21,7 @@ if [ "${#need[@]}" -gt 0 ] || [ "${#browser[@]}" -gt 0 ]; then
   if [ "${#need[@]}" -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
   fi
-  # Without recommends: no fonts, drivers or desktop integration a headless test does not use.
+  # Without recommends (chromium-sandbox): the tests start it with --no-sandbox.
   if [ "${#browser[@]}" -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
       "${browser[@]}" >/dev/null
