@@ -8,6 +8,7 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 /** The workspace packages' entry points the program is bundled from: their sources. */
 const sources: Record<string, string> = {
+  "@archy/convert": here("../convert/src/index.ts"),
   "@archy/crash-marker": here("../crash-marker/src/index.ts"),
   "@archy/dashboard": here("../dashboard/src/index.ts"),
   "@archy/durable-fs": here("../durable-fs/src/index.ts"),
@@ -20,7 +21,8 @@ const sources: Record<string, string> = {
 /**
  * The large libraries, each bundled into a file of its own next to the
  * program and required only when used: execa (a podman call), yaml and zod
- * (a manifest not in the cache), ora (progress on a TTY). Each comes from the
+ * (a manifest not in the cache), ora (progress on a TTY), ajv and dotenv
+ * (`archy import compose`). Each comes from the
  * package that depends on it, so the version is the one its code was written
  * against.
  */
@@ -29,6 +31,8 @@ const vendored: Record<string, string> = {
   yaml: createRequire(here("../reconciler/package.json")).resolve("yaml"),
   zod: createRequire(here("../reconciler/package.json")).resolve("zod"),
   ora: createRequire(here("./package.json")).resolve("ora"),
+  ajv: createRequire(here("../convert/package.json")).resolve("ajv"),
+  dotenv: createRequire(here("../convert/package.json")).resolve("dotenv"),
 };
 
 const program: EsbuildPlugin = {
@@ -39,7 +43,7 @@ const program: EsbuildPlugin = {
       if (!file) return { errors: [{ text: `no source entry for ${path} in tsup.config.ts` }] };
       return { path: file };
     });
-    build.onResolve({ filter: /^(execa|yaml|zod|ora)$/ }, ({ path }) => ({
+    build.onResolve({ filter: /^(execa|yaml|zod|ora|ajv|dotenv)$/ }, ({ path }) => ({
       path: `./vendor/${path}.cjs`,
       external: true,
     }));

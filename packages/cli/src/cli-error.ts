@@ -1,3 +1,4 @@
+import type { ConvertErrorCode } from "@archy/convert";
 import type { CrashMarkerErrorCode } from "@archy/crash-marker";
 import type { ReconcilerErrorCode } from "@archy/reconciler";
 import type { RuntimeErrorCode } from "@archy/runtime-podman";
@@ -12,7 +13,11 @@ type FsErrorCode = "ENOENT" | "EACCES" | "EISDIR" | "ENOTDIR" | "ELOOP";
 
 /** Every error code the archy packages raise (the table below is checked against it). */
 type ArchyErrorCode =
-  CrashMarkerErrorCode | ReconcilerErrorCode | RuntimeErrorCode | SnapshotErrorCode;
+  | ConvertErrorCode
+  | CrashMarkerErrorCode
+  | ReconcilerErrorCode
+  | RuntimeErrorCode
+  | SnapshotErrorCode;
 
 /**
  * The exit code of each error `code` that has its own (SPEC section 6). An
@@ -31,6 +36,12 @@ const EXIT_BY_CODE: Partial<Record<string, ExitCode>> = {
   // @archy/reconciler: invalid input
   EMANIFEST: EXIT.usage,
   EUNKNOWNAPP: EXIT.usage,
+  // @archy/convert: a compose file, or an output folder, that cannot be used as given
+  ECOMPOSE: EXIT.usage,
+  EINTERPOLATE: EXIT.usage,
+  EUNSUPPORTED: EXIT.usage,
+  EEXISTS: EXIT.usage,
+  EOUTPUT: EXIT.usage,
   // Node's fs: a path given by the user that is missing, not readable, a folder, under a
   // file (`--manifests some.yaml`), or a loop of symbolic links
   ENOENT: EXIT.usage,

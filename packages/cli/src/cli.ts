@@ -1,5 +1,9 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { VERSION } from "./version.js";
+import type {
+  ImportOptions as ConvertImportOptions,
+  KubeOptions as ConvertKubeOptions,
+} from "./commands/convert.js";
 import type { Context, GlobalOptions } from "./context.js";
 
 /**
@@ -183,6 +187,52 @@ export async function main(argv: string[]): Promise<number> {
     .action(
       action(async (c, o: { rotateToken?: boolean; open: boolean }) =>
         (await import("./commands/dashboard.js")).run(c, o),
+      ),
+    );
+  const importCmd = program
+    .command("import")
+    .description("convert another tool's files into archy manifests");
+  importCmd
+    .command("compose")
+    .description("one manifest per service of a docker compose file")
+    .argument("<file>")
+    .option("--out <dir>", "where the manifests go (default: the manifests folder)")
+    .option("--project <name>", "project name (default: the file's `name:` or its folder's name)")
+    .option("--force", "replace manifests that exist with other content")
+    .option("--strict", "what archy cannot express is an error (exit 2), not a warning")
+    .action(
+      action(async (c, file: string, o: ConvertImportOptions) =>
+        (await import("./commands/convert.js")).importComposeFile(c, file, o),
+      ),
+    );
+  const exportCmd = program
+    .command("export")
+    .description("hand apps to systemd (Quadlet units) or Kubernetes (YAML)");
+  exportCmd
+    .command("quadlet")
+    .description("one Quadlet .container unit per app (and .volume/.network units)")
+    .argument("[app]")
+    .option("--all", "every app")
+    .requiredOption("--out <dir>", "the units' folder, e.g. ~/.config/containers/systemd")
+    .option("--prune", "with --all: remove the units of apps that no longer exist")
+    .action(
+      action(
+        async (c, app: string | undefined, o: { all?: boolean; out: string; prune?: boolean }) =>
+          (await import("./commands/convert.js")).exportQuadletUnits(c, app, o),
+      ),
+    );
+  exportCmd
+    .command("kube")
+    .description("Kubernetes YAML that `podman kube play` and a cluster accept")
+    .argument("[app]")
+    .option("--all", "every app")
+    .option("--out <file>", "write it to FILE (default: stdout)")
+    .option("--kind <kind>", "Pod (keeps the restart policy) or Deployment", "Pod")
+    .option("--wait-image <image>", "image of the init containers that wait for dependencies")
+    .option("--no-secrets", "leave the Secrets out (made apart); containers still reference them")
+    .action(
+      action(async (c, app: string | undefined, o: ConvertKubeOptions) =>
+        (await import("./commands/convert.js")).exportKubeYaml(c, app, o),
       ),
     );
   program
