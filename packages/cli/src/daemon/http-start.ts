@@ -1,7 +1,8 @@
 import type { Server } from "node:http";
 import type { ApiHandler } from "./api.js";
 import { authority, pageUrl, type HttpAddress } from "./http-address.js";
-import { createHttpServer, listenHttp, type DashboardAsset } from "./http.js";
+import type { DashboardAsset } from "@archy/dashboard";
+import { createHttpServer, listenHttp } from "./http.js";
 import { ensureToken, TokenFile, tokenPath } from "./token.js";
 
 /** What `GET /v1/daemon` says of the status page (`http`; null without `--http`). */

@@ -12,7 +12,8 @@ import { FakeRuntime } from "@archy/runtime-podman/testing";
 import { afterEach, beforeEach, expect } from "vitest";
 import { createApiHandler, DEFAULT_API_LIMITS, type ApiHandler } from "./api.js";
 import { parseHttpAddress } from "./http-address.js";
-import { createHttpServer, listenHttp, type DashboardAsset } from "./http.js";
+import type { DashboardAsset } from "@archy/dashboard";
+import { createHttpServer, listenHttp } from "./http.js";
 import type { LogLine, LogSource } from "../log-source.js";
 import { ensureToken, sessionFor, TokenFile, tokenPath } from "./token.js";
 

@@ -1,18 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import type { DashboardAsset } from "@archy/dashboard";
 import { CliError, EXIT } from "../cli-error.js";
 import { DEFAULT_API_LIMITS, send, type ApiHandler, type ApiLimits } from "./api.js";
 import { authority, hostAllowed, type HttpAddress } from "./http-address.js";
 import { safeEqual, sessionFor, type TokenFile } from "./token.js";
-
-/** One file of the status page (`@archy/dashboard`'s `dashboardAsset`). */
-export interface DashboardAsset {
-  path: string;
-  contentType: string;
-  body: Buffer;
-  gzip: Buffer;
-  etag: string;
-}
 
 export interface HttpDeps {
   address: HttpAddress;
