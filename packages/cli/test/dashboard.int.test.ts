@@ -199,6 +199,10 @@ describe.skipIf(skip !== null)(`the status page in Chromium ${skip ?? ""}`, () =
     expect(ms).toBeLessThan(1_000);
     expect(phases.indexOf("stopping")).toBeLessThan(phases.lastIndexOf("stopped"));
     expect(await psOf("clock")).toMatchObject({ phase: "stopped", desired: "stopped" });
+    // Screen readers hear it: the aria-live region names the app and its new phase.
+    expect((await page.locator("[aria-live]").allTextContents()).join(" ")).toMatch(
+      /clock\b.*\bstopped\b/,
+    );
     await screenshot(page, "02-clock-stopped");
 
     await page.click(button("clock", "start"));
