@@ -26,6 +26,7 @@ import { createPodmanStore, freePort, tempDir, waitFor } from "@archy/test-utils
 import { launchChromium, type OpenBrowser } from "../packages/cli/test/browser.js";
 import { poll } from "../packages/cli/test/dashboard-page.js";
 import { cpuOf, processCpu } from "./proc.js";
+import { benchManifest } from "./lib.js";
 
 const QUICK = process.env.ARCHY_BENCH_QUICK === "1";
 const IDLE_SECONDS = Number(process.env.ARCHY_BENCH_IDLE_SECONDS ?? (QUICK ? 10 : 60));
@@ -33,29 +34,12 @@ const SETTLE_SECONDS = QUICK ? 3 : 10;
 const APPS = 30;
 const BROWSERS = 10;
 const LIMIT_PP = 0.5;
-const APP_COMMAND = ["sh", "-c", "trap 'exit 0' TERM; httpd -f -p 8080 -h /www & wait"];
 
 /** playwright-core's Page (a dependency of @archy/cli's tests, not of bench/). */
 type Page = Awaited<ReturnType<OpenBrowser["context"]["newPage"]>>;
 
 const progress = (line: string) => process.stderr.write(`dashboard-idle: ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function manifest(id: string, image: string, port: number): string {
-  return [
-    "app:",
-    `  id: ${id}`,
-    `  name: Bench ${id}`,
-    `  version: "1"`,
-    "  container:",
-    `    image: ${image}`,
-    `    command: ${JSON.stringify(APP_COMMAND)}`,
-    `    ports: ["127.0.0.1:${port}:8080"]`,
-    "    stop_timeout: 1s",
-    "    healthcheck: { http: { port: 8080, path: / }, interval: 10s }",
-    "",
-  ].join("\n");
-}
 
 /** Established TCP connections whose local port is `port` (the daemon's side of each client). */
 function establishedTo(port: number): number {
@@ -200,7 +184,7 @@ export async function benchDashboardIdle(): Promise<Window[]> {
     for (let i = 0; i < APPS; i++)
       await writeFile(
         join(apps, `app${i}.yaml`),
-        manifest(`app${i}`, store.image, await freePort()),
+        benchManifest(`app${i}`, store.image, await freePort(), true),
       );
     progress(`bringing up ${APPS} http-checked apps`);
     await archy(["up"]);

@@ -67,3 +67,23 @@ export async function interleaved(
   }
   return times;
 }
+
+/** The bench apps' command: busybox httpd on 8080, quitting at once on SIGTERM. */
+export const APP_COMMAND = ["sh", "-c", "trap 'exit 0' TERM; httpd -f -p 8080 -h /www & wait"];
+
+/** A bench app's manifest: APP_COMMAND published on `port`, with an http health check or none. */
+export function benchManifest(id: string, image: string, port: number, httpCheck: boolean): string {
+  return [
+    "app:",
+    `  id: ${id}`,
+    `  name: Bench ${id}`,
+    `  version: "1"`,
+    "  container:",
+    `    image: ${image}`,
+    `    command: ${JSON.stringify(APP_COMMAND)}`,
+    `    ports: ["127.0.0.1:${port}:8080"]`,
+    "    stop_timeout: 1s",
+    ...(httpCheck ? ["    healthcheck: { http: { port: 8080, path: / }, interval: 10s }"] : []),
+    "",
+  ].join("\n");
+}

@@ -22,7 +22,7 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { createPodmanStore, freePort, tempDir, waitFor } from "@archy/test-utils";
-import { interleaved, medianOf } from "./lib.js";
+import { APP_COMMAND, benchManifest, interleaved, medianOf } from "./lib.js";
 import { cpuOf, descendants, processCpu } from "./proc.js";
 
 // ARCHY_BENCH_QUICK=1: one run of each (two kills, 10 s idle), to check the bench itself.
@@ -35,7 +35,6 @@ const KILLS = QUICK ? 2 : 10;
 const RUNS_RECOVERY = QUICK ? 1 : 3;
 const IDLE_SECONDS = Number(process.env.ARCHY_BENCH_IDLE_SECONDS ?? (QUICK ? 10 : 60));
 const PARALLEL = 4; // archy's default start concurrency
-const APP_COMMAND = ["sh", "-c", "trap 'exit 0' TERM; httpd -f -p 8080 -h /www & wait"];
 const RESTART_TIMEOUT_MS = 30_000;
 
 export interface SpeedRow {
@@ -66,22 +65,6 @@ async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<unkno
       while (next < items.length) await fn(items[next++]!);
     }),
   );
-}
-
-function manifest(id: string, image: string, port: number, httpCheck: boolean): string {
-  return [
-    "app:",
-    `  id: ${id}`,
-    `  name: Bench ${id}`,
-    `  version: "1"`,
-    "  container:",
-    `    image: ${image}`,
-    `    command: ${JSON.stringify(APP_COMMAND)}`,
-    `    ports: ["127.0.0.1:${port}:8080"]`,
-    "    stop_timeout: 1s",
-    ...(httpCheck ? ["    healthcheck: { http: { port: 8080, path: / }, interval: 10s }"] : []),
-    "",
-  ].join("\n");
 }
 
 function composeFile(image: string, ports: number[]): string {
@@ -202,12 +185,12 @@ export async function benchSpeed(): Promise<SpeedRow[]> {
     for (let i = 0; i < 10; i++)
       await writeFile(
         join(apps10, `app${i}.yaml`),
-        manifest(`app${i}`, store.image, ports[i]!, false),
+        benchManifest(`app${i}`, store.image, ports[i]!, false),
       );
     for (let i = 0; i < 30; i++)
       await writeFile(
         join(apps30, `app${i}.yaml`),
-        manifest(`app${i}`, store.image, ports[i]!, false),
+        benchManifest(`app${i}`, store.image, ports[i]!, false),
       );
     const appNames = (n: number) => Array.from({ length: n }, (_, i) => `archy-app${i}`);
     /** A cold `archy up` of n apps, and the floor: n `podman run -d`, PARALLEL at a time. */
@@ -551,7 +534,7 @@ export async function benchSpeed(): Promise<SpeedRow[]> {
     for (let i = 0; i < 30; i++)
       await writeFile(
         join(apps30, `app${i}.yaml`),
-        manifest(`app${i}`, store.image, ports[i]!, true),
+        benchManifest(`app${i}`, store.image, ports[i]!, true),
       );
     await archy(["up"]);
     const { child } = startDaemon();
