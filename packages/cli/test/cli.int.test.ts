@@ -3,18 +3,18 @@
 // The tests are one scenario in order: each starts from where the last left
 // the stack (the first builds the example image the others use).
 import { spawn } from "node:child_process";
-import { cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  copyExamples,
   createPodmanStore,
-  freePort,
   podmanAvailability,
+  type PodmanStore,
   tempDir,
   waitFor,
-  type PodmanStore,
 } from "@archy/test-utils";
-import { archyHarness, bin, containerState, root } from "./harness.js";
+import { archyHarness, bin, containerState } from "./harness.js";
 
 const podman = podmanAvailability();
 
@@ -36,22 +36,7 @@ describe.skipIf(podman.skipReason !== null)(`archy end to end ${podman.skipReaso
   beforeAll(async () => {
     store = await createPodmanStore({ buildImage: false });
     work = await tempDir("archy-e2e-");
-    await cp(join(root, "examples"), join(work.path, "examples"), {
-      recursive: true,
-      filter: (src) => !/\/(web\/rootfs|greeter\/conf)(\/|$)/.test(src),
-    });
-    for (const [app, port] of [
-      ["web", 18080],
-      ["clock", 18081],
-      ["greeter", 18082],
-    ] as const) {
-      ports[app] = await freePort();
-      const file = join(work.path, "examples/apps", `${app}.yaml`);
-      await writeFile(
-        file,
-        (await readFile(file, "utf8")).replace(`127.0.0.1:${port}:`, `127.0.0.1:${ports[app]}:`),
-      );
-    }
+    Object.assign(ports, await copyExamples(work.path));
     env = {
       ...(process.env as Record<string, string>),
       ...store.archyEnv,

@@ -3,16 +3,17 @@
 // podman on an isolated store with a copy of examples/. One scenario in
 // order, one page kept open throughout (never reloaded by the test); the
 // screenshots of its main states go to test/artifacts/dashboard/.
-import { cp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
+  copyExamples,
   createPodmanStore,
   freePort,
   podmanAvailability,
-  tempDir,
   type PodmanStore,
+  tempDir,
 } from "@archy/test-utils";
 import {
   ARTIFACTS,
@@ -36,7 +37,7 @@ import {
   waitBanner,
   waitPhase,
 } from "./dashboard-page.js";
-import { archyHarness, root } from "./harness.js";
+import { archyHarness } from "./harness.js";
 
 const podman = podmanAvailability();
 const chromium = chromiumAvailability();
@@ -72,19 +73,7 @@ describe.skipIf(skip !== null)(`the status page in Chromium ${skip ?? ""}`, () =
     await rm(ARTIFACTS, { recursive: true, force: true }); // this run's screenshots only
     store = await createPodmanStore({ buildImage: false });
     work = await tempDir("archy-dashboard-e2e-");
-    await cp(join(root, "examples"), join(work.path, "examples"), {
-      recursive: true,
-      filter: (src) => !/\/(web\/rootfs|greeter\/conf)(\/|$)/.test(src),
-    });
-    for (const [app, port] of [
-      ["web", 18080],
-      ["clock", 18081],
-      ["greeter", 18082],
-    ] as const) {
-      const file = join(work.path, "examples/apps", `${app}.yaml`);
-      const text = await readFile(file, "utf8");
-      await writeFile(file, text.replace(`:${port}:`, `:${await freePort()}:`));
-    }
+    await copyExamples(work.path);
     env = {
       ...(process.env as Record<string, string>),
       ...store.archyEnv,
@@ -94,7 +83,7 @@ describe.skipIf(skip !== null)(`the status page in Chromium ${skip ?? ""}`, () =
     };
     base = `http://127.0.0.1:${await freePort()}`;
     const up = await archy(["up"]);
-    expect(up.exitCode, up.stderr).toBe(0);
+    expect(up.exitCode, `${up.stdout}\n${up.stderr}`).toBe(0);
     await h.startDaemon(daemonArgs());
     browser = await launchChromium();
     await installRecorder(browser.context);

@@ -15,16 +15,16 @@
 //   issue 16269, fixed in 4.4): there the Secret documents become podman
 //   secrets holding the Secret's `data` as JSON, the documented workaround.
 import { execFileSync } from "node:child_process";
-import { cp, readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { loadManifests } from "@archy/reconciler";
 import {
+  copyExamples,
   createPodmanStore,
-  freePort,
   podmanAvailability,
+  type PodmanStore,
   tempDir,
   waitFor,
-  type PodmanStore,
 } from "@archy/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
@@ -32,7 +32,6 @@ import { exportKube, type KubeExport } from "../src/kube/export.js";
 import { buildHostToolsImage, createDnsNetwork, podmanVersion } from "./kube-helpers.js";
 
 const podman = podmanAvailability();
-const root = new URL("../../../", import.meta.url).pathname;
 const WAITER = "localhost/archy-kube-waiter:test";
 const APPS = ["web", "clock", "greeter"] as const;
 
@@ -59,22 +58,7 @@ describe.skipIf(podman.skipReason !== null)(
     beforeAll(async () => {
       store = await createPodmanStore({ buildImage: false });
       work = await tempDir("archy-kube-");
-      await cp(join(root, "examples"), join(work.path, "examples"), {
-        recursive: true,
-        filter: (src) => !/\/(web\/rootfs|greeter\/conf)(\/|$)/.test(src),
-      });
-      for (const [app, port] of [
-        ["web", 18080],
-        ["clock", 18081],
-        ["greeter", 18082],
-      ] as const) {
-        ports[app] = await freePort();
-        const file = join(work.path, "examples/apps", `${app}.yaml`);
-        await writeFile(
-          file,
-          (await readFile(file, "utf8")).replace(`127.0.0.1:${port}:`, `127.0.0.1:${ports[app]}:`),
-        );
-      }
+      Object.assign(ports, await copyExamples(work.path));
       // What archy's pre_start hooks do; kube play runs no hooks.
       execFileSync("sh", [join(work.path, "examples/web/prepare-rootfs.sh")]);
       execFileSync("sh", [join(work.path, "examples/greeter/render.sh")], {

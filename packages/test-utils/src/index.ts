@@ -23,3 +23,5 @@ export type {
 export { runFaultsScenario } from "./faults-scenario.js";
 export { descendants } from "./faults-scenario-helpers.js";
 export type { FaultsScenarioOptions, FaultsScenarioResult } from "./faults-scenario.js";
+export { copyExamples, EXAMPLES_DIR } from "./examples.js";
+export type { ExampleApp } from "./examples.js";
