@@ -2,7 +2,7 @@
 // podman on an isolated store; `archy dashboard --json` for the address and
 // token, then the page, the API, the log stream and rotation over HTTP as a
 // browser would use them (fetch, cookies by hand).
-import { mkdir, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -97,6 +97,14 @@ describe.skipIf(podman.skipReason !== null)(
         new RegExp(`^http://127\\.0\\.0\\.1:${port}/\\?token=[A-Za-z0-9_-]{43}$`),
       );
       expect((await stat(d.tokenFile)).mode & 0o777).toBe(0o600);
+      // A token others can read is a door left open: doctor says so.
+      await chmod(d.tokenFile, 0o644);
+      const doctor = await archy(["doctor", "--json"]);
+      expect(doctor.exitCode).toBe(1);
+      expect(
+        (JSON.parse(doctor.stdout) as { checks: { name: string; status: string }[] }).checks,
+      ).toContainEqual(expect.objectContaining({ name: "dashboard.token", status: "fail" }));
+      await chmod(d.tokenFile, 0o600);
       const status = JSON.parse((await archy(["status", "--json"])).stdout) as {
         daemon: { http: unknown };
       };

@@ -4,6 +4,7 @@ import { loadManifests, snapshotStateStore } from "@archy/reconciler";
 import { EXIT, exitCodeFor } from "../cli-error.js";
 import { DaemonClient } from "../client.js";
 import type { Context } from "../context.js";
+import { tokenPath } from "../daemon/token.js";
 
 interface Check {
   name: string;
@@ -60,6 +61,13 @@ export async function run(ctx: Context): Promise<number> {
           `mode ${(fs.mode & 0o777).toString(8)}: it may hold environment values; expected 0600`,
         );
     }
+    const token = await stat(tokenPath(ctx.stateDir)).catch(() => null);
+    if (token && (token.mode & 0o077) !== 0)
+      add(
+        "dashboard.token",
+        "fail",
+        `mode ${(token.mode & 0o777).toString(8)}: whoever reads it can use the status page; expected 0600 (\`archy dashboard --rotate-token\` makes a new one)`,
+      );
     // Corrupt state files archy moved aside (never deleted): the owner should look at them.
     const aside = (await readdir(ctx.stateDir)).filter((f) => /\.json\.corrupt-/.test(f)).sort();
     for (const f of aside)
