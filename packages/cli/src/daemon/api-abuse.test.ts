@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { Reconciler } from "@archy/reconciler";
 import { FakeRuntime } from "@archy/runtime-podman/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createApiServer, DEFAULT_API_LIMITS, type ApiLimits } from "./api.js";
+import { createApiServer } from "./api.js";
+import { DEFAULT_API_LIMITS, type ApiLimits } from "./limits.js";
 
 const SECRET = "hunter2-api-s3cret";
 const manifest = (id: string) =>

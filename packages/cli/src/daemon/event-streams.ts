@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import type { ApiLimits } from "./api.js";
+import type { ApiLimits } from "./limits.js";
 
 /** The headers of a server-sent event stream (`GET /v1/events`, `GET /v1/apps/:id/logs`). */
 export const SSE_HEADERS = {

@@ -7,7 +7,8 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { createApiServer, DEFAULT_API_LIMITS } from "./api.js";
+import { createApiServer } from "./api.js";
+import { DEFAULT_API_LIMITS } from "./limits.js";
 import {
   cookieOf,
   fx,

@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from "node:net";
 import type { DashboardAsset } from "@archy/dashboard";
 import { CliError, EXIT } from "../cli-error.js";
-import { DEFAULT_API_LIMITS, send, type ApiHandler, type ApiLimits } from "./api.js";
+import { send, type ApiHandler } from "./api.js";
+import { DEFAULT_API_LIMITS, type ApiLimits } from "./limits.js";
 import { authority, hostAllowed, type HttpAddress } from "./http-address.js";
 import { safeEqual, sessionFor, type TokenFile } from "./token.js";
 

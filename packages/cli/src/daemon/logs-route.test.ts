@@ -10,7 +10,8 @@ import { join } from "node:path";
 import type { AppManifest } from "@archy/reconciler";
 import { ContainerNotFoundError } from "@archy/runtime-podman";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createApiServer, DEFAULT_API_LIMITS, type ApiReconciler } from "./api.js";
+import { createApiServer, type ApiReconciler } from "./api.js";
+import { DEFAULT_API_LIMITS } from "./limits.js";
 import { createLogSource, type LogSource } from "../log-source.js";
 
 const SECRET = "hunter2-logs-s3cret";

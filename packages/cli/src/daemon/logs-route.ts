@@ -2,7 +2,7 @@ import type { ServerResponse } from "node:http";
 import { CliError, EXIT } from "../cli-error.js";
 import { classify } from "../errors.js";
 import type { LogSource } from "../log-source.js";
-import type { ApiLimits } from "./api.js";
+import type { ApiLimits } from "./limits.js";
 import { heartbeat, SSE_HEADERS } from "./event-streams.js";
 
 /** The largest `tail` a request may ask for. */
