@@ -1,7 +1,7 @@
 export { PodmanRuntime } from "./podman.js";
 export { sleep, systemClock } from "./clock.js";
 export type { Clock, TimerHandle } from "./clock.js";
-export type { PodmanRuntimeOptions } from "./podman.js";
+export type { PodmanRuntimeOptions } from "./run.js";
 export type {
   BuildImageOptions,
   ContainerEvent,

@@ -16,6 +16,7 @@ import {
   onContainer,
   runPodman,
   type PodmanInvocation,
+  type PodmanRuntimeOptions,
   type RunOptions,
   type RunResult,
 } from "./run.js";
@@ -37,31 +38,17 @@ import type {
 } from "./types.js";
 import { assertContainerName, assertImage, assertSpec, assertVolumeName } from "./validate.js";
 
-export interface PodmanRuntimeOptions {
-  /** The podman binary; default "podman" on PATH. */
-  podmanPath?: string;
-  /** Arguments placed before every subcommand, e.g. `["--root", X, "--runroot", Y]`. */
-  globalArgs?: string[];
-  /** Timeout of ordinary calls in ms; default 30 s. */
-  timeoutMs?: number;
-  /** Timeout of pulls and builds in ms; default 15 min. */
-  longTimeoutMs?: number;
-  /** Extra environment for podman (for example CONTAINERS_CONF). */
-  env?: Record<string, string>;
-  /** Called after every podman process with its argv and duration, for logs and metrics. */
-  onCall?: (call: { argv: string[]; durationMs: number; exitCode: number | null }) => void;
-}
-
 const SIGKILL_WARNING = /resorting to SIGKILL/i;
 const IMAGE_ID = /^[0-9a-f]{64}$/;
+
+/** Network modes podman knows without a network of that name. */
+const BUILTIN_NETWORKS = new Set(["bridge", "host", "none", "private", "slirp4netns", "pasta"]);
 
 /**
  * The podman implementation of ContainerRuntime. Every call runs podman
  * through execa with an argument array (no shell), `globalArgs` first, and a
  * timeout; values are validated before any call.
  */
-/** Network modes podman knows without a network of that name. */
-const BUILTIN_NETWORKS = new Set(["bridge", "host", "none", "private", "slirp4netns", "pasta"]);
 
 export class PodmanRuntime implements ContainerRuntime {
   readonly podmanPath: string;

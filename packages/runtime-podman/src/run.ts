@@ -5,15 +5,30 @@ import {
   PodmanTimeoutError,
   PodmanUnavailableError,
 } from "./errors.js";
-import type { PodmanRuntimeOptions } from "./podman.js";
+
+/** How a PodmanRuntime runs podman. */
+export interface PodmanRuntimeOptions {
+  /** The podman binary; default "podman" on PATH. */
+  podmanPath?: string;
+  /** Arguments placed before every subcommand, e.g. `["--root", X, "--runroot", Y]`. */
+  globalArgs?: string[];
+  /** Timeout of ordinary calls in ms; default 30 s. */
+  timeoutMs?: number;
+  /** Timeout of pulls and builds in ms; default 15 min. */
+  longTimeoutMs?: number;
+  /** Extra environment for podman (for example CONTAINERS_CONF). */
+  env?: Record<string, string>;
+  /** Called after every podman process with its argv and duration, for logs and metrics. */
+  onCall?: (call: { argv: string[]; durationMs: number; exitCode: number | null }) => void;
+}
 
 /** podman's stderr when the container, or the image, does not exist. */
 export const NOT_FOUND_CONTAINER =
   /no such container|no container with (name or )?id|no such object/i;
-/** podman 4.3: `Error: unable to find network with name or ID <name>: network not found`. */
-export const NOT_FOUND_NETWORK = /network not found/i;
 export const NOT_FOUND_IMAGE =
   /image not known|no such image|manifest unknown|name unknown|repository .* not found/i;
+/** podman 4.3: `Error: unable to find network with name or ID <name>: network not found`. */
+export const NOT_FOUND_NETWORK = /network not found/i;
 
 /** What every podman process of one runtime is started with. */
 export interface PodmanInvocation {
