@@ -17,6 +17,19 @@ interface AppsProps {
   onOperate(id: string, op: Op): void;
 }
 
+/** The table's column headings, in order (the actions column follows). */
+const COLUMNS = [
+  "App",
+  "Phase",
+  "Health",
+  "Restarts",
+  "Uptime",
+  "Image",
+  "Stop reason",
+  "Last error",
+  "Depends on",
+];
+
 export function Apps({ state, now, openLogs, onToggleLogs, onOperate }: AppsProps) {
   return (
     <section id="apps" aria-labelledby="apps-title" tabIndex={-1}>
@@ -33,33 +46,11 @@ export function Apps({ state, now, openLogs, onToggleLogs, onOperate }: AppsProp
         <table class="apps" role="table" aria-labelledby="apps-title">
           <thead role="rowgroup">
             <tr role="row">
-              <th scope="col" role="columnheader">
-                App
-              </th>
-              <th scope="col" role="columnheader">
-                Phase
-              </th>
-              <th scope="col" role="columnheader">
-                Health
-              </th>
-              <th scope="col" role="columnheader">
-                Restarts
-              </th>
-              <th scope="col" role="columnheader">
-                Uptime
-              </th>
-              <th scope="col" role="columnheader">
-                Image
-              </th>
-              <th scope="col" role="columnheader">
-                Stop reason
-              </th>
-              <th scope="col" role="columnheader">
-                Last error
-              </th>
-              <th scope="col" role="columnheader">
-                Depends on
-              </th>
+              {COLUMNS.map((name) => (
+                <th key={name} scope="col" role="columnheader">
+                  {name}
+                </th>
+              ))}
               <th scope="col" role="columnheader">
                 <span class="sr-only">Actions</span>
               </th>
