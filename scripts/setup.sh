@@ -33,3 +33,9 @@ fi
 export COREPACK_INTEGRITY_KEYS=0
 PNPM_VERSION=$(node -p 'require("./package.json").packageManager.split("@")[1]')
 npx -y "pnpm@${PNPM_VERSION}" install --frozen-lockfile --reporter=append-only >&2
+
+# podman 5 and the booted box (scripts/test.sh steps 2 and 3): a Debian 13 root,
+# built once and kept under /var/cache/archy-hosts (about 2 minutes the first time).
+if [ -z "${ARCHY_SKIP_HOSTS:-}" ]; then
+  bash scripts/hosts/trixie-root.sh >/dev/null
+fi

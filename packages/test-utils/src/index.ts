@@ -25,3 +25,5 @@ export { descendants } from "./faults-scenario-helpers.js";
 export type { FaultsScenarioOptions, FaultsScenarioResult } from "./faults-scenario.js";
 export { copyExamples, EXAMPLES_DIR } from "./examples.js";
 export type { ExampleApp } from "./examples.js";
+export { copyExamplesInto, createBox, packTarballs, shellQuote } from "./box.js";
+export type { Box, BoxResult } from "./box.js";
