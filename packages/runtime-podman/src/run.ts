@@ -30,6 +30,30 @@ export const NOT_FOUND_IMAGE =
 /** podman 4.3: `Error: unable to find network with name or ID <name>: network not found`. */
 export const NOT_FOUND_NETWORK = /network not found/i;
 
+/**
+ * The environment of every podman archy starts: archy's own and the runtime's
+ * `env`, without the two variables systemd gives archy's service for archy
+ * alone (`undefined` drops a variable that execa's `extendEnv` would copy):
+ *
+ * - `INVOCATION_ID`: podman takes it to mean "I run as a systemd service" and
+ *   leaves conmon in its caller's cgroup instead of moving it to a scope of
+ *   its own (`moveConmonToCgroupAndSignal` in podman's
+ *   libpod/oci_conmon_linux.go). Each container's conmon would then live in
+ *   archy.service's cgroup, be killed when that service stops, and be counted
+ *   as the service's.
+ * - `NOTIFY_SOCKET`: podman records it for the containers it creates, hands
+ *   it to the OCI runtime and, with its default `--sdnotify=container`, binds
+ *   it into the container and reports conmon as the MAINPID
+ *   (`mountNotifySocket`, libpod/container_internal*.go): under archy's
+ *   `NotifyAccess=all` a container could take archy's place as the service's
+ *   main process, or declare it ready.
+ */
+export function podmanEnv(
+  env: Readonly<Record<string, string>>,
+): Record<string, string | undefined> {
+  return { ...env, INVOCATION_ID: undefined, NOTIFY_SOCKET: undefined };
+}
+
 /** What every podman process of one runtime is started with. */
 export interface PodmanInvocation {
   podmanPath: string;
@@ -68,7 +92,7 @@ export async function runPodman(
   // reject:false: exits, timeouts and spawn errors come back as a result to classify.
   const execa = await loadExeca();
   const result = await execa(podman.podmanPath, argv, {
-    env: podman.env,
+    env: podmanEnv(podman.env),
     timeout: timeoutMs,
     forceKillAfterDelay: 2_000,
     reject: false,

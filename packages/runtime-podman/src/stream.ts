@@ -1,6 +1,6 @@
 import type { ResultPromise } from "execa";
 import { loadExeca } from "./execa.js";
-import type { PodmanInvocation } from "./run.js";
+import { podmanEnv, type PodmanInvocation } from "./run.js";
 
 /** How a streaming podman ended, with the last 4 KB of its stderr (or of everything, for "all"). */
 export interface StreamEnd {
@@ -24,7 +24,7 @@ export async function* streamPodman<T>(
 ): AsyncGenerator<T, StreamEnd> {
   const execa = await loadExeca();
   const child: ResultPromise = execa(podman.podmanPath, [...podman.globalArgs, ...args], {
-    env: podman.env,
+    env: podmanEnv(podman.env), // without systemd's INVOCATION_ID and NOTIFY_SOCKET: see podmanEnv
     all: from === "all",
     reject: false,
     stdin: "ignore",
