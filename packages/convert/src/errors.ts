@@ -7,7 +7,11 @@ export type ConvertErrorCode =
   | "ECOMPOSE"
   /** A `${VAR?message}` of the compose file names a variable that is not set. */
   | "EINTERPOLATE"
-  /** Something the file asks for that archy refuses (a port range, say), or a warning under `--strict`. */
+  /**
+   * Something the file asks for that archy refuses (a port range, say), a
+   * warning under `--strict`, an app a Quadlet unit cannot run as archy
+   * would (`app` and `field` say which), or a podman too old for the export.
+   */
   | "EUNSUPPORTED"
   /** An app id or file name that is not archy's. */
   | "EUNKNOWNAPP"
@@ -36,6 +40,10 @@ export class ConvertError extends Error {
   override readonly name = "ConvertError";
   readonly code: ConvertErrorCode;
   readonly locations: readonly (SourceLocation & { message: string })[];
+  /** The app an export refused, when the error is about one. */
+  readonly app: string | undefined;
+  /** The manifest field at fault, dotted as in the YAML (`container.command[2]`). */
+  readonly field: string | undefined;
 
   constructor(
     code: ConvertErrorCode,
@@ -43,11 +51,15 @@ export class ConvertError extends Error {
     options: {
       cause?: unknown;
       locations?: readonly (SourceLocation & { message: string })[];
+      app?: string;
+      field?: string;
     } = {},
   ) {
     super(message, options.cause !== undefined ? { cause: options.cause } : undefined);
     this.code = code;
     this.locations = options.locations ?? [];
+    this.app = options.app;
+    this.field = options.field;
   }
 
   static isInstance(error: unknown): error is ConvertError {

@@ -14,6 +14,10 @@ export const OUT = "/etc/containers/systemd";
 
 export const EXAMPLES = `${REPO}/examples/apps`;
 export const MAXIMAL = fileURLToPath(new URL("./fixtures/maximal", import.meta.url));
+/** Words and host paths a unit does carry (none refused). */
+export const WORDS = fileURLToPath(new URL("./fixtures/words", import.meta.url));
+/** Apps a unit cannot say as archy means them, and one that depends on one of them. */
+export const REFUSED = fileURLToPath(new URL("./fixtures/refused", import.meta.url));
 
 /** The valid apps of a manifests folder; fails the test on any manifest error. */
 export async function loadApps(dir: string): Promise<AppManifest[]> {

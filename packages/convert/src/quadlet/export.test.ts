@@ -112,26 +112,35 @@ describe("exportQuadlet", () => {
     );
   });
 
-  it("refuses what no unit can hold, naming the app", () => {
+  it("refuses an app no unit can hold, naming it and the field, and exports the others", () => {
     const base = app(examples, "greeter");
+    const web = app(examples, "web");
     const withEnv = (env: Record<string, string>): AppManifest => ({
       ...base,
       container: { ...base.container, env },
     });
-    const run = (a: AppManifest) => () => exportQuadlet([a], { outDir: OUT });
-    expect(run(withEnv({ DB_PASSWORD: "two\nlines" }))).toThrow(/greeter.*DB_PASSWORD.*line break/);
-    expect(run(withEnv({ PLAIN: "two\nlines" }))).not.toThrow();
-    expect(
-      run({
-        ...base,
-        container: { ...base.container, command: ["find", ".", "-exec", "rm", "{}", ";"] },
-      }),
-    ).toThrow(ConvertError);
+    const refusedBy = (a: AppManifest) => {
+      const out = exportQuadlet([a, web], { outDir: OUT });
+      expect(out.files.map((f) => f.name)).toContain("archy-web.container");
+      expect(out.files.some((f) => f.name.startsWith("archy-greeter."))).toBe(false);
+      return out.refused.map((e) => [e.code, e.app, e.field]);
+    };
+    expect(refusedBy(withEnv({ DB_PASSWORD: "two\nlines" }))).toEqual([
+      ["EUNSUPPORTED", "greeter", "container.env.DB_PASSWORD"],
+    ]);
+    expect(exportQuadlet([withEnv({ PLAIN: "two\nlines" })], { outDir: OUT }).refused).toEqual([]);
+    const find = ["find", ".", "-exec", "rm", "{}", ";"];
+    expect(refusedBy({ ...base, container: { ...base.container, command: find } })).toEqual([
+      ["EUNSUPPORTED", "greeter", "container.command[5]"],
+    ]);
     const badVolume = {
       ...base,
       container: { ...base.container, volumes: [{ source: "/srv/a\nb", target: "/x" }] },
     };
-    expect(run(badVolume)).toThrow(expect.objectContaining({ code: "EUNSUPPORTED" }));
+    expect(refusedBy(badVolume)).toEqual([["EUNSUPPORTED", "greeter", "container.volumes[0]"]]);
+    const [error] = exportQuadlet([badVolume], { outDir: OUT }).refused;
+    expect(ConvertError.isInstance(error)).toBe(true);
+    expect(error!.message).toMatch(/^app greeter: container\.volumes\[0\] .*control character/);
     expect(() => exportQuadlet([base, base], { outDir: OUT })).toThrow(/same id/);
   });
 });

@@ -81,7 +81,7 @@ export const QUADLET_KEYS: Readonly<
  * generated service unchanged (any Quadlet version).
  */
 export const SYSTEMD_KEYS: Readonly<Record<"Unit" | "Service" | "Install", readonly string[]>> = {
-  Unit: ["Description", "Wants", "Requires", "After"],
+  Unit: ["Description", "Wants", "Requires", "After", "RequiresMountsFor"],
   Service: ["Restart", "RestartSec", "TimeoutStopSec"],
   Install: ["WantedBy"],
 };

@@ -3,14 +3,19 @@
 // Keys are chosen so that the unit runs the container archy would create
 // (runtime-podman's createArgs) on the oldest podman possible: a dedicated
 // Quadlet key where podman 4.4/4.5 has one that means the same, PodmanArgs=
-// otherwise (see each case). Where archy's behaviour cannot be expressed,
-// the unit says so in a comment and the export returns the same note.
+// otherwise (see each case), and for a target podman older than a key, the
+// flag instead (storage.ts, health below). Where archy's behaviour cannot be
+// expressed, the unit says so in a comment and the export returns the same
+// note; what cannot be said at all is refused (limits.ts).
 import { join } from "node:path";
 import { containerName, isSecretKey, LABEL_APP, type AppManifest } from "@archy/reconciler";
 import { ConvertError } from "../errors.js";
+import { targetLacks } from "../target.js";
+import { QUADLET_KEYS, type PodmanVersion } from "./keys.js";
+import { quadletRefusals } from "./limits.js";
+import { planStorage, type Fallback } from "./storage.js";
 import { duration, freeText, quoteWord, quoteWords, rawValue } from "./syntax.js";
 import { UnitBuilder } from "./unit-text.js";
-import { isNamedNetwork, isNamedVolume, networkUnitName, volumeUnitName } from "./units.js";
 
 type PortMapping = AppManifest["container"]["ports"][number];
 
@@ -19,6 +24,8 @@ export interface RenderOptions {
   envFile?: string;
   /** Ids of the apps exported together (a dependency outside them gets a note). */
   exported?: ReadonlySet<string>;
+  /** The podman the unit is for (`major.minor`); undefined: 4.4 and newer, as keys allow. */
+  podman?: PodmanVersion;
 }
 
 export interface RenderedContainer {
@@ -30,6 +37,8 @@ export interface RenderedContainer {
   networks: string[];
   /** The env entries whose values are secret (SPEC section 8): for the env file, never the unit. */
   secretEnv: [string, string][];
+  /** Keys the target podman lacks, and what was written instead. */
+  fallbacks: Fallback[];
 }
 
 /** Grace systemd gives podman beyond the container's own stop timeout, in seconds. */
@@ -42,22 +51,21 @@ function portValue(p: PortMapping): string {
   return `${host}${p.hostPort}:${p.containerPort}/${p.protocol}`;
 }
 
-function execWords(app: AppManifest, words: readonly string[]): string {
-  // Quadlet writes a lone ";" unquoted into ExecStart=, where systemd takes
-  // it for a command separator: the unit would run something else.
-  if (words.includes(";"))
-    throw new ConvertError(
-      "EUNSUPPORTED",
-      `app ${app.id}: a command word ";" cannot be exported to Quadlet (systemd would read it as a command separator)`,
-    );
-  return quoteWords(words);
-}
+const HEALTH_SINCE = QUADLET_KEYS.Container.HealthCmd!;
 
-/** Renders the `.container` unit body of `app` (the exporter adds the header). */
+/**
+ * Renders the `.container` unit body of `app` (the exporter adds the
+ * header). Throws the first of quadletRefusals(app), or a ConvertError for
+ * a value no unit can hold.
+ */
 export function renderContainer(app: AppManifest, opts: RenderOptions = {}): RenderedContainer {
+  const refused = quadletRefusals(app);
+  if (refused.length > 0) throw refused[0]!;
   const c = app.container;
   const notes: string[] = [];
   const u = new UnitBuilder();
+  const storage = planStorage(app, opts.podman);
+  const fallbacks = [...storage.fallbacks];
 
   // [Unit]: dependencies start first. systemd waits for their containers to
   // start (Quadlet's default Notify= is conmon's), not to be healthy.
@@ -79,13 +87,14 @@ export function renderContainer(app: AppManifest, opts: RenderOptions = {}): Ren
     notes.push(
       "systemd starts this unit once its dependencies' containers have started, without waiting for them to be healthy as archy does.",
     );
+  for (const path of storage.mountsFor) u.set("RequiresMountsFor", path);
 
   u.section("Container")
     .set("ContainerName", rawValue(containerName(app.id), "container name"))
     .set("Image", rawValue(c.image, "image"));
   // Entrypoint= is podman 5.0; --entrypoint takes the same JSON array.
   if (c.entrypoint) u.set("PodmanArgs", quoteWord(`--entrypoint=${JSON.stringify(c.entrypoint)}`));
-  if (c.command?.length) u.set("Exec", execWords(app, c.command));
+  if (c.command?.length) u.set("Exec", quoteWords(c.command));
 
   const env = Object.entries(c.env).sort(byKey);
   const secretEnv = env.filter(([k]) => isSecretKey(k));
@@ -98,21 +107,11 @@ export function renderContainer(app: AppManifest, opts: RenderOptions = {}): Ren
 
   for (const p of c.ports) u.set("PublishPort", rawValue(portValue(p), "port"));
 
-  // For a host path Quadlet also adds RequiresMountsFor=, where systemd
-  // expands `%%` but not `$$`: a `$` in the path only weakens that ordering.
-  const volumes: string[] = [];
-  for (const v of c.volumes) {
-    const named = isNamedVolume(v.source);
-    if (named && !volumes.includes(v.source)) volumes.push(v.source);
-    const source = named ? volumeUnitName(v.source) : v.source;
-    u.set("Volume", rawValue(`${source}:${v.target}${v.readOnly ? ":ro" : ""}`, "volume"));
-  }
-
-  const networks: string[] = [];
-  if (isNamedNetwork(c.network)) {
-    networks.push(c.network);
-    u.set("Network", rawValue(networkUnitName(c.network), "network"));
-  } else u.set("Network", rawValue(c.network, "network"));
+  for (const [key, value] of storage.lines) u.set(key, value);
+  if (storage.fallbacks.some((f) => f.key === "NetworkName"))
+    notes.push(
+      `podman ${opts.podman} lacks NetworkName= (podman 4.7): the network ${c.network} must exist before this unit starts (podman network create ${c.network}).`,
+    );
   // NetworkAlias= arrived in podman 5.2; the flag works on every version.
   for (const alias of c.networkAliases) u.set("PodmanArgs", `--network-alias=${alias}`);
 
@@ -139,15 +138,25 @@ export function renderContainer(app: AppManifest, opts: RenderOptions = {}): Ren
 
   const hc = c.healthcheck;
   if (hc?.kind === "cmd") {
-    // The same JSON array archy passes to --health-cmd; podman's timer runs it.
-    u.set("HealthCmd", rawValue(JSON.stringify(hc.cmd), "health command"))
-      .set("HealthInterval", duration(hc.intervalMs))
-      .set("HealthTimeout", duration(hc.timeoutMs))
-      .set("HealthRetries", hc.retries)
-      .set("HealthStartPeriod", duration(hc.startPeriodMs))
-      // archy restarts a container unhealthy past its retries; killing it
-      // hands it to the unit's Restart=.
-      .set("HealthOnFailure", "kill");
+    // The same JSON array archy passes to --health-cmd; podman's timer runs
+    // it. archy restarts a container unhealthy past its retries; killing it
+    // hands it to the unit's Restart=.
+    const health: [key: string, flag: string, value: string][] = [
+      ["HealthCmd", "cmd", JSON.stringify(hc.cmd)],
+      ["HealthInterval", "interval", duration(hc.intervalMs)],
+      ["HealthTimeout", "timeout", duration(hc.timeoutMs)],
+      ["HealthRetries", "retries", String(hc.retries)],
+      ["HealthStartPeriod", "start-period", duration(hc.startPeriodMs)],
+      ["HealthOnFailure", "on-failure", "kill"],
+    ];
+    // The Health*= keys are podman 4.5; the flags work on 4.4 (--health-on-failure since 4.3).
+    if (targetLacks(opts.podman, HEALTH_SINCE)) {
+      fallbacks.push({ key: "HealthCmd", since: HEALTH_SINCE, name: app.id });
+      for (const [, flag, value] of health)
+        u.set("PodmanArgs", quoteWord(`--health-${flag}=${value}`));
+    } else
+      for (const [key, , value] of health)
+        u.set(key, key === "HealthCmd" ? rawValue(value, "health command") : value);
   } else if (hc) {
     const what =
       hc.kind === "http" ? `http (port ${hc.port}, path ${hc.path})` : `tcp (port ${hc.port})`;
@@ -177,7 +186,14 @@ export function renderContainer(app: AppManifest, opts: RenderOptions = {}): Ren
     .set("TimeoutStopSec", Math.ceil(c.stopTimeoutMs / 1000) + STOP_MARGIN_S);
   u.section("Install").set("WantedBy", "default.target");
 
-  return { body: u, notes, volumes, networks, secretEnv };
+  return {
+    body: u,
+    notes,
+    volumes: storage.volumes,
+    networks: storage.networks,
+    secretEnv,
+    fallbacks,
+  };
 }
 
 /** The env file of an app's secret values: podman reads each line literally. */
@@ -187,12 +203,14 @@ export function renderEnvFile(app: AppManifest, secretEnv: readonly [string, str
     "# Generated by archy; mode 0600. Edits are overwritten on the next export.",
   ];
   for (const [k, v] of secretEnv) {
-    // podman's env files have no quoting: a value is the rest of its line.
+    // podman's env files have no quoting: a value is the rest of its line
+    // (quadletRefusals refuses such an app before it gets here).
     // eslint-disable-next-line no-control-regex
     if (/[\n\r\u0000]/.test(v))
       throw new ConvertError(
         "EUNSUPPORTED",
         `app ${app.id}: the value of ${k} holds a line break, which a podman env file cannot hold`,
+        { app: app.id, field: `container.env.${k}` },
       );
     lines.push(`${k}=${v}`);
   }

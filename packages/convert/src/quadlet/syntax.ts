@@ -19,11 +19,12 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
  * that a unit file cannot hold as is (a control character, blanks at either
  * end, a trailing backslash that would continue the line) is refused.
  */
-export function rawValue(s: string, what: string): string {
+export function rawValue(s: string, what: string, field?: string): string {
   if (s === "" || CONTROL.test(s) || /^\s|\s$|\\$/.test(s))
     throw new ConvertError(
       "EUNSUPPORTED",
       `${what} ${JSON.stringify(s)} cannot be written into a Quadlet unit (control characters, blanks at either end or a trailing backslash)`,
+      field !== undefined ? { field } : {},
     );
   return escapeExpansion(s);
 }
