@@ -16,6 +16,7 @@ const sources: Record<string, string> = {
   "@archy/reconciler/reconciler": here("../reconciler/src/reconciler.ts"),
   "@archy/runtime-podman": here("../runtime-podman/src/index.ts"),
   "@archy/snapshot": here("../snapshot/src/index.ts"),
+  "@archy/systemd": here("../systemd/src/index.ts"),
 };
 
 /**

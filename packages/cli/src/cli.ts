@@ -235,6 +235,40 @@ export async function main(argv: string[]): Promise<number> {
         (await import("./commands/convert.js")).exportKubeYaml(c, app, o),
       ),
     );
+  const service = program
+    .command("service")
+    .description("the daemon as a systemd service (the system's, or your user's with --user)");
+  service
+    .command("install")
+    .description(
+      "write archy.service (only when changed), enable and start it; restart it when it changed",
+    )
+    .option("--user", "your user's service manager instead of the system's")
+    .option("--interval <duration>", "the daemon's safety-net pass period", "30s")
+    .option("--http <addr>", "the daemon's --http: status page and API over HTTP on ADDR")
+    .action(
+      action(async (c, o: { user?: boolean; interval: string; http?: string }) =>
+        (await import("./commands/service.js")).install(c, o),
+      ),
+    );
+  service
+    .command("uninstall")
+    .description("stop and disable the service and remove its unit; containers keep running")
+    .option("--user", "your user's service manager instead of the system's")
+    .action(
+      action(async (c, o: { user?: boolean }) =>
+        (await import("./commands/service.js")).uninstall(c, o),
+      ),
+    );
+  service
+    .command("status")
+    .description("installed, enabled, running, main PID, restarts; whether the unit is current")
+    .option("--user", "your user's service manager instead of the system's")
+    .action(
+      action(async (c, o: { user?: boolean }) =>
+        (await import("./commands/service.js")).status(c, o),
+      ),
+    );
   program
     .command("doctor")
     .description("check podman, its version, the store, the state folder and its permissions")

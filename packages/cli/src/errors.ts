@@ -1,4 +1,5 @@
 import type { ManifestError } from "@archy/reconciler";
+import type { SystemdErrorCode } from "@archy/systemd";
 import { CliError, EXIT, exitCodeFor, type ExitCode } from "./cli-error.js";
 import { formatManifestError } from "./views.js";
 
@@ -10,6 +11,21 @@ export interface Classified {
   /** Unexpected: print "this is a bug" with the stack. */
   bug: boolean;
 }
+
+/**
+ * @archy/systemd's codes with an exit code of their own (`archy service`):
+ * a host without systemd, or a user manager that cannot be reached, is not a
+ * place the command can work (2), like a path that cannot be used as given.
+ * A failed or slow systemctl exits 1, as any archy error.
+ */
+const SYSTEMD_EXIT: Partial<Record<string, ExitCode>> = {
+  ENOSYSTEMD: EXIT.usage,
+  ENOMANAGER: EXIT.usage,
+  EUNITVALUE: EXIT.usage,
+} satisfies Partial<Record<SystemdErrorCode, ExitCode>>;
+
+const systemdExitFor = (code: string | undefined): ExitCode | null =>
+  code !== undefined && Object.hasOwn(SYSTEMD_EXIT, code) ? SYSTEMD_EXIT[code]! : null;
 
 /** The brand every archy package's errors carry (`Symbol.for("archy.error")`). */
 const archyBrand = Symbol.for("archy.error");
@@ -47,7 +63,7 @@ export function classify(error: unknown, stateDir?: string): Classified {
     return { exitCode: error.exitCode, message: error.message, bug: false };
   const e = (typeof error === "object" && error !== null ? error : {}) as CodedError;
   const code = typeof e.code === "string" ? e.code : undefined;
-  const exitCode = exitCodeFor(code);
+  const exitCode = exitCodeFor(code) ?? systemdExitFor(code);
   if (exitCode !== null) return { exitCode, message: messageFor(e, code, stateDir), bug: false };
   if (e[archyBrand] === true)
     return { exitCode: EXIT.failed, message: messageOf(error), bug: false };

@@ -5,6 +5,7 @@ import { EXIT, exitCodeFor } from "../cli-error.js";
 import { DaemonClient } from "../client.js";
 import type { Context } from "../context.js";
 import { tokenPath } from "../daemon/token.js";
+import { serviceCheck, type DaemonIdentity, type ServiceSystem } from "./service.js";
 
 interface Check {
   name: string;
@@ -12,8 +13,8 @@ interface Check {
   detail: string;
 }
 
-/** Checks podman, its version, the store, the state folder and its permissions. */
-export async function run(ctx: Context): Promise<number> {
+/** Checks podman, its version, the store, the state folder and its permissions, the service. */
+export async function run(ctx: Context, sys?: ServiceSystem): Promise<number> {
   const checks: Check[] = [];
   const add = (name: string, status: Check["status"], detail: string) =>
     checks.push({ name, status, detail });
@@ -78,10 +79,14 @@ export async function run(ctx: Context): Promise<number> {
       );
   }
 
-  const daemon = await DaemonClient.connect(ctx.socketPath);
-  if (daemon) {
-    const info = await daemon.request<{ pid: number; startedAt: string }>("GET", "/v1/daemon");
-    add("daemon", "ok", `running, PID ${info.pid}, since ${info.startedAt}`);
+  const answer = await DaemonClient.get<DaemonIdentity & { startedAt: string }>(
+    ctx.socketPath,
+    "/v1/daemon",
+  );
+  const info = answer?.body ?? null;
+  if (info) {
+    const unit = info.systemd ? `, under systemd as ${info.systemd.unit ?? "a unit"}` : "";
+    add("daemon", "ok", `running, PID ${info.pid}, since ${info.startedAt}${unit}`);
   } else {
     const marker = await readFile(join(ctx.stateDir, "archy.pid"), "utf8").catch(() => null);
     add(
@@ -92,6 +97,10 @@ export async function run(ctx: Context): Promise<number> {
         : "not running",
     );
   }
+
+  // Installed? Enabled? Running, and is it the daemon that answers? Never a failure.
+  const service = await serviceCheck(ctx, info, sys);
+  add("service", service.status, service.detail);
 
   try {
     const loaded = await snapshotStateStore(join(ctx.stateDir, "snapshot.json")).load();

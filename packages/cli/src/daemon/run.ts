@@ -5,9 +5,11 @@ import {
   ReconcileLoop,
   Reconciler,
   snapshotStateStore,
+  type AppStatus,
   type RecoveryReport,
   type ReconcileReport,
 } from "@archy/reconciler";
+import { createNotifier, readServiceIdentity, type Notifier } from "@archy/systemd";
 import type { Context } from "../context.js";
 import { EXIT } from "../cli-error.js";
 import { ensureStateDir } from "../state-lock.js";
@@ -33,6 +35,14 @@ export const RUNNING_SET_EVENTS: ReadonlySet<string> = new Set([
   "restart",
 ]);
 
+/** The `STATUS=` line `systemctl status archy` shows after a pass. */
+export function appsStatusLine(apps: readonly AppStatus[], report: ReconcileReport): string {
+  const running = apps.filter((a) => a.phase === "running").length;
+  const stopped = apps.filter((a) => a.phase === "stopped").length;
+  const other = apps.length - running - stopped;
+  return `${apps.length} app${apps.length === 1 ? "" : "s"}: ${running} running, ${stopped} stopped${other ? `, ${other} in other phases` : ""}${report.observed ? "" : `; podman could not be observed: ${report.error ?? "?"}`}`;
+}
+
 /**
  * The supervisor of SPEC section 5: marker, recovery, an immediate pass, then
  * event-driven and interval passes, snapshots, the API, a clean shutdown.
@@ -48,6 +58,17 @@ export async function runDaemon(
   const { logger: log, close: closeLog } = await createDaemonLogger(ctx.stateDir, {
     tty: logOnStderr,
   });
+  // Under systemd (Type=notify): STATUS= lines, READY=1 after recovery and the first pass,
+  // STOPPING=1 on SIGTERM. Without NOTIFY_SOCKET, notify is null and nothing of this happens.
+  const service = await readServiceIdentity();
+  const notify: Notifier | null = createNotifier({
+    env: process.env,
+    onError: (e) => log.warn({ err: e.message }, "a systemd notification was not delivered"),
+  });
+  // Keep-alives start now, not at READY: before it they extend TimeoutStartSec= while this
+  // process is alive (recovery and a first pass that pulls images can take minutes), after it
+  // they feed the watchdog. A wedged event loop sends neither, and systemd acts.
+  notify?.startWatchdog();
   let server: ReturnType<typeof createApiServer> | null = null;
   let httpServer: ReturnType<typeof createApiServer> | null = null;
   let api: ApiHandler | null = null;
@@ -106,6 +127,7 @@ export async function runDaemon(
     let recovery: (RecoveryReport & { at: string; after: string }) | null = null;
     if (marker.previous) {
       if (previous.loaded) {
+        void notify?.status(`recovering after a ${marker.previous.ended} of the last run`);
         const report = await reconciler.recover(previous.loaded.data);
         recovery = { ...report, at: new Date().toISOString(), after: marker.previous.ended };
         for (const name of report.recovered)
@@ -162,6 +184,21 @@ export async function runDaemon(
     });
 
     const ac = new AbortController();
+    void notify?.status("first pass");
+    // READY=1 after the first pass, STATUS= after the next ones, in the order of the passes.
+    let announcing: Promise<void> = Promise.resolve();
+    let ready = false;
+    const announce = (n: Notifier, report: ReconcileReport) => {
+      announcing = announcing.then(async () => {
+        if (ac.signal.aborted) return; // after STOPPING=1, neither READY=1 nor a new status
+        const apps = await reconciler.status().catch(() => []);
+        const line = appsStatusLine(apps, report);
+        if (ready) return n.status(line);
+        ready = true;
+        return n.ready(line);
+      });
+    };
+
     const startedAt = new Date().toISOString();
     let lastPass: ReconcileReport | null = null;
     const loop = new ReconcileLoop({
@@ -173,6 +210,7 @@ export async function runDaemon(
       onPass: (report) => {
         lastPass = report;
         if (report.observed) scheduleSnapshot();
+        if (notify) announce(notify, report);
       },
       // Only what changes the running set: a health check's exec is not a change.
       onEvent: (e) => {
@@ -197,6 +235,9 @@ export async function runDaemon(
         lastPass,
         passes: loop.passes,
         http,
+        // Whether systemd runs this daemon (INVOCATION_ID) and as which unit: `archy doctor`
+        // tells a daemon started by hand from the service's.
+        systemd: service,
       }),
     };
     api = createApiHandler(deps, DEFAULT_API_LIMITS);
@@ -223,6 +264,7 @@ export async function runDaemon(
         { signal: sig },
         `${sig}: finishing the pass in flight, then exiting (containers keep running)`,
       );
+      void notify?.stopping("stopping: finishing the pass in flight (containers keep running)");
       ac.abort();
     };
     process.on("SIGTERM", () => onSignal("SIGTERM"));
@@ -237,9 +279,12 @@ export async function runDaemon(
     if (snapshotTimer) clearTimeout(snapshotTimer);
     await saving;
     await saveSnapshot();
+    await announcing;
+    await notify?.flush();
     log.info({}, "archy daemon stopped");
     return EXIT.ok;
   } finally {
+    notify?.stopWatchdog(); // its timer would keep the process alive
     server?.close();
     httpServer?.close();
     httpServer?.closeAllConnections();
