@@ -54,6 +54,19 @@ function portValue(p: PortMapping): string {
 const HEALTH_SINCE = QUADLET_KEYS.Container.HealthCmd!;
 
 /**
+ * Whether an image reference names its registry (`quay.io/x`,
+ * `localhost/x`, `host:5000/x`) or is an image id: podman's generator warns
+ * about any other ("not a fully qualified image name"), by this rule.
+ */
+export function isFullyQualifiedImage(image: string): boolean {
+  if (/^(sha256:)?[0-9a-f]{64}$/.test(image)) return true;
+  const slash = image.indexOf("/");
+  if (slash < 0) return false;
+  const domain = image.slice(0, slash);
+  return domain === "localhost" || domain.includes(".") || domain.includes(":");
+}
+
+/**
  * Renders the `.container` unit body of `app` (the exporter adds the
  * header). Throws the first of quadletRefusals(app), or a ConvertError for
  * a value no unit can hold.
@@ -92,6 +105,10 @@ export function renderContainer(app: AppManifest, opts: RenderOptions = {}): Ren
   u.section("Container")
     .set("ContainerName", rawValue(containerName(app.id), "container name"))
     .set("Image", rawValue(c.image, "image"));
+  if (!isFullyQualifiedImage(c.image))
+    notes.push(
+      `the image ${c.image} does not name its registry: podman resolves it by the short names of registries.conf (as it does for archy), and Quadlet's generator warns about it; write it with its registry (docker.io/library/... for Docker Hub) to be sure which image runs.`,
+    );
   // Entrypoint= is podman 5.0; --entrypoint takes the same JSON array.
   if (c.entrypoint) u.set("PodmanArgs", quoteWord(`--entrypoint=${JSON.stringify(c.entrypoint)}`));
   if (c.command?.length) u.set("Exec", quoteWords(c.command));
