@@ -13,7 +13,7 @@ mirror="${ARCHY_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 packages=(
   podman crun runc conmon netavark aardvark-dns passt uidmap catatonit
   busybox-static nodejs systemd systemd-sysv dbus dbus-user-session libpam-systemd
-  iproute2 nftables procps ca-certificates
+  iproute2 nftables procps curl ca-certificates
 )
 stamp_want="$(echo "trixie $mirror ${packages[*]}" | sha256sum | cut -c1-16)"
 
@@ -22,7 +22,18 @@ configure() {
   [ -s "$root/etc/hosts" ] || printf '127.0.0.1 localhost\n::1 localhost ip6-localhost\n' >"$root/etc/hosts"
 }
 
-if [ -f "$root/.archy-stamp" ] && [ "$(cat "$root/.archy-stamp")" = "$stamp_want" ]; then
+fresh() { [ -f "$root/.archy-stamp" ] && [ "$(cat "$root/.archy-stamp")" = "$stamp_want" ]; }
+if fresh; then
+  configure
+  echo "$root"
+  exit 0
+fi
+
+# One build at a time: a second caller waits for the first, then finds it fresh.
+mkdir -p "$cache"
+exec 9>"$cache/.trixie.lock"
+flock 9
+if fresh; then
   configure
   echo "$root"
   exit 0

@@ -1,0 +1,203 @@
+// archy as a systemd service in a booted box (systemd 257 as PID 1, podman 5,
+// crun, scripts/hosts/box.sh): installed from the packed npm tarballs with
+// `npm install -g`, `archy service install`, the example apps up; then a
+// reboot, `systemctl restart archy`, a frozen daemon and Quadlet, as an owner's
+// server would see them. Figures go to test/artifacts/box-figures.json.
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execa } from "execa";
+import {
+  copyExamplesInto,
+  createBox,
+  packTarballs,
+  tempDir,
+  waitFor,
+  type Box,
+} from "@archy/test-utils";
+import { root } from "./harness.js";
+
+const EXAMPLES = "/srv/archy";
+const MANIFESTS = `${EXAMPLES}/apps`;
+const PORTS = { web: 18080, clock: 18081, greeter: 18082 } as const;
+type App = keyof typeof PORTS;
+const figures: Record<string, number> = {};
+
+interface PsApp {
+  id: string;
+  desired: string;
+  phase: string;
+  restarts: number;
+  container: { id: string; startedAt: string } | null;
+}
+
+describe("archy as a systemd service in a booted box", () => {
+  let box: Box;
+  const archy = async (args: string[]) => {
+    const r = await box.exec(["archy", ...args], { reject: false, env: { ARCHY_MANIFESTS: MANIFESTS } });
+    return r;
+  };
+  const ps = async (): Promise<PsApp[]> => {
+    const r = await archy(["ps", "--json"]);
+    return r.exitCode === 0 ? (JSON.parse(r.stdout) as { apps: PsApp[] }).apps : [];
+  };
+  const serves = async (app: App) =>
+    (await box.exec(["busybox", "wget", "-qO-", `http://127.0.0.1:${PORTS[app]}/`], {
+      reject: false,
+    })).exitCode === 0;
+  const allServe = async (apps: App[]) => (await Promise.all(apps.map(serves))).every(Boolean);
+  const show = async (unit: string, props: string[]) => {
+    const r = await box.exec(["systemctl", "show", unit, ...props.map((p) => `-p${p}`)]);
+    return Object.fromEntries(r.stdout.split("\n").map((l) => l.split(/=(.*)/s, 2)));
+  };
+  const containers = async () =>
+    (await box.exec(["podman", "ps", "-a", "--format", "{{.Names}} {{.ID}} {{.StartedAt}} {{.State}}"])).stdout
+      .split("\n")
+      .filter((l) => l.startsWith("archy-"))
+      .sort();
+
+  beforeAll(async () => {
+    const tmp = await tempDir("archy-box-");
+    try {
+      box = await createBox("svc");
+      const tarballs = await packTarballs(tmp.path);
+      await execa("npm", [
+        "install", "-g", "--prefix", join(box.root, "usr/local"),
+        "--no-audit", "--no-fund", "--loglevel=error", ...tarballs,
+      ]);
+      await copyExamplesInto(box, EXAMPLES.slice(1));
+    } finally {
+      await tmp.remove();
+    }
+    await box.boot();
+  }, 600_000);
+
+  afterAll(async () => {
+    await mkdir(join(root, "packages/cli/test/artifacts"), { recursive: true });
+    await writeFile(
+      join(root, "packages/cli/test/artifacts/box-figures.json"),
+      `${JSON.stringify(figures, null, 2)}\n`,
+    );
+    await box?.destroy();
+  });
+
+  it("archy service install: the unit is enabled and active, READY only once the apps run", async () => {
+    const t0 = Date.now();
+    const install = await archy(["service", "install", "--json"]);
+    expect(install.exitCode, install.stderr).toBe(0);
+    const unit = await show("archy.service", ["ActiveState", "UnitFileState", "Type", "NotifyAccess"]);
+    expect(unit).toMatchObject({ ActiveState: "active", UnitFileState: "enabled", Type: "notify" });
+    // Type=notify: `enable --now` returned after READY=1, which comes after the first pass.
+    expect((await ps()).map((a) => a.id).sort()).toEqual(["clock", "greeter", "web"]);
+    await waitFor(() => allServe(["web", "clock", "greeter"]), {
+      timeoutMs: 120_000,
+      intervalMs: 200,
+      what: "the example apps to serve",
+    });
+    figures.installToServingMs = Date.now() - t0;
+    // A second install changes nothing and restarts nothing.
+    const pid = (await show("archy.service", ["MainPID"])).MainPID;
+    const again = await archy(["service", "install", "--json"]);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect((await show("archy.service", ["MainPID"])).MainPID).toBe(pid);
+  });
+
+  it("no container's conmon lives in archy's cgroup", async () => {
+    const unitCgroup = (await show("archy.service", ["ControlGroup"])).ControlGroup!;
+    const pids = (await box.exec(["podman", "ps", "--format", "{{.Names}} {{.Pid}}"])).stdout;
+    for (const line of pids.split("\n").filter((l) => l.startsWith("archy-"))) {
+      const name = line.split(" ")[0]!;
+      const conmon = (await box.exec(["podman", "inspect", "-f", "{{.State.ConmonPid}}", name])).stdout.trim();
+      const cgroup = (await box.exec(["cat", `/proc/${conmon}/cgroup`])).stdout;
+      expect(cgroup, name).not.toContain(unitCgroup);
+    }
+  });
+
+  it("systemctl restart archy restarts no container and counts no restart", async () => {
+    const before = await containers();
+    const psBefore = await ps();
+    const t0 = Date.now();
+    await box.exec(["systemctl", "restart", "archy"]);
+    figures.serviceRestartMs = Date.now() - t0;
+    expect((await show("archy.service", ["ActiveState"])).ActiveState).toBe("active");
+    await archy(["up"]);
+    expect(await containers()).toEqual(before);
+    expect((await ps()).map((a) => [a.id, a.restarts, a.phase])).toEqual(
+      psBefore.map((a) => [a.id, a.restarts, a.phase]),
+    );
+    expect(await allServe(["web", "clock", "greeter"])).toBe(true);
+  });
+
+  it("a reboot brings archy back by systemd, with a recovery report; a stopped app stays stopped", async () => {
+    const stop = await archy(["stop", "clock"]);
+    expect(stop.exitCode, stop.stderr).toBe(0);
+    const t0 = Date.now();
+    await box.reboot();
+    figures.rebootToBootedMs = Date.now() - t0;
+    await waitFor(() => allServe(["web", "greeter"]), {
+      timeoutMs: 120_000,
+      intervalMs: 100,
+      what: "web and greeter to serve after the reboot",
+    });
+    figures.rebootToServingMs = Date.now() - t0;
+    const status = JSON.parse((await archy(["status", "--json"])).stdout) as {
+      daemon: { recovery: { after: string; recovered: string[] } | null };
+      apps: PsApp[];
+    };
+    expect(status.daemon.recovery?.after).toBe("reboot");
+    expect(status.daemon.recovery?.recovered.sort()).toEqual(["archy-greeter", "archy-web"]);
+    expect(status.apps.find((a) => a.id === "clock")).toMatchObject({
+      desired: "stopped",
+      phase: "stopped",
+    });
+    expect(await serves("clock")).toBe(false);
+    expect((await archy(["start", "clock"])).exitCode).toBe(0);
+    await waitFor(() => serves("clock"), { timeoutMs: 60_000, what: "clock to serve again" });
+  });
+
+  it("a frozen daemon (SIGSTOP) is restarted by systemd's watchdog within WatchdogSec + 5 s", async () => {
+    const unit = await show("archy.service", ["MainPID", "NRestarts", "WatchdogUSec"]);
+    const watchdogMs = parseUsec(unit.WatchdogUSec!);
+    const before = await containers();
+    await box.exec(["kill", "-STOP", unit.MainPID!]);
+    const t0 = Date.now();
+    await waitFor(
+      async () => {
+        const now = await show("archy.service", ["MainPID", "ActiveState"]);
+        return now.MainPID !== unit.MainPID && now.MainPID !== "0" && now.ActiveState === "active";
+      },
+      { timeoutMs: watchdogMs + 15_000, intervalMs: 100, what: "the watchdog restart" },
+    );
+    figures.watchdogRestartMs = Date.now() - t0;
+    figures.watchdogSecMs = watchdogMs;
+    expect(figures.watchdogRestartMs).toBeLessThan(watchdogMs + 5_000);
+    const after = await show("archy.service", ["NRestarts"]);
+    expect(Number(after.NRestarts)).toBe(Number(unit.NRestarts) + 1);
+    expect(await containers()).toEqual(before);
+  });
+
+  it("archy export quadlet --all into /etc/containers/systemd: the apps serve under systemd alone", async () => {
+    const out = await archy(["export", "quadlet", "--all", "--out", "/etc/containers/systemd"]);
+    expect(out.exitCode, out.stderr).toBe(0);
+    expect((await archy(["service", "uninstall"])).exitCode).toBe(0);
+    await box.exec(["sh", "-c", "podman rm -f -t 0 $(podman ps -aq --filter label=io.archy.app)"]);
+    await box.exec(["systemctl", "daemon-reload"]);
+    const apps: App[] = ["web", "clock", "greeter"];
+    await box.exec(["systemctl", "start", ...apps.map((a) => `archy-${a}.service`)]);
+    await waitFor(() => allServe(apps), {
+      timeoutMs: 120_000,
+      intervalMs: 200,
+      what: "the Quadlet units to serve",
+    });
+    for (const a of apps)
+      expect((await show(`archy-${a}.service`, ["ActiveState"])).ActiveState).toBe("active");
+  });
+});
+
+/** systemd's "30s", "1min 30s" or "500ms" as milliseconds. */
+function parseUsec(text: string): number {
+  let ms = 0;
+  for (const [, n, unit] of text.matchAll(/([\d.]+)\s*(ms|min|s|h)/g))
+    ms += Number(n) * { ms: 1, s: 1000, min: 60_000, h: 3_600_000 }[unit as "ms"];
+  return ms;
+}
