@@ -83,6 +83,21 @@ describe("execLine, environmentAssignment, pathList", () => {
     expect(() => execLine([])).toThrow(/absolute path/);
   });
 
+  it("the executable's path: % doubled, $ kept (systemd expands neither there), quotes and backslashes refused", () => {
+    expect(execLine(["/opt/100% $x/node", "$x"])).toBe('"/opt/100%% $x/node" "$$x"');
+    expect(splitWords(execLine(["/opt/100% $x/node", "$x"]), { exec: true })).toEqual([
+      "/opt/100% $x/node",
+      "$x",
+    ]);
+    for (const bad of [
+      '/opt/"q"/node',
+      "/opt/it's/node",
+      "/opt/back\\slash/node",
+      "/opt/tab\t/node",
+    ])
+      expect(() => execLine([bad, "x"])).toThrow(/quote, a backslash or a control character/);
+  });
+
   it("quotes the whole assignment, and refuses a bad name", () => {
     expect(environmentAssignment("ARCHY_PODMAN_ARGS", "--root /a b")).toBe(
       '"ARCHY_PODMAN_ARGS=--root /a b"',

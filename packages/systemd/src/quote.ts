@@ -8,9 +8,12 @@ import { SystemdError } from "./errors.js";
  * - `%` starts a specifier in every setting used here: written `%%`;
  * - quoted words are unquoted with C-style escapes: `\` is written `\\` and
  *   `"` is written `\"` inside double quotes;
- * - in command lines (`ExecStart=`) `$NAME` and `${NAME}` are replaced by
- *   environment variables: `$` is written `$$` there, and only there
- *   (`Environment=` takes `$` literally, `$$` would stay two dollars);
+ * - in command lines (`ExecStart=`) `$NAME` and `${NAME}` in the arguments
+ *   are replaced by environment variables: `$` is written `$$` there, and
+ *   only there (`Environment=` and the executable's path take `$` literally,
+ *   `$$` would stay two dollars);
+ * - the executable's path may hold no quote, backslash or control character
+ *   at all ("Executable path contains special characters"): refused;
  * - a newline (or NUL) cannot be written at all: refused.
  */
 
@@ -43,15 +46,28 @@ export function quoteWord(word: string, opts: { exec?: boolean; what?: string } 
   return `"${text.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
 }
 
-/** A command line for `ExecStart=`: each word quoted for systemd. The first must be an absolute path. */
+/**
+ * A command line for `ExecStart=`: each word quoted for systemd. The first
+ * must be an absolute path systemd accepts as an executable's.
+ */
 export function execLine(words: readonly string[]): string {
-  const [first] = words;
+  const [first, ...args] = words;
   if (first === undefined || !first.startsWith("/"))
     throw new SystemdError(
       "EUNITVALUE",
       `a command line must start with an absolute path, not ${JSON.stringify(first ?? "")}`,
     );
-  return words.map((w) => quoteWord(w, { exec: true, what: "a command-line word" })).join(" ");
+  // systemd's string_is_safe(): no control character, quote or backslash in the path.
+  // eslint-disable-next-line no-control-regex
+  if (/["'\\\x00-\x1f\x7f]/.test(first))
+    throw new SystemdError(
+      "EUNITVALUE",
+      `systemd refuses an executable path with a quote, a backslash or a control character: ${JSON.stringify(first)}`,
+    );
+  return [
+    quoteWord(first, { what: "the executable's path" }),
+    ...args.map((w) => quoteWord(w, { exec: true, what: "a command-line word" })),
+  ].join(" ");
 }
 
 /** One `Environment=` assignment's value: `"NAME=value"`, quoted for systemd. */
@@ -77,7 +93,7 @@ export function pathList(paths: readonly string[]): string {
 
 /**
  * Splits a setting's value into words as systemd does for the quoting written
- * above (quotes, `\\`, `\"`, `%%` and, with `exec`, `$$`), so a unit written
+ * above (quotes, `\\`, `\"`, `%%` and, with `exec`, `$$` after the first word), so a unit written
  * by this package can be read back (`archy service status` compares the
  * options an installed unit was written with). Not a full parser of every
  * escape systemd knows.
@@ -97,7 +113,8 @@ export function splitWords(value: string, opts: { exec?: boolean } = {}): string
     if (quote === null && (c === '"' || c === "'")) quote = c;
     else if (c === quote) quote = null;
     else if (c === "\\" && i + 1 < value.length) word += value[++i];
-    else if ((c === "%" || (opts.exec && c === "$")) && value[i + 1] === c) word += value[++i];
+    else if ((c === "%" || (opts.exec && c === "$" && words.length > 0)) && value[i + 1] === c)
+      word += value[++i];
     else word += c;
   }
   if (word !== null) words.push(word);

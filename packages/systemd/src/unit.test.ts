@@ -42,7 +42,7 @@ describe("renderServiceUnit", () => {
       Environment=ARCHY_MANIFESTS=/etc/archy/apps
       SyslogIdentifier=archy
       Restart=always
-      RestartSec=5s
+      RestartSec=2s
       RestartPreventExitStatus=2 3
       WatchdogSec=30s
       TimeoutStartSec=90s
@@ -79,7 +79,7 @@ describe("renderServiceUnit", () => {
       interval: "1m",
       http: "127.0.0.1:7777",
       watchdogSec: 10,
-      restartSec: 2,
+      restartSec: 3,
       startLimitIntervalSec: 60,
       startLimitBurst: 3,
       timeoutStopSec: 120,
@@ -89,7 +89,7 @@ describe("renderServiceUnit", () => {
       "/usr/bin/node /usr/lib/node_modules/@archy/cli/bin/archy.js daemon --interval 1m --http 127.0.0.1:7777",
     ]);
     expect(values(unit, "Service", "WatchdogSec")).toEqual(["10s"]);
-    expect(values(unit, "Service", "RestartSec")).toEqual(["2s"]);
+    expect(values(unit, "Service", "RestartSec")).toEqual(["3s"]);
     expect(values(unit, "Service", "TimeoutStopSec")).toEqual(["120s"]);
     expect(values(unit, "Unit", "StartLimitIntervalSec")).toEqual(["60s"]);
     expect(values(unit, "Unit", "StartLimitBurst")).toEqual(["3"]);

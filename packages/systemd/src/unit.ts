@@ -39,7 +39,7 @@ export interface ServiceUnitOptions {
   environment?: Readonly<Record<string, string>>;
   /** `WatchdogSec=` in seconds; default 30. */
   watchdogSec?: number;
-  /** `RestartSec=` in seconds; default 5. */
+  /** `RestartSec=` in seconds; default 2. */
   restartSec?: number;
   /** `StartLimitIntervalSec=` / `StartLimitBurst=`; default 10 starts in 300 s. */
   startLimitIntervalSec?: number;
@@ -113,7 +113,7 @@ export function renderServiceUnit(o: ServiceUnitOptions): string {
     ...env.map(([name, value]) => `Environment=${environmentAssignment(name, value)}`),
     "SyslogIdentifier=archy",
     "Restart=always",
-    `RestartSec=${seconds(o.restartSec ?? 5, "RestartSec")}`,
+    `RestartSec=${seconds(o.restartSec ?? 2, "RestartSec")}`,
     // 2: bad input (a snapshot of a newer archy, a bad --http); 3: another archy holds the state folder.
     "RestartPreventExitStatus=2 3",
     `WatchdogSec=${seconds(o.watchdogSec ?? 30, "WatchdogSec")}`,
