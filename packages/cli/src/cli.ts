@@ -215,10 +215,14 @@ export async function main(argv: string[]): Promise<number> {
     .option("--all", "every app")
     .requiredOption("--out <dir>", "the units' folder, e.g. ~/.config/containers/systemd")
     .option("--prune", "with --all: remove the units of apps that no longer exist")
+    .option("--podman-version <x.y>", "the podman the units are for (default: this host's)")
     .action(
       action(
-        async (c, app: string | undefined, o: { all?: boolean; out: string; prune?: boolean }) =>
-          (await import("./commands/convert.js")).exportQuadletUnits(c, app, o),
+        async (
+          c,
+          app: string | undefined,
+          o: { all?: boolean; out: string; prune?: boolean; podmanVersion?: string },
+        ) => (await import("./commands/convert.js")).exportQuadletUnits(c, app, o),
       ),
     );
   exportCmd
@@ -230,6 +234,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--kind <kind>", "Pod (keeps the restart policy) or Deployment", "Pod")
     .option("--wait-image <image>", "image of the init containers that wait for dependencies")
     .option("--no-secrets", "leave the Secrets out (made apart); containers still reference them")
+    .option("--podman-version <x.y>", "the podman that plays the file (default: this host's)")
     .action(
       action(async (c, app: string | undefined, o: ConvertKubeOptions) =>
         (await import("./commands/convert.js")).exportKubeYaml(c, app, o),

@@ -7,6 +7,8 @@ export type { GeneratedFile, WriteFilesOptions, WriteStatus, WrittenFile } from 
 export { exportQuadlet, isQuadletFileOfArchy } from "./quadlet/export.js";
 export type { QuadletExport, QuadletExportOptions, QuadletFile } from "./quadlet/export.js";
 export { compareVersions, KEY_SYNTAX, QUADLET_KEYS, QUADLET_SINCE } from "./quadlet/keys.js";
+export { parsePodmanVersion } from "./target.js";
+export { quadletRefusals } from "./quadlet/limits.js";
 export type { PodmanVersion, QuadletSection, ValueSyntax } from "./quadlet/keys.js";
 export { decodeValue, lookupAll, parseUnit, splitWords } from "./quadlet/parse.js";
 export type { ParsedUnit, UnitEntry, UnitSection } from "./quadlet/parse.js";

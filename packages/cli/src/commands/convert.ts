@@ -9,7 +9,12 @@ import {
   formatLocated,
   importCompose,
   isQuadletFileOfArchy,
+  parsePodmanVersion,
+  QUADLET_SINCE,
+  compareVersions,
   writeFiles,
+  type ConvertError,
+  type PodmanVersion,
   type WrittenFile,
 } from "@archy/convert";
 import { CliError, EXIT } from "../cli-error.js";
@@ -88,8 +93,56 @@ async function appsToExport(ctx: Context, app: string | undefined, all: boolean)
   return { apps, loaded: loaded.apps };
 }
 
+/** The podman an export is for, and where that came from. */
+interface Target {
+  podman: PodmanVersion;
+  /** `option`: --podman-version; `host`: `podman version` here, which printed `reported`. */
+  from: "option" | "host";
+  reported?: string;
+}
+
+/**
+ * The podman an export targets: `--podman-version X.Y`, else the one
+ * `podman version` reports here (ARCHY_PODMAN, ARCHY_PODMAN_ARGS). No
+ * answer from podman is exit 4, with the option as the way on.
+ */
+async function exportTarget(ctx: Context, given: string | undefined): Promise<Target> {
+  if (given !== undefined) {
+    const podman = parsePodmanVersion(given);
+    if (!podman)
+      throw new CliError(
+        `--podman-version takes a podman version such as 5.4 or 4.9.3, not ${JSON.stringify(given)}`,
+        EXIT.usage,
+      );
+    return { podman, from: "option" };
+  }
+  let reported: string;
+  try {
+    reported = await ctx.runtime().version();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code !== "EPODMANUNAVAILABLE" && code !== "EPODMANTIMEOUT") throw error;
+    throw new CliError(
+      `${(error as Error).message}; to export for the podman of another host, give --podman-version X.Y`,
+      EXIT.podman,
+    );
+  }
+  const podman = parsePodmanVersion(reported);
+  if (!podman)
+    throw new CliError(
+      `podman version printed ${JSON.stringify(reported)}, not a version: give --podman-version X.Y`,
+      EXIT.failed,
+    );
+  return { podman, from: "host", reported };
+}
+
+const describeTarget = (t: Target) =>
+  t.from === "option" ? `podman ${t.podman}` : `podman ${t.podman} (this host's, ${t.reported})`;
+
 export interface KubeOptions {
   all?: boolean;
+  /** `--podman-version`. */
+  podmanVersion?: string;
   out?: string;
   kind?: string;
   waitImage?: string;
@@ -106,9 +159,11 @@ export async function exportKubeYaml(
   if (kind !== "Pod" && kind !== "Deployment")
     throw new CliError(`--kind must be Pod or Deployment, not ${kind}`, EXIT.usage);
   const { apps, loaded } = await appsToExport(ctx, app, opts.all === true);
+  const target = await exportTarget(ctx, opts.podmanVersion);
   const result = exportKube(apps, {
     kind,
     dependencies: loaded,
+    podman: target.podman,
     secrets: opts.secrets !== false,
     ...(opts.waitImage !== undefined ? { waitImage: opts.waitImage } : {}),
   });
@@ -122,21 +177,40 @@ export async function exportKubeYaml(
   if (ctx.json) {
     ctx.out.document({
       ...(written ? { path: written.path, status: written.status } : {}),
+      target: { podman: target.podman, from: target.from },
       objects: result.objects,
       notes: result.notes,
+      lacks: result.lacks,
     });
     return EXIT.ok;
   }
   if (written) printWritten(ctx, [written]);
   else process.stdout.write(result.text);
   for (const n of result.notes) ctx.out.info(`note: ${n}`);
+  ctx.out.info(`for ${describeTarget(target)}`);
+  for (const l of result.lacks) ctx.out.warn(l);
   return EXIT.ok;
 }
 
+export interface QuadletOptions {
+  all?: boolean;
+  out: string;
+  prune?: boolean;
+  /** `--podman-version`. */
+  podmanVersion?: string;
+}
+
+/**
+ * `archy export quadlet`: the units of the apps for the target podman. An
+ * app no unit can say as archy means it is refused (exit 2 once the others
+ * are written; its earlier units, if any, are left alone, even by --prune).
+ * A host podman without Quadlet (before 4.4) gets a warning and units for
+ * the oldest Quadlet; `--podman-version` below 4.4 is refused (exit 2).
+ */
 export async function exportQuadletUnits(
   ctx: Context,
   app: string | undefined,
-  opts: { all?: boolean; out: string; prune?: boolean },
+  opts: QuadletOptions,
 ): Promise<number> {
   if (opts.prune && !opts.all)
     throw new CliError(
@@ -145,25 +219,57 @@ export async function exportQuadletUnits(
     );
   const outDir = resolve(opts.out);
   const { apps } = await appsToExport(ctx, app, opts.all === true);
-  const result = exportQuadlet(apps, { outDir });
+  const target = await exportTarget(ctx, opts.podmanVersion);
+  const noQuadlet = target.from === "host" && compareVersions(target.podman, QUADLET_SINCE) < 0;
+  const podman = noQuadlet ? QUADLET_SINCE : target.podman;
+  const result = exportQuadlet(apps, { outDir, podman });
+  const kept = new Set(
+    result.refused.flatMap((e) => [`archy-${e.app}.container`, `archy-${e.app}.env`]),
+  );
   const written = await writeFiles(outDir, result.files, {
     force: true,
-    ...(opts.prune ? { prune: isQuadletFileOfArchy } : {}),
+    ...(opts.prune
+      ? { prune: (name: string) => isQuadletFileOfArchy(name) && !kept.has(name) }
+      : {}),
   });
+  const exitCode = result.refused.length > 0 ? EXIT.usage : EXIT.ok;
   if (ctx.json) {
     ctx.out.document({
       dir: outDir,
+      target: {
+        podman,
+        from: target.from,
+        ...(noQuadlet ? { hostWithoutQuadlet: target.podman } : {}),
+      },
       minPodman: result.minPodman,
       files: written,
       notes: result.notes,
+      lacks: result.lacks,
+      refused: result.refused.map(refusedJson),
     });
-    return EXIT.ok;
+    return exitCode;
   }
   printWritten(ctx, written);
-  ctx.out.info(`the units need podman ${result.minPodman} or newer (Quadlet)`);
+  if (noQuadlet)
+    ctx.out.warn(
+      `this host's podman ${target.reported} has no Quadlet (it came with podman ${QUADLET_SINCE}): the units are written for podman ${QUADLET_SINCE}; give --podman-version X.Y for the podman of the host they are for`,
+    );
+  else
+    ctx.out.info(
+      `the units are for ${describeTarget(target)} (each needs ${result.minPodman} or newer)`,
+    );
   for (const n of result.notes) ctx.out.info(`note: ${n}`);
-  return EXIT.ok;
+  for (const l of result.lacks) ctx.out.warn(l);
+  for (const e of result.refused) ctx.out.error(`${e.message}: not exported`);
+  return exitCode;
 }
+
+const refusedJson = (e: ConvertError) => ({
+  app: e.app,
+  field: e.field,
+  code: e.code,
+  message: e.message,
+});
 
 function printWritten(ctx: Context, written: readonly WrittenFile[]): void {
   const c = ctx.out.c;
