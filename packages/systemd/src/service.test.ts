@@ -7,9 +7,10 @@ import { Systemctl } from "./systemctl.js";
 import { fakeRunner, type SeenCall } from "./test-runner.js";
 import { renderServiceUnit, type ServiceUnitOptions } from "./unit.js";
 
+const initial = { loaded: false, enabled: false, active: "inactive", pid: 0, needReload: false };
+
 /** A service manager as far as these functions see it, behind a fake systemctl. */
 function fakeManager(path: string, start: Partial<typeof initial> = {}) {
-  const initial = { loaded: false, enabled: false, active: "inactive", pid: 0, needReload: false };
   const m = { ...initial, ...start, invocations: 0 };
   const exists = () =>
     stat(path).then(
