@@ -45,7 +45,8 @@ const manifest = (image: string, port: number, host: string) => `app:
       - "runme-data:/data"
       - "${host}/host dir:/hostdir:ro"
       - "${host}/it's \\"q\\" $x:/quoted"
-    cap_drop: [NET_RAW]
+    cap_add: [NET_ADMIN]
+    cap_drop: [CHOWN]
     stop_timeout: 3s
     stop_signal: SIGINT
     healthcheck:
@@ -210,7 +211,8 @@ describe.skipIf(missing !== null)(`a generated service run by podman 5 ${missing
     expect([unit.Config.StopSignal, unit.Config.StopTimeout]).toEqual(["SIGINT", 3]);
     expect([meant.Config.StopSignal, meant.Config.StopTimeout]).toEqual(["SIGINT", 3]);
     expect(unit.HostConfig.CapDrop).toEqual(meant.HostConfig.CapDrop);
-    expect(unit.HostConfig.CapDrop).toContain("CAP_NET_RAW");
+    expect(unit.HostConfig.CapDrop).toContain("CAP_CHOWN");
+    expect(unit.HostConfig.CapAdd).toContain("CAP_NET_ADMIN");
     expect(unit.HostConfig.CapAdd).toEqual(meant.HostConfig.CapAdd);
   });
 

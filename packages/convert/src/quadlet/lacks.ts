@@ -5,13 +5,16 @@ import type { AppManifest } from "@archy/reconciler";
 import { compareVersions, type PodmanVersion } from "./keys.js";
 import type { Fallback } from "./storage.js";
 
-const WHAT: Record<string, (names: string) => string> = {
+const list = (names: string[], one: string, many: string) =>
+  `${names.length === 1 ? one : many} ${names.join(", ")}`;
+
+const WHAT: Record<string, (names: string[]) => string> = {
   VolumeName: (names) =>
-    `the named volumes ${names} are written on Volume= lines as they are, without .volume units (podman creates a missing volume when the container starts)`,
+    `${list(names, "the named volume", "the named volumes")} ${names.length === 1 ? "is" : "are"} written on Volume= lines as ${names.length === 1 ? "it is" : "they are"}, without .volume units (podman creates a missing volume when the container starts)`,
   NetworkName: (names) =>
-    `the networks ${names} are written on Network= lines as they are, without .network units: create each before the units start (podman network create NAME; archy creates it on first use)`,
+    `${list(names, "the network", "the networks")} ${names.length === 1 ? "is" : "are"} written on Network= lines as ${names.length === 1 ? "it is" : "they are"}, without .network units: create each before the units start (podman network create NAME; archy creates it on first use)`,
   HealthCmd: (names) =>
-    `the health checks of ${names} are written as PodmanArgs= --health-* flags instead of the Health*= keys`,
+    `the health checks of ${names.join(", ")} are written as PodmanArgs= --health-* flags instead of the Health*= keys`,
 };
 
 const keyName = (f: Fallback) =>
@@ -37,6 +40,6 @@ export function lackSentences(
     )
     .map(
       ({ fallback, names }) =>
-        `podman ${target} lacks ${keyName(fallback)} (podman ${fallback.since}): ${WHAT[fallback.key]!(names.sort().join(", "))}.`,
+        `podman ${target} lacks ${keyName(fallback)} (podman ${fallback.since}): ${WHAT[fallback.key]!(names.sort())}.`,
     );
 }
