@@ -171,6 +171,22 @@ describe.skipIf(missing !== null)(`what podman 5's generator gets wrong ${missin
     expect(said).not.toContain(mountUnitOf(path));
   });
 
+  it.each([
+    ["a $", "/srv/edge/dollar$x"],
+    ["a quote", "/srv/edge/it's"],
+    ['a "', '/srv/edge/say "x"'],
+    ["a backslash", "/srv/edge/back\\slash"],
+  ])(
+    "a host path with %s in Volume=: systemd waits for another path than Quadlet's copy says",
+    async (_, path) => {
+      // As archy would write it on Volume=: `$` doubled for ExecStart=.
+      const raw = `[Container]\nImage=localhost/x\nVolume=${path.replace(/\$/g, "$$$$")}:/data\n`;
+      const g = await generated([{ name: "raw.container", text: raw }]);
+      const r = await verify(g.units, { extra: { [mountUnitOf(path)]: TRAP } });
+      expect(r.stdout + r.stderr).not.toContain(mountUnitOf(path));
+    },
+  );
+
   it("every host path archy exports (blanks, quotes, backslash, $, %, ;) is the one path systemd waits for", async () => {
     const out = exportQuadlet([edge], { outDir: dir.path, podman: "5.4" });
     const units = await (async () => {
