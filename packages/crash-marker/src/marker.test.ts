@@ -191,8 +191,39 @@ describe("acquireMarker", () => {
       startedAt: stale.startedAt,
       bootId: stale.bootId,
       ended: "reboot",
+      cleanExit: false,
     });
     await marker.release();
+  });
+
+  it("a clean exit in another boot: ended is reboot, cleanExit; in this boot: null", async () => {
+    const first = await acquireMarker(dir);
+    await first.release();
+    // A clean release leaves a record of its boot beside the (removed) marker.
+    const last = JSON.parse(await readFile(join(dir, "archy.last"), "utf8")) as { bootId: string };
+    expect(last).toMatchObject({ pid: process.pid, bootId: currentBootId() });
+    const sameBoot = await acquireMarker(dir);
+    expect(sameBoot.previous).toBeNull();
+    await sameBoot.release();
+
+    const earlier = { ...last, bootId: "00000000-0000-0000-0000-000000000000" };
+    await writeFile(join(dir, "archy.last"), JSON.stringify(earlier));
+    // A short-lived holder sees the reboot and leaves the record as it was...
+    const oneOff = await acquireMarker(dir);
+    expect(oneOff.previous).toMatchObject({ ended: "reboot", cleanExit: true });
+    await oneOff.release({ restorePrevious: true });
+    expect(JSON.parse(await readFile(join(dir, "archy.last"), "utf8"))).toEqual(earlier);
+    // ...so the daemon that comes next still sees it.
+    const daemon = await acquireMarker(dir);
+    expect(daemon.previous).toEqual({
+      pid: process.pid,
+      startedAt: earlier.startedAt,
+      bootId: earlier.bootId,
+      ended: "reboot",
+      cleanExit: true,
+    });
+    await daemon.release();
+    expect((await acquireMarker(dir)).previous).toBeNull();
   });
 
   it("the recorded PID now belongs to an unrelated live process: a crash, not a live archy", async () => {
@@ -220,7 +251,13 @@ describe("acquireMarker", () => {
     await acquireMarker(dir).then((m) => m.release());
     await writeFile(join(dir, "archy.pid"), content);
     const marker = await acquireMarker(dir);
-    expect(marker.previous).toEqual({ pid: null, startedAt: null, bootId: null, ended: "crash" });
+    expect(marker.previous).toEqual({
+      pid: null,
+      startedAt: null,
+      bootId: null,
+      ended: "crash",
+      cleanExit: false,
+    });
     await marker.release();
   });
 
@@ -294,7 +331,8 @@ describe("release({ restorePrevious: true })", () => {
     const next = await acquireMarker(dir);
     expect(next.previous).toEqual(brief.previous);
     await next.release();
-    expect(await readdir(dir)).toEqual([]);
+    // Only the clean end's record is left (no temporary file, no lock).
+    expect(await readdir(dir)).toEqual(["archy.last"]);
   });
 
   it.each([
@@ -327,7 +365,7 @@ describe("release({ restorePrevious: true })", () => {
     const brief = await acquireMarker(dir);
     expect(brief.previous).toBeNull();
     await brief.release({ restorePrevious: true });
-    expect(await readdir(dir)).toEqual([]);
+    expect(await readdir(dir)).toEqual(["archy.last"]);
     expect((await acquireMarker(dir)).previous).toBeNull();
   });
 
@@ -345,7 +383,7 @@ describe("release({ restorePrevious: true })", () => {
     await writeFile(brief.path, other);
     await brief.release({ restorePrevious: true });
     expect(await readFile(brief.path, "utf8")).toBe(other);
-    expect((await readdir(dir)).sort()).toEqual(["archy.pid"]);
+    expect((await readdir(dir)).sort()).toEqual(["archy.last", "archy.pid"]);
   });
 
   it(

@@ -5,25 +5,34 @@ import {
   makeDirDurably,
   nodeFs,
   unlinkDurably,
+  writeFileDurably,
   writeNewFileSynced,
   type DurableFs,
 } from "@archy/durable-fs";
 import { AlreadyRunningError } from "./errors.js";
 import { currentBootId, pidExists, processStartTime } from "./proc.js";
 
-/** How the previous run ended when it left its marker behind. */
+/**
+ * How the previous run ended: it left its marker behind (a crash, or the host
+ * went down under it), or it released it cleanly in an earlier boot.
+ */
 export interface PreviousRun {
   pid: number | null;
   /** ISO time the previous holder took the marker. */
   startedAt: string | null;
   bootId: string | null;
   ended: "crash" | "reboot";
+  /** True when the previous run exited cleanly before the host rebooted (`ended` is "reboot"). */
+  cleanExit: boolean;
 }
 
 export interface Marker {
   /** The marker file, `<dir>/<name>.pid`. */
   path: string;
-  /** null when the previous run released its marker (a clean exit) or there was none. */
+  /**
+   * null when there was no previous run, or it released its marker (a clean
+   * exit) in this same boot. A clean exit in an earlier boot is a "reboot".
+   */
   previous: PreviousRun | null;
   /**
    * Removes the marker if it is still ours. Safe to call twice.
@@ -41,6 +50,8 @@ export interface ReleaseOptions {
    * short-lived holder (a one-off command) that must not swallow the crash a
    * later long-lived one recovers from. Without a previous run it is a plain
    * release. The marker is replaced in one rename, never absent in between.
+   * Such a holder never writes the `.last` record either: a reboot it saw is
+   * still seen by the next holder.
    */
   restorePrevious?: boolean;
 }
@@ -81,6 +92,7 @@ export async function acquireMarker(dir: string, opts: AcquireOptions = {}): Pro
   const fs = opts.fs ?? nodeFs;
   await makeDirDurably(fs, dir, 0o700);
   const path = join(dir, `${name}.pid`);
+  const lastPath = join(dir, `${name}.last`);
   const record: MarkerRecord = {
     pid: process.pid,
     startTime: processStartTime(process.pid),
@@ -99,6 +111,7 @@ export async function acquireMarker(dir: string, opts: AcquireOptions = {}): Pro
     for (;;) {
       try {
         await fs.link(tmp, path);
+        previous = rebootSinceCleanExit(await readOrNull(fs, lastPath));
         break;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
@@ -130,12 +143,31 @@ export async function acquireMarker(dir: string, opts: AcquireOptions = {}): Pro
       const current = await readOrNull(fs, path);
       if (current === null) return;
       if (parseRecord(current)?.token !== record.token) return; // someone else's now
-      if (releaseOpts.restorePrevious === true && previousText !== null) {
-        await restore(fs, path, previousText, `${tmp}.restore`);
+      if (releaseOpts.restorePrevious === true) {
+        if (previousText !== null) await restore(fs, path, previousText, `${tmp}.restore`);
+        else await unlinkDurably(fs, path);
         return;
       }
+      // The clean end, with its boot, before the marker goes: the next holder tells a
+      // reboot after a clean exit (podman's containers gone with the host) from a restart.
+      const last = { pid: record.pid, startedAt: record.startedAt, bootId: record.bootId };
+      await writeFileDurably(fs, lastPath, `${JSON.stringify(last)}\n`, { mode: 0o644 });
       await unlinkDurably(fs, path);
     },
+  };
+}
+
+/** A clean exit's `.last` record from another boot: the host rebooted since. */
+function rebootSinceCleanExit(text: string | null): PreviousRun | null {
+  const rec = text === null ? null : parseRecord(text);
+  const bootId = currentBootId();
+  if (rec === null || rec.bootId === null || bootId === null || rec.bootId === bootId) return null;
+  return {
+    pid: rec.pid,
+    startedAt: rec.startedAt,
+    bootId: rec.bootId,
+    ended: "reboot",
+    cleanExit: true,
   };
 }
 
@@ -144,12 +176,15 @@ type Judgement = { alive: true; pid: number } | { alive: false; previous: Previo
 function judge(text: string): Judgement {
   const rec = parseRecord(text);
   if (rec === null) {
-    return { alive: false, previous: { pid: null, startedAt: null, bootId: null, ended: "crash" } };
+    return {
+      alive: false,
+      previous: { pid: null, startedAt: null, bootId: null, ended: "crash", cleanExit: false },
+    };
   }
   const bootId = currentBootId();
   const previous = (ended: PreviousRun["ended"]): Judgement => ({
     alive: false,
-    previous: { pid: rec.pid, startedAt: rec.startedAt, bootId: rec.bootId, ended },
+    previous: { pid: rec.pid, startedAt: rec.startedAt, bootId: rec.bootId, ended, cleanExit: false },
   });
   if (rec.bootId !== null && bootId !== null && rec.bootId !== bootId) return previous("reboot");
   if (!pidExists(rec.pid)) return previous("crash");
