@@ -213,15 +213,11 @@ describe("archy as a rootless user service in a booted box", () => {
     );
   });
 
-  // Known problem (README, "Rootless"): KillMode=mixed kills the rootlessport processes left in
-  // archy.service's cgroup, so the published ports close until each container is restarted.
-  // Once that is fixed this fails: make it a plain `it`.
-  it.fails(
-    "the apps still serve right after the restart (fails: their port forwarders were killed)",
-    async () => {
-      expect(await allServe(APPS)).toBe(true);
-    },
-  );
+  // rootlessport, left in archy.service's cgroup, survives the restart (KillMode=process):
+  // under KillMode=mixed it was killed and every published port closed.
+  it("the apps still serve right after the restart: their port forwarders live on", async () => {
+    expect(await allServe(APPS)).toBe(true);
+  });
 
   it("a reboot brings the user's archy back through linger, with a recovery report; a stopped app stays stopped", async () => {
     const stop = await archy(["stop", "clock"]);

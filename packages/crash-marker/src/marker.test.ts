@@ -200,7 +200,10 @@ describe("acquireMarker", () => {
     const first = await acquireMarker(dir);
     await first.release();
     // A clean release leaves a record of its boot beside the (removed) marker.
-    const last = JSON.parse(await readFile(join(dir, "archy.last"), "utf8")) as { bootId: string };
+    const last = JSON.parse(await readFile(join(dir, "archy.last"), "utf8")) as {
+      bootId: string;
+      startedAt: string;
+    };
     expect(last).toMatchObject({ pid: process.pid, bootId: currentBootId() });
     const sameBoot = await acquireMarker(dir);
     expect(sameBoot.previous).toBeNull();

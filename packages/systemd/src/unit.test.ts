@@ -47,7 +47,7 @@ describe("renderServiceUnit", () => {
       WatchdogSec=30s
       TimeoutStartSec=90s
       TimeoutStopSec=960s
-      KillMode=mixed
+      KillMode=process
 
       [Install]
       WantedBy=multi-user.target
@@ -61,7 +61,7 @@ describe("renderServiceUnit", () => {
     expect(values(unit, "Service", "NotifyAccess")).toEqual(["all"]);
     expect(values(unit, "Service", "Restart")).toEqual(["always"]);
     expect(values(unit, "Service", "RestartPreventExitStatus")).toEqual(["2 3"]);
-    expect(values(unit, "Service", "KillMode")).toEqual(["mixed"]);
+    expect(values(unit, "Service", "KillMode")).toEqual(["process"]);
     expect(values(unit, "Unit", "StartLimitBurst")).toEqual(["10"]);
     expect(values(unit, "Service", "StartLimitBurst")).toEqual([]); // [Unit] only since systemd 230
   });

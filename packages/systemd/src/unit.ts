@@ -76,8 +76,8 @@ const seconds = (n: number, what: string) => {
  * The archy.service unit. `Type=notify` with `NotifyAccess=all` (the daemon
  * notifies through `systemd-notify`, a child of it), a watchdog, restarts
  * except after exit 2 (bad input) and 3 (another archy holds the state
- * folder), `KillMode=mixed` (SIGTERM to archy alone: it finishes the pass in
- * flight and exits; containers live in podman's own scopes), ordered after the
+ * folder), `KillMode=process` (signals to archy alone: it finishes the pass in
+ * flight and exits; what podman left in this cgroup lives on), ordered after the
  * network and podman's start-up units. Every value quoted as systemd reads it.
  */
 export function renderServiceUnit(o: ServiceUnitOptions): string {
@@ -120,9 +120,10 @@ export function renderServiceUnit(o: ServiceUnitOptions): string {
     // Start-up (recovery, the first pass) is extended by the daemon's keep-alives while it is alive.
     "TimeoutStartSec=90s",
     `TimeoutStopSec=${seconds(o.timeoutStopSec ?? 960, "TimeoutStopSec")}`,
-    // SIGTERM to archy alone (it finishes the pass in flight, then exits 0); never to a podman
-    // call in flight; containers and their conmon live in podman's scopes, not in this cgroup.
-    "KillMode=mixed",
+    // Signals to archy alone (SIGTERM: it finishes the pass in flight, then exits 0), never to a
+    // podman call in flight, nor to what podman leaves in this cgroup: conmon under the cgroupfs
+    // manager, rootless podman's port forwarders (rootlessport). See the README.
+    "KillMode=process",
     "",
     "[Install]",
     `WantedBy=${system ? "multi-user.target" : "default.target"}`,
