@@ -89,9 +89,16 @@ describe.skipIf(podman.skipReason !== null)(
       const before = await exampleIds();
       await store.podman(["build", "--quiet", "--tag", store.image, await store.imageContext("o")]);
       await store.podman([
-        "run", "-d", "--name", "archy-ghost", "--label", "io.archy.app=ghost",
+        "run",
+        "-d",
+        "--name",
+        "archy-ghost",
+        "--label",
+        "io.archy.app=ghost",
         ...Object.entries(store.labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]),
-        store.image, "sleep", "600",
+        store.image,
+        "sleep",
+        "600",
       ]);
       const up = await archy(["up"]);
       expect(up.stderr).toContain("archy-ghost");
