@@ -18,7 +18,12 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["packages/*/src/**/*.test.ts"],
-          exclude: ["**/*.int.test.ts", "**/*.p5.test.ts", "**/*.box.test.ts", "**/node_modules/**"],
+          exclude: [
+            "**/*.int.test.ts",
+            "**/*.p5.test.ts",
+            "**/*.box.test.ts",
+            "**/node_modules/**",
+          ],
           testTimeout: 20_000,
         },
       },

@@ -17,10 +17,13 @@ for (const file of process.argv.slice(2)) {
   }
   const counts = {
     passed: report.numPassedTests,
-    failed: report.numFailedTests + (report.success === false && report.numFailedTests === 0 ? 1 : 0),
+    failed:
+      report.numFailedTests + (report.success === false && report.numFailedTests === 0 ? 1 : 0),
     skipped: report.numPendingTests + report.numTodoTests,
   };
   for (const k of Object.keys(total)) total[k] += counts[k];
-  console.log(`${name}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+  console.log(
+    `${name}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`,
+  );
 }
 console.log(`tests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);

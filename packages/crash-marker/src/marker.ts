@@ -184,7 +184,13 @@ function judge(text: string): Judgement {
   const bootId = currentBootId();
   const previous = (ended: PreviousRun["ended"]): Judgement => ({
     alive: false,
-    previous: { pid: rec.pid, startedAt: rec.startedAt, bootId: rec.bootId, ended, cleanExit: false },
+    previous: {
+      pid: rec.pid,
+      startedAt: rec.startedAt,
+      bootId: rec.bootId,
+      ended,
+      cleanExit: false,
+    },
   });
   if (rec.bootId !== null && bootId !== null && rec.bootId !== bootId) return previous("reboot");
   if (!pidExists(rec.pid)) return previous("crash");
