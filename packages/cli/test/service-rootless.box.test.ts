@@ -5,19 +5,9 @@
 // restart, a reboot through linger and a user Quadlet export. What rootless
 // cannot do here is in the README's "Rootless" section. Figures go to
 // test/artifacts/box-rootless-figures.json.
-import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execa } from "execa";
-import {
-  copyExamplesInto,
-  createBox,
-  packTarballs,
-  tempDir,
-  waitFor,
-  type Box,
-} from "@archy/test-utils";
-import { root } from "./harness.js";
+import { copyExamplesInto, createBox, waitFor, type Box } from "@archy/test-utils";
+import { APPS, installArchy, serviceCommands, writeFigures, type PsApp } from "./box-service.js";
 
 const USER = "owner";
 const HOME = `/home/${USER}`;
@@ -26,78 +16,19 @@ const HOME = `/home/${USER}`;
 // ../greeter paths resolve beside apps/.
 const MANIFESTS = `${HOME}/.config/archy/apps`;
 const STATE = `${HOME}/.local/state/archy`;
-const PORTS = { web: 18080, clock: 18081, greeter: 18082 } as const;
-type App = keyof typeof PORTS;
-const APPS = Object.keys(PORTS) as App[];
 const figures: Record<string, unknown> = {};
-
-interface PsApp {
-  id: string;
-  desired: string;
-  phase: string;
-  restarts: number;
-}
 
 describe("archy as a rootless user service in a booted box", () => {
   let box: Box;
-  /** A command as the user: a login through runuser, so pam_systemd gives XDG_RUNTIME_DIR and the bus. */
-  const asUser = (argv: string[], timeoutMs?: number) =>
-    box.exec(argv, { user: USER, reject: false, ...(timeoutMs ? { timeoutMs } : {}) });
-  const archy = (args: string[]) => asUser(["archy", ...args]);
-  const userctl = async (args: string[]) => {
-    const r = await asUser(["systemctl", "--user", ...args], 180_000);
-    expect(r.exitCode, `systemctl --user ${args.join(" ")}: ${r.stderr}`).toBe(0);
-    return r.stdout;
-  };
-  const show = async (unit: string, props: string[]) =>
-    Object.fromEntries(
-      (await userctl(["show", unit, ...props.map((p) => `-p${p}`)]))
-        .split("\n")
-        .map((l) => l.split(/=(.*)/s, 2)),
-    ) as Record<string, string>;
-  const ps = async (): Promise<PsApp[]> => {
-    const r = await archy(["ps", "--json"]);
-    return r.exitCode === 0 ? (JSON.parse(r.stdout) as { apps: PsApp[] }).apps : [];
-  };
-  const serves = async (app: App) =>
-    (
-      await box.exec(["busybox", "wget", "-T", "2", "-qO-", `http://127.0.0.1:${PORTS[app]}/`], {
-        reject: false,
-      })
-    ).exitCode === 0;
-  const allServe = async (apps: App[]) => (await Promise.all(apps.map(serves))).every(Boolean);
-  const containers = async () =>
-    (
-      await asUser([
-        "podman",
-        "ps",
-        "-a",
-        "--format",
-        "{{.Names}} {{.ID}} {{.StartedAt}} {{.State}}",
-      ])
-    ).stdout
-      .split("\n")
-      .filter((l) => l.startsWith("archy-"))
-      .sort();
+  /** Commands as the user: a login through runuser, so pam_systemd gives XDG_RUNTIME_DIR and the bus. */
+  const user = serviceCommands(() => box, { user: USER });
+  const { archy, ps, serves, allServe, show, containers } = user;
+  const asUser = user.run;
+  const userctl = user.systemctl;
 
   beforeAll(async () => {
-    const tmp = await tempDir("archy-box-rootless-");
-    try {
-      box = await createBox("rootless");
-      const tarballs = await packTarballs(tmp.path);
-      await execa("npm", [
-        "install",
-        "-g",
-        "--prefix",
-        join(box.root, "usr/local"),
-        "--no-audit",
-        "--no-fund",
-        "--loglevel=error",
-        ...tarballs,
-      ]);
-    } finally {
-      await tmp.remove();
-    }
+    box = await createBox("rootless");
+    await installArchy(box);
     await box.boot();
     // Debian 13's useradd gives the new user subuid and subgid ranges (SUB_UID_COUNT 65536).
     await box.exec(["useradd", "--create-home", "--shell", "/bin/bash", USER]);
@@ -120,11 +51,7 @@ describe("archy as a rootless user service in a booted box", () => {
   }, 600_000);
 
   afterAll(async () => {
-    await mkdir(join(root, "packages/cli/test/artifacts"), { recursive: true });
-    await writeFile(
-      join(root, "packages/cli/test/artifacts/box-rootless-figures.json"),
-      `${JSON.stringify(figures, null, 2)}\n`,
-    );
+    await writeFigures("box-rootless-figures", figures);
     await box?.destroy();
   });
 

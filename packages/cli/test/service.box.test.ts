@@ -1,83 +1,40 @@
 // archy as a systemd service in a booted box (systemd 257 as PID 1, podman 5,
 // crun, scripts/hosts/box.sh): installed from the packed npm tarballs with
-// `npm install -g`, `archy service install`, the example apps up; then a
-// reboot, `systemctl restart archy`, a frozen daemon and Quadlet, as an owner's
-// server would see them. Figures go to test/artifacts/box-figures.json.
-import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+// `npm install -g`, `archy service install`, the example apps up; then
+// `systemctl restart` and `stop` under podman's systemd and cgroupfs managers,
+// a reboot, a frozen daemon and Quadlet, as an owner's server would see them.
+// Figures go to test/artifacts/box-figures.json.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execa } from "execa";
+import { copyExamplesInto, createBox, waitFor, type Box } from "@archy/test-utils";
 import {
-  copyExamplesInto,
-  createBox,
-  packTarballs,
-  tempDir,
-  waitFor,
-  type Box,
-} from "@archy/test-utils";
-import { root } from "./harness.js";
+  APPS,
+  installArchy,
+  parseUsec,
+  serviceCommands,
+  writeFigures,
+  type PsApp,
+} from "./box-service.js";
 
 const EXAMPLES = "/srv/archy";
 const MANIFESTS = `${EXAMPLES}/apps`;
-const PORTS = { web: 18080, clock: 18081, greeter: 18082 } as const;
-type App = keyof typeof PORTS;
-const figures: Record<string, number | object> = {};
-
-interface PsApp {
-  id: string;
-  desired: string;
-  phase: string;
-  restarts: number;
-  container: { id: string; startedAt: string } | null;
-}
+const figures: Record<string, unknown> = {};
 
 describe("archy as a systemd service in a booted box", () => {
   let box: Box;
-  const archy = async (args: string[]) => {
-    const r = await box.exec(["archy", ...args], { reject: false, env: { ARCHY_MANIFESTS: MANIFESTS } });
-    return r;
-  };
-  const ps = async (): Promise<PsApp[]> => {
-    const r = await archy(["ps", "--json"]);
-    return r.exitCode === 0 ? (JSON.parse(r.stdout) as { apps: PsApp[] }).apps : [];
-  };
-  const serves = async (app: App) =>
-    (await box.exec(["busybox", "wget", "-qO-", `http://127.0.0.1:${PORTS[app]}/`], {
-      reject: false,
-    })).exitCode === 0;
-  const allServe = async (apps: App[]) => (await Promise.all(apps.map(serves))).every(Boolean);
-  const show = async (unit: string, props: string[]) => {
-    const r = await box.exec(["systemctl", "show", unit, ...props.map((p) => `-p${p}`)]);
-    return Object.fromEntries(r.stdout.split("\n").map((l) => l.split(/=(.*)/s, 2)));
-  };
-  const containers = async () =>
-    (await box.exec(["podman", "ps", "-a", "--format", "{{.Names}} {{.ID}} {{.StartedAt}} {{.State}}"])).stdout
-      .split("\n")
-      .filter((l) => l.startsWith("archy-"))
-      .sort();
+  const { archy, ps, serves, allServe, show, containers, systemctl, run } = serviceCommands(
+    () => box,
+    { env: { ARCHY_MANIFESTS: MANIFESTS } },
+  );
 
   beforeAll(async () => {
-    const tmp = await tempDir("archy-box-");
-    try {
-      box = await createBox("svc");
-      const tarballs = await packTarballs(tmp.path);
-      await execa("npm", [
-        "install", "-g", "--prefix", join(box.root, "usr/local"),
-        "--no-audit", "--no-fund", "--loglevel=error", ...tarballs,
-      ]);
-      await copyExamplesInto(box, EXAMPLES.slice(1));
-    } finally {
-      await tmp.remove();
-    }
+    box = await createBox("svc");
+    await installArchy(box);
+    await copyExamplesInto(box, EXAMPLES.slice(1));
     await box.boot();
   }, 600_000);
 
   afterAll(async () => {
-    await mkdir(join(root, "packages/cli/test/artifacts"), { recursive: true });
-    await writeFile(
-      join(root, "packages/cli/test/artifacts/box-figures.json"),
-      `${JSON.stringify(figures, null, 2)}\n`,
-    );
+    await writeFigures("box-figures", figures);
     await box?.destroy();
   });
 
@@ -85,11 +42,16 @@ describe("archy as a systemd service in a booted box", () => {
     const t0 = Date.now();
     const install = await archy(["service", "install", "--json"]);
     expect(install.exitCode, install.stderr).toBe(0);
-    const unit = await show("archy.service", ["ActiveState", "UnitFileState", "Type", "NotifyAccess"]);
+    const unit = await show("archy.service", [
+      "ActiveState",
+      "UnitFileState",
+      "Type",
+      "NotifyAccess",
+    ]);
     expect(unit).toMatchObject({ ActiveState: "active", UnitFileState: "enabled", Type: "notify" });
     // Type=notify: `enable --now` returned after READY=1, which comes after the first pass.
     expect((await ps()).map((a) => a.id).sort()).toEqual(["clock", "greeter", "web"]);
-    await waitFor(() => allServe(["web", "clock", "greeter"]), {
+    await waitFor(() => allServe(), {
       timeoutMs: 120_000,
       intervalMs: 200,
       what: "the example apps to serve",
@@ -112,33 +74,41 @@ describe("archy as a systemd service in a booted box", () => {
     expect(unitCgroup).toMatch(/archy\.service$/);
     for (const line of await containers()) {
       const name = line.split(" ")[0]!;
-      const inspect = await box.exec([
-        "podman", "inspect", "-f", "{{.State.Pid}} {{.State.ConmonPid}} {{.HostConfig.CgroupManager}}", name,
+      const inspect = await run([
+        "podman",
+        "inspect",
+        "-f",
+        "{{.State.Pid}} {{.State.ConmonPid}} {{.HostConfig.CgroupManager}}",
+        name,
       ]);
       const [pid, conmon, used] = inspect.stdout.trim().split(" ");
       expect(used, name).toBe(manager);
-      const cgroupOf = async (p: string) => (await box.exec(["cat", `/proc/${p}/cgroup`])).stdout;
+      const cgroupOf = async (p: string) => (await run(["cat", `/proc/${p}/cgroup`])).stdout;
       expect(await cgroupOf(pid!), name).not.toContain(unitCgroup);
       // Under cgroupfs podman 5 leaves conmon where it was started: in archy's cgroup, which
       // KillMode=process keeps alive (packages/systemd/README.md). Under systemd, a scope of its own.
-      if (manager === "systemd") expect(await cgroupOf(conmon!), `${name}'s conmon`).toContain("/libpod-conmon-");
+      if (manager === "systemd")
+        expect(await cgroupOf(conmon!), `${name}'s conmon`).toContain("/libpod-conmon-");
       else expect(await cgroupOf(conmon!), `${name}'s conmon`).toContain(unitCgroup);
     }
     const before = await containers();
-    const psBefore = (await ps()).map((a) => [a.id, a.restarts, a.phase]);
+    const phases = (await ps()).map((a) => [a.id, a.phase]);
     const t0 = Date.now();
-    await box.exec(["systemctl", "restart", "archy"]);
+    await systemctl(["restart", "archy"]);
     figures[`serviceRestartMs_${manager}`] = Date.now() - t0;
     expect((await show("archy.service", ["ActiveState"])).ActiveState).toBe("active");
     expect((await archy(["up"])).exitCode).toBe(0);
     expect(await containers()).toEqual(before);
-    expect((await ps()).map((a) => [a.id, a.restarts, a.phase])).toEqual(psBefore);
+    // `restarts` counts this daemon's starts of each app: the new daemon made none.
+    const after = await ps();
+    expect(after.map((a) => [a.id, a.phase])).toEqual(phases);
+    expect(after.map((a) => a.restarts)).toEqual([0, 0, 0]);
 
-    await box.exec(["systemctl", "stop", "archy"]);
+    await systemctl(["stop", "archy"]);
     expect((await show("archy.service", ["Result"])).Result).toBe("success");
     expect(await containers()).toEqual(before);
-    expect(await allServe(["web", "clock", "greeter"])).toBe(true);
-    await box.exec(["systemctl", "start", "archy"]);
+    expect(await allServe()).toBe(true);
+    await systemctl(["start", "archy"]);
     expect(await containers()).toEqual(before);
   };
 
@@ -162,7 +132,7 @@ describe("archy as a systemd service in a booted box", () => {
       daemon: { recovery: { after: string; recovered: string[] } | null };
       apps: PsApp[];
     };
-    figures.recovery = status.daemon.recovery as never;
+    figures.recovery = status.daemon.recovery;
     expect(status.daemon.recovery?.after).toBe("reboot");
     expect(status.apps.find((a) => a.id === "clock")).toMatchObject({
       desired: "stopped",
@@ -177,7 +147,7 @@ describe("archy as a systemd service in a booted box", () => {
     const unit = await show("archy.service", ["MainPID", "NRestarts", "WatchdogUSec"]);
     const watchdogMs = parseUsec(unit.WatchdogUSec!);
     const before = await containers();
-    await box.exec(["kill", "-STOP", unit.MainPID!]);
+    await run(["kill", "-STOP", unit.MainPID!]);
     const t0 = Date.now();
     await waitFor(
       async () => {
@@ -186,9 +156,10 @@ describe("archy as a systemd service in a booted box", () => {
       },
       { timeoutMs: watchdogMs + 15_000, intervalMs: 100, what: "the watchdog restart" },
     );
-    figures.watchdogRestartMs = Date.now() - t0;
+    const restartMs = Date.now() - t0;
+    figures.watchdogRestartMs = restartMs;
     figures.watchdogSecMs = watchdogMs;
-    expect(figures.watchdogRestartMs).toBeLessThan(watchdogMs + 5_000);
+    expect(restartMs).toBeLessThan(watchdogMs + 5_000);
     const after = await show("archy.service", ["NRestarts"]);
     expect(Number(after.NRestarts)).toBe(Number(unit.NRestarts) + 1);
     expect(await containers()).toEqual(before);
@@ -201,8 +172,8 @@ describe("archy as a systemd service in a booted box", () => {
       env: { ARCHY_MANIFESTS: MANIFESTS, ARCHY_PODMAN_ARGS: "--cgroup-manager=cgroupfs" },
     });
     expect(install.exitCode, install.stderr).toBe(0);
-    await box.exec(["sh", "-c", "podman rm -f -t 0 $(podman ps -aq --filter label=io.archy.app)"]);
-    await waitFor(() => allServe(["web", "clock", "greeter"]), {
+    await run(["sh", "-c", "podman rm -f -t 0 $(podman ps -aq --filter label=io.archy.app)"]);
+    await waitFor(() => allServe(), {
       timeoutMs: 120_000,
       intervalMs: 200,
       what: "the apps again, made under cgroupfs",
@@ -214,24 +185,15 @@ describe("archy as a systemd service in a booted box", () => {
     const out = await archy(["export", "quadlet", "--all", "--out", "/etc/containers/systemd"]);
     expect(out.exitCode, out.stderr).toBe(0);
     expect((await archy(["service", "uninstall"])).exitCode).toBe(0);
-    await box.exec(["sh", "-c", "podman rm -f -t 0 $(podman ps -aq --filter label=io.archy.app)"]);
-    await box.exec(["systemctl", "daemon-reload"]);
-    const apps: App[] = ["web", "clock", "greeter"];
-    await box.exec(["systemctl", "start", ...apps.map((a) => `archy-${a}.service`)]);
-    await waitFor(() => allServe(apps), {
+    await run(["sh", "-c", "podman rm -f -t 0 $(podman ps -aq --filter label=io.archy.app)"]);
+    await systemctl(["daemon-reload"]);
+    await systemctl(["start", ...APPS.map((a) => `archy-${a}.service`)]);
+    await waitFor(() => allServe(), {
       timeoutMs: 120_000,
       intervalMs: 200,
       what: "the Quadlet units to serve",
     });
-    for (const a of apps)
+    for (const a of APPS)
       expect((await show(`archy-${a}.service`, ["ActiveState"])).ActiveState).toBe("active");
   });
 });
-
-/** systemd's "30s", "1min 30s" or "500ms" as milliseconds. */
-function parseUsec(text: string): number {
-  let ms = 0;
-  for (const [, n, unit] of text.matchAll(/([\d.]+)\s*(ms|min|s|h)/g))
-    ms += Number(n) * { ms: 1, s: 1000, min: 60_000, h: 3_600_000 }[unit as "ms"];
-  return ms;
-}

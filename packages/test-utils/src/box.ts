@@ -59,13 +59,24 @@ export async function createBox(name: string): Promise<Box> {
     },
     async exec(argv, opts = {}) {
       const env = Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`);
-      const inner = opts.user
+      const command = opts.user
         ? ["runuser", "-l", opts.user, "-c", shellQuote(["env", ...env, ...argv])]
         : ["env", ...env, ...argv];
+      // The box's own `timeout` ends the command: nsenter forks into the box's PID namespace,
+      // so a signal to it from here would leave the command running, holding our pipes.
+      const ms = opts.timeoutMs ?? 120_000;
+      const inner = ["timeout", "-k", "5", `${Math.ceil(ms / 1000)}`, ...command];
+      // ARCHY_BOX_TRACE=1: each command as it starts and ends, to find what a slow test waits on.
+      const trace = process.env.ARCHY_BOX_TRACE
+        ? (line: string) => process.stderr.write(`box ${name}: ${line}\n`)
+        : null;
+      const t0 = Date.now();
+      trace?.(`$ ${shellQuote(command)}`);
       const r = await execa("bash", [BOX_SH, "exec", name, ...inner], {
         reject: opts.reject ?? true,
-        timeout: opts.timeoutMs ?? 120_000,
+        timeout: ms + 15_000,
       });
+      trace?.(`  exit ${r.exitCode ?? "?"} after ${Date.now() - t0} ms`);
       return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? -1 };
     },
     async reboot() {
