@@ -13,7 +13,7 @@ mirror="${ARCHY_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 packages=(
   podman crun runc conmon netavark aardvark-dns passt uidmap catatonit
   busybox-static nodejs systemd systemd-sysv dbus dbus-user-session libpam-systemd
-  iproute2 nftables procps curl wget ca-certificates
+  iproute2 nftables procps curl wget python3 ca-certificates
 )
 stamp_want="$(echo "trixie $mirror ${packages[*]}" | sha256sum | cut -c1-16)"
 
