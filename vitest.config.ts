@@ -11,6 +11,15 @@ import { defineConfig } from "vitest/config";
 // - box: a booted systemd box (systemd-nspawn of the Debian 13 root),
 //   `*.box.test.ts`, run on this host.
 const serial = { fileParallelism: false, testTimeout: 120_000, hookTimeout: 180_000 };
+// Inside the Debian 13 root (scripts/hosts/in-root.sh sets ARCHY_HOST) there is no Chromium
+// and no npm registry: the browser test and the downstream install run on this host only.
+const hostOnly =
+  process.env.ARCHY_HOST === "trixie-root"
+    ? [
+        "packages/cli/test/dashboard.int.test.ts",
+        "packages/test-utils/test/consumer-smoke.int.test.ts",
+      ]
+    : [];
 export default defineConfig({
   test: {
     projects: [
@@ -31,7 +40,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["packages/*/{src,test}/**/*.int.test.ts"],
-          exclude: ["**/node_modules/**"],
+          exclude: ["**/node_modules/**", ...hostOnly],
           ...serial,
         },
       },

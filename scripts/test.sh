@@ -34,9 +34,7 @@ run() {
 vitest=(node node_modules/vitest/vitest.mjs run)
 run podman4 "${vitest[@]}" --project unit --project integration
 if [ -z "${ARCHY_SKIP_HOSTS:-}" ]; then
-  run podman5 bash scripts/hosts/in-root.sh "${vitest[@]}" --project integration --project podman5 \
-    --exclude packages/cli/test/dashboard.int.test.ts \
-    --exclude packages/test-utils/test/consumer-smoke.int.test.ts
+  run podman5 bash scripts/hosts/in-root.sh "${vitest[@]}" --project integration --project podman5
   run box "${vitest[@]}" --project box
 else
   echo "test.sh: ARCHY_SKIP_HOSTS is set: podman 5 and the box were not run" >&2

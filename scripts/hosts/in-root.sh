@@ -44,7 +44,9 @@ for dir in "${binds[@]}"; do
 done
 ip link set lo up
 
-env=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8)
+# ARCHY_HOST tells the tests where they run (vitest.config.ts leaves out what needs this host).
+env=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8
+  ARCHY_HOST=trixie-root)
 while IFS='=' read -r name value; do
   case "$name" in CI | TERM | ARCHY_*) env+=("$name=$value") ;; esac
 done < <(env)
