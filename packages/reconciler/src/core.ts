@@ -4,15 +4,15 @@ import {
   type ContainerRuntime,
   type ContainerStatus,
 } from "@archy/runtime-podman";
-import { AppHealth } from "./app-health.js";
-import { AppStates } from "./app-state.js";
-import { DesiredStateStore } from "./desired.js";
-import { EventBus } from "./event-bus.js";
-import { Executor } from "./execute.js";
-import type { AppManifest } from "./manifest.js";
-import { ManifestsFolder } from "./manifests-folder.js";
-import { KeyedQueue } from "./queue.js";
-import { strayConmonReaper, type StrayReaper } from "./stray-conmon.js";
+import { AppHealth } from "./health/app-health.js";
+import { AppStates } from "./state/app-state.js";
+import { DesiredStateStore } from "./state/desired.js";
+import { EventBus } from "./state/event-bus.js";
+import { Executor } from "./pass/execute.js";
+import type { AppManifest } from "./manifest/index.js";
+import { ManifestsFolder } from "./manifest/folder.js";
+import { KeyedQueue } from "./state/queue.js";
+import { strayConmonReaper, type StrayReaper } from "./pass/stray-conmon.js";
 import { silentLogger, type Logger, type ObservedApp } from "./types.js";
 
 export interface ReconcilerOptions {

@@ -6,7 +6,7 @@ import {
   StartFailedError,
   UnknownAppError,
 } from "./errors.js";
-import { HookError } from "./hooks.js";
+import { HookError } from "./pass/hooks.js";
 
 /**
  * A second installed copy of this module: its own classes, the same

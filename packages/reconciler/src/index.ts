@@ -1,19 +1,19 @@
 export { Reconciler } from "./reconciler.js";
 export type { ReconcilerOptions } from "./reconciler.js";
-export type { ResurrectReport } from "./resurrect.js";
+export type { ResurrectReport } from "./operations/resurrect.js";
 export {
   SNAPSHOT_MIGRATIONS,
   SNAPSHOT_VERSION,
   snapshotStateStore,
   validateSnapshot,
-} from "./snapshot-state.js";
-export type { SnapshotState } from "./snapshot-state.js";
-export { ReconcileLoop } from "./loop.js";
-export type { LoopTarget, ReconcileLoopOptions } from "./loop.js";
-export { recoverAfterCrash } from "./recovery.js";
-export type { RecoverOptions, RecoveryReport } from "./recovery.js";
-export { plan, dependencyOrder } from "./planner.js";
-export type { PlanInput } from "./planner.js";
+} from "./state/snapshot-state.js";
+export type { SnapshotState } from "./state/snapshot-state.js";
+export { ReconcileLoop } from "./pass/loop.js";
+export type { LoopTarget, ReconcileLoopOptions } from "./pass/loop.js";
+export { recoverAfterCrash } from "./operations/recovery.js";
+export type { RecoverOptions, RecoveryReport } from "./operations/recovery.js";
+export { plan, dependencyOrder } from "./pass/planner.js";
+export type { PlanInput } from "./pass/planner.js";
 export {
   APP_ID,
   checkAcrossFiles,
@@ -23,7 +23,7 @@ export {
   readManifestText,
   MAX_MANIFEST_BYTES,
   parseManifest,
-} from "./manifest.js";
+} from "./manifest/index.js";
 export type {
   AppManifest,
   HealthCheck,
@@ -31,7 +31,7 @@ export type {
   ManifestCache,
   ManifestError,
   ParseResult,
-} from "./manifest.js";
+} from "./manifest/index.js";
 export {
   canonicalJson,
   configHash,
@@ -42,12 +42,12 @@ export {
   redactEnv,
   redactText,
   toContainerSpec,
-} from "./spec.js";
-export { backoffDelay } from "./backoff.js";
-export { formatDuration, parseDuration } from "./duration.js";
-export { probeHttp, probeTcp } from "./health.js";
-export { DesiredStateStore } from "./desired.js";
-export { HookError } from "./hooks.js";
+} from "./manifest/spec.js";
+export { backoffDelay } from "./state/backoff.js";
+export { formatDuration, parseDuration } from "./manifest/duration.js";
+export { probeHttp, probeTcp } from "./health/health.js";
+export { DesiredStateStore } from "./state/desired.js";
+export { HookError } from "./pass/hooks.js";
 export { ManifestInvalidError, ReconcilerError, UnknownAppError } from "./errors.js";
 export type { ReconcilerErrorCode } from "./errors.js";
 export { emptyReport, TRANSITIONAL_PHASES, isTransitional } from "./types.js";

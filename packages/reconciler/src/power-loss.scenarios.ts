@@ -7,8 +7,8 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import type { RecordingFs, WritePath } from "@archy/durable-fs/testing";
-import { DesiredStateStore } from "./desired.js";
-import { ManifestsFolder, removeManifestFile, writeManifestFile } from "./manifests-folder.js";
+import { DesiredStateStore } from "./state/desired.js";
+import { ManifestsFolder, removeManifestFile, writeManifestFile } from "./manifest/folder.js";
 import { silentLogger } from "./types.js";
 
 const STATE = "/var/lib/archy";

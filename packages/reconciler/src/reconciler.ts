@@ -1,12 +1,12 @@
 import type { ContainerEvent, ContainerStatus } from "@archy/runtime-podman";
 import { createCore, type Core, type ReconcilerOptions } from "./core.js";
-import { Lifecycle } from "./lifecycle.js";
-import { onDied } from "./on-died.js";
-import type { AppManifest, ManifestError } from "./manifest.js";
-import { planOnly, refresh, runPass, type PassOptions } from "./pass.js";
-import { recoverAfterCrash, type RecoveryReport } from "./recovery.js";
-import { resurrect, type ResurrectReport } from "./resurrect.js";
-import { snapshotStateOf, type SnapshotState } from "./snapshot-state.js";
+import { Lifecycle } from "./operations/lifecycle.js";
+import { onDied } from "./operations/on-died.js";
+import type { AppManifest, ManifestError } from "./manifest/index.js";
+import { planOnly, refresh, runPass, type PassOptions } from "./pass/pass.js";
+import { recoverAfterCrash, type RecoveryReport } from "./operations/recovery.js";
+import { resurrect, type ResurrectReport } from "./operations/resurrect.js";
+import { snapshotStateOf, type SnapshotState } from "./state/snapshot-state.js";
 import type {
   AppStatus,
   LifecycleHandle,

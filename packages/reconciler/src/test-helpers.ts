@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FakeRuntime, VirtualClock } from "@archy/runtime-podman/testing";
 import { afterEach, beforeEach } from "vitest";
-import { parseManifest, type AppManifest } from "./manifest.js";
+import { parseManifest, type AppManifest } from "./manifest/index.js";
 import { Reconciler, type ReconcilerOptions } from "./reconciler.js";
 import type { Logger } from "./types.js";
 

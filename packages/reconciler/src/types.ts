@@ -1,5 +1,5 @@
 import type { ContainerStatus, HealthStatus } from "@archy/runtime-podman";
-import type { ManifestError } from "./manifest.js";
+import type { ManifestError } from "./manifest/index.js";
 
 export type Phase =
   | "running"

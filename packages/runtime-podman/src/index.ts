@@ -1,6 +1,6 @@
 export { PodmanRuntime } from "./podman.js";
-export { sleep, systemClock } from "./clock.js";
-export type { Clock, TimerHandle } from "./clock.js";
+export { sleep, systemClock } from "./clock/clock.js";
+export type { Clock, TimerHandle } from "./clock/clock.js";
 export type { PodmanRuntimeOptions } from "./run.js";
 export type {
   BuildImageOptions,

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ManifestsFolder } from "../manifests-folder.js";
+import { ManifestsFolder } from "./folder.js";
 import { silentLogger } from "../types.js";
 import { MANIFEST_CACHE_FILE, readManifestCache, writeManifestCache } from "./cache.js";
 import { loadManifests, type ManifestCache } from "./load.js";

@@ -89,7 +89,7 @@ describe("parseManifest", () => {
   });
 
   it("network aliases: DNS names on a named network, in the container spec only when given", async () => {
-    const { toContainerSpec } = await import("../spec.js");
+    const { toContainerSpec } = await import("./spec.js");
     const { app } = parseManifest(
       minimal("web", "    network: shop_default\n    network_aliases: [web, www.shop]\n"),
       "apps/web.yaml",

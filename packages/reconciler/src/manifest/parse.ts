@@ -3,7 +3,7 @@
 // is not in the cache.
 import { isAbsolute, join, resolve } from "node:path";
 import type { PortMapping } from "@archy/runtime-podman";
-import { parseDuration } from "../duration.js";
+import { parseDuration } from "./duration.js";
 import { APP_ID, type AppManifest, type HealthCheck } from "./app.js";
 import type { ParseResult } from "./cross-check.js";
 import { MAX_ERRORS_PER_FILE, MAX_MANIFEST_BYTES, tooLarge, type TextProblem } from "./limits.js";

@@ -1,7 +1,7 @@
 // The manifest as written (snake_case YAML, checked by a zod schema); what it
 // becomes is `AppManifest` (app.ts).
 import { z } from "zod";
-import { parseDuration } from "../duration.js";
+import { parseDuration } from "./duration.js";
 import { APP_ID } from "./app.js";
 
 // ---- schema (snake_case, as written) -------------------------------------

@@ -1,0 +1,343 @@
+import pLimit from "p-limit";
+import type { ContainerStatus } from "@archy/runtime-podman";
+import type { Core } from "../core.js";
+import { errorText } from "../errors.js";
+import { runPreStartHooks, type HookError } from "./hooks.js";
+import type { AppManifest, ManifestError } from "../manifest/index.js";
+import {
+  observe,
+  observeApp,
+  orphansAmong,
+  resolveImageId,
+  imageIdFor,
+  containerOf,
+  type Observation,
+} from "./observe.js";
+import { plan as planPass, type PlanInput } from "./planner.js";
+import { finishPendingRemovals } from "../operations/removals.js";
+import { LABEL_APP } from "../manifest/spec.js";
+import {
+  emptyReport,
+  type Desired,
+  type ObservedApp,
+  type Plan,
+  type ReconcileReport,
+} from "../types.js";
+
+/** How the error of a pass whose observation of podman failed begins. */
+export const OBSERVE_FAILED = "cannot observe podman";
+
+export interface PassOptions {
+  removeOrphans?: boolean;
+}
+
+/** What one pass works from: every app's desired state and observation, and what podman reported. */
+interface PassInput {
+  apps: AppManifest[];
+  desired: Record<string, Desired>;
+  observed: Record<string, ObservedApp>;
+  containers: ContainerStatus[];
+  /** Apps whose pre-start hook failed in this pass. */
+  hookFailures: Map<string, HookError>;
+  /** Each app's operations begun when it was observed: a later one makes the plan stale. */
+  opsBegun: Record<string, number>;
+}
+
+/**
+ * One reconcile pass: observe (one `ps`, one `images`), run the pre-start
+ * hooks and hash, record what was seen, plan, execute in dependency order,
+ * remove orphans when asked. Never throws for an app's sake: every failure is
+ * in the report.
+ */
+export async function runPass(core: Core, opts: PassOptions = {}): Promise<ReconcileReport> {
+  const started = core.clock.now();
+  const report = emptyReport(core.states.iso(started));
+  if (core.desired.mayHavePendingRemovals()) await finishPendingRemovals(core);
+  const seen = await loadAndObserve(core, report);
+  if (seen) {
+    const input = await prepare(core, seen.observation, seen.opsBegun);
+    core.last.observed = input.observed;
+    for (const app of input.apps)
+      core.states.observed(app, input.observed[app.id]!, desiredOf(input.desired, app.id));
+    const plan = planPass({
+      ...planInput(core, input),
+      removeOrphans: opts.removeOrphans ?? false,
+    });
+    core.last.orphans = plan.orphans;
+    report.orphans = plan.orphans.map((o) => ({ name: o.name, app: o.labels[LABEL_APP] ?? "" }));
+    await executePlan(core, plan, input, report);
+    await removeOrphans(core, plan, report);
+    if (report.actions.length > 0)
+      // What the pass changed is part of the running set a snapshot must hold.
+      core.last.containers = await core.runtime.listContainers().catch(() => core.last.containers);
+    core.health.sync();
+  }
+  report.durationMs = core.clock.now() - started;
+  core.bus.publish({ type: "pass", report, at: core.states.iso() });
+  return report;
+}
+
+/**
+ * Reads the manifests and observes podman; null (with the reason in the
+ * report) when either fails. `opsBegun` is taken just before the observation:
+ * whatever acts on an app after it makes the pass's plan for that app stale.
+ */
+async function loadAndObserve(
+  core: Core,
+  report: ReconcileReport,
+): Promise<{ observation: Observation; opsBegun: Record<string, number> } | null> {
+  try {
+    await core.manifests.reload();
+  } catch (error) {
+    report.error = `cannot read manifests: ${errorText(error)}`;
+    return null;
+  }
+  report.manifestErrors = core.manifests.manifestErrors();
+  const apps = core.manifests.valid();
+  const opsBegun = Object.fromEntries(apps.map((a) => [a.id, core.states.opsBegun(a.id)]));
+  try {
+    const observation = await observe(core.runtime);
+    report.observed = true;
+    core.last.containers = observation.containers;
+    report.exits = observation.containers.flatMap((c) =>
+      c.state === "exited" && c.finishedAt !== null && c.labels[LABEL_APP] !== undefined
+        ? [{ id: c.id, name: c.name, at: c.finishedAt }]
+        : [],
+    );
+    return { observation, opsBegun };
+  } catch (error) {
+    report.error = `${OBSERVE_FAILED}: ${errorText(error)}`;
+    const code = (error as { code?: unknown } | null)?.code;
+    if (typeof code === "string") report.errorCode = code;
+    core.log.error({ err: report.error }, "observation failed; nothing changed");
+    return null;
+  }
+}
+
+/** Pre-start hooks (apps desired running, not under an operation), then each app's wanted hash: bounded, in parallel. */
+async function prepare(
+  core: Core,
+  observation: Observation,
+  opsBegun: Record<string, number>,
+): Promise<PassInput> {
+  const apps = core.manifests.valid();
+  const desired = await core.desired.load();
+  const limit = pLimit(core.concurrency);
+  const hookFailures = new Map<string, HookError>();
+  const observed: Record<string, ObservedApp> = {};
+  await Promise.all(
+    apps.map((app) =>
+      limit(async () => {
+        if (
+          desiredOf(desired, app.id) === "running" &&
+          app.hooks.preStart.length > 0 &&
+          !core.states.busy(app.id)
+        )
+          await runPreStartHooks(app, core.hookTimeoutMs).catch((e: HookError) =>
+            hookFailures.set(app.id, e),
+          );
+        const imageId = await resolveImageId(core.runtime, observation.images, app.container.image);
+        observed[app.id] = await observeApp(app, observation.containers, imageId, (a, c) =>
+          core.health.view(a, c),
+        );
+      }),
+    ),
+  );
+  return { apps, desired, observed, containers: observation.containers, hookFailures, opsBegun };
+}
+
+function planInput(
+  core: Core,
+  input: Pick<PassInput, "apps" | "observed" | "desired" | "containers">,
+): PlanInput {
+  return {
+    apps: input.apps,
+    observed: input.observed,
+    desired: input.desired,
+    now: core.clock.now(),
+    history: Object.fromEntries(input.apps.map((a) => [a.id, core.states.history(a.id)])),
+    containers: input.containers,
+    invalidIds: core.manifests.invalidIds(),
+  };
+}
+
+const desiredOf = (desired: Record<string, Desired>, id: string): Desired =>
+  desired[id] ?? "running";
+
+/**
+ * Carries out a plan: each app once its dependencies are done, bounded; the
+ * last word on each app goes to AppStates and the report.
+ */
+async function executePlan(
+  core: Core,
+  plan: Plan,
+  input: PassInput,
+  report: ReconcileReport,
+): Promise<void> {
+  const limit = pLimit(core.concurrency);
+  const byId = new Map(input.apps.map((a) => [a.id, a]));
+  const actions = new Map(
+    plan.actions.filter((a) => a.kind !== "remove-orphan").map((a) => [a.app, a]),
+  );
+  const skips = new Map(plan.skipped.map((s) => [s.app, s]));
+  const done = new Map<string, Promise<void>>();
+
+  const actOn = async (app: AppManifest): Promise<void> => {
+    const desired = desiredOf(input.desired, app.id);
+    const obs = input.observed[app.id]!;
+    if (core.states.busy(app.id)) {
+      report.skipped.push({ app: app.id, reason: "an operation is in progress", stopReason: null });
+      return;
+    }
+    let action = actions.get(app.id);
+    if (!action && skips.get(app.id)?.stopReason === "backoff" && !core.states.backingOff(app.id)) {
+      // Released from its back-off during this pass (a dependency came back): the planner decides again.
+      action = planPass(planInput(core, input)).actions.find((a) => a.app === app.id);
+      if (action) skips.delete(app.id);
+    }
+    const wantsStart = action !== undefined && action.kind !== "stop";
+    const hookError = input.hookFailures.get(app.id);
+    if (hookError) {
+      const text = hookError.message;
+      report.failures.push({ app: app.id, error: text });
+      if (wantsStart || core.states.get(app.id).container?.state !== "running")
+        return void core.states.failed(app, "hook", text);
+      core.states.setError(app.id, text); // running app, failing hook: the container is left as it is
+    }
+    if (wantsStart) {
+      const blocked = await core.health.unmetDependency(app);
+      if (blocked) {
+        report.skipped.push({
+          app: app.id,
+          reason: `waiting for ${blocked}`,
+          stopReason: "dependency",
+        });
+        return core.states.derivePhase(app, obs, desired, "dependency");
+      }
+    }
+    if (action) {
+      const result = await core.queue.run(app.id, async () =>
+        core.states.opsBegun(app.id) === input.opsBegun[app.id]
+          ? core.executor.run(app, action, { slot: limit, imageId: obs.imageId })
+          : null,
+      );
+      if (!result) {
+        // The owner's operation came first (the work waited in the app's queue): the plan is stale.
+        report.skipped.push({
+          app: app.id,
+          reason: "an operation ran meanwhile",
+          stopReason: null,
+        });
+        return;
+      }
+      report.actions.push(result);
+      if (!result.ok) report.failures.push({ app: app.id, error: result.error ?? "failed" });
+      return;
+    }
+    const skip = skips.get(app.id);
+    if (!skip) report.converged.push(app.id);
+    else {
+      report.skipped.push({ app: skip.app, reason: skip.reason, stopReason: skip.stopReason });
+      if (skip.failure) {
+        report.failures.push({ app: app.id, error: skip.reason });
+        return core.states.setPhase(app.id, "failed", null, skip.reason);
+      }
+    }
+    core.states.derivePhase(app, obs, desired, skip?.stopReason ?? null);
+  };
+
+  for (const id of plan.order) {
+    const app = byId.get(id);
+    if (!app) continue;
+    // Dependencies first: they are earlier in plan.order.
+    const deps = app.dependsOn.flatMap((d) => done.get(d) ?? []);
+    done.set(
+      id,
+      Promise.all(deps).then(() => actOn(app)),
+    );
+  }
+  await Promise.all(done.values());
+
+  await removeOrphans(core, plan, report);
+}
+
+/** Removes the orphans the plan names (only with --remove-orphans). */
+async function removeOrphans(core: Core, plan: Plan, report: ReconcileReport): Promise<void> {
+  for (const orphan of plan.actions.filter((a) => a.kind === "remove-orphan")) {
+    const t0 = core.clock.now();
+    const { kind, app, reason, container } = orphan;
+    try {
+      await core.runtime.removeContainer(container, { force: true });
+      report.actions.push({
+        app,
+        kind,
+        reason,
+        container,
+        ok: true,
+        durationMs: core.clock.now() - t0,
+      });
+    } catch (e) {
+      const error = errorText(e);
+      report.actions.push({
+        app,
+        kind,
+        reason,
+        container,
+        ok: false,
+        durationMs: core.clock.now() - t0,
+        error,
+      });
+      report.failures.push({ app, error });
+    }
+  }
+}
+
+/**
+ * Observes without acting (one `podman ps`): phases, containers and orphans
+ * as podman reports them. No hook runs, nothing changes. For read-only views.
+ */
+export async function refresh(core: Core): Promise<void> {
+  await core.manifests.reload();
+  const desired = await core.desired.load();
+  const containers = await core.runtime.listContainers();
+  core.last.containers = containers;
+  const apps = core.manifests.valid();
+  core.last.orphans = orphansAmong(containers, [
+    ...apps.map((a) => a.id),
+    ...core.manifests.invalidIds(),
+  ]);
+  for (const app of apps) {
+    const c = containerOf(containers, app);
+    const obs: ObservedApp = {
+      container: c,
+      wantedHash: null,
+      health: c ? await core.health.probe(app, c) : null,
+    };
+    core.states.seen(app, obs);
+    core.states.derivePhase(app, obs, desiredOf(desired, app.id), null);
+  }
+}
+
+/** What a pass would do now; changes nothing (no hooks run, no podman call but the 2 observations). */
+export async function planOnly(
+  core: Core,
+  opts: PassOptions = {},
+): Promise<{ plan: Plan; manifestErrors: ManifestError[] }> {
+  await core.manifests.reload();
+  const desired = await core.desired.load();
+  const { containers, images } = await observe(core.runtime);
+  const apps = core.manifests.valid();
+  const observed: Record<string, ObservedApp> = {};
+  for (const app of apps)
+    observed[app.id] = await observeApp(
+      app,
+      containers,
+      imageIdFor(images, app.container.image),
+      (a, c) => core.health.view(a, c),
+    );
+  const plan = planPass({
+    ...planInput(core, { apps, desired, observed, containers }),
+    removeOrphans: opts.removeOrphans ?? false,
+  });
+  return { plan, manifestErrors: core.manifests.manifestErrors() };
+}
