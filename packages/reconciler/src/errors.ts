@@ -130,3 +130,9 @@ export class StartFailedError extends ReconcilerError {
 
 /** The message of anything thrown. */
 export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** The `code` an error carries (archy's, or Node's such as EACCES); undefined when none. */
+export const errorCode = (e: unknown): string | undefined => {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+};

@@ -127,6 +127,11 @@ export interface AppStatus {
   /** Why an app that is not running is not; null when it runs. */
   stopReason: StopReason | null;
   lastError: string | null;
+  /**
+   * The `code` of the error in lastError when it has one (EPODMANUNAVAILABLE,
+   * EPODMANTIMEOUT, ESTARTFAILED, ...): what an operation's caller maps to an exit code.
+   */
+  lastErrorCode: string | null;
   /** When the phase last changed (ISO). */
   since: string;
   /** The next start attempt under back-off (ISO). */
@@ -149,6 +154,8 @@ export type ReconcilerEvent =
       previous: Phase;
       stopReason: StopReason | null;
       error?: string;
+      /** The error's `code`, when it has one. */
+      errorCode?: string;
       at: string;
     }
   | { type: "health"; app: string; health: HealthStatus; previous: HealthStatus; at: string }

@@ -1,6 +1,7 @@
 import { mkdir, readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { PodmanUnavailableError } from "@archy/runtime-podman";
 import type { ReconcilerEvent } from "../types.js";
 import { reconcilerFixture } from "../test-helpers.js";
 
@@ -67,6 +68,27 @@ describe("lifecycle operations and phases", () => {
       lastError: expect.stringMatching(/did not answer/),
       since: iso(t0 + 300),
     });
+  });
+
+  it("a failed operation carries the error's code to the status and the phase event (podman missing: EPODMANUNAVAILABLE)", async () => {
+    const r = t.make([t.app("web")]);
+    await t.settle(r.reconcileAll());
+    const events: ReconcilerEvent[] = [];
+    r.subscribe((e) => events.push(e));
+    t.fake.failNext("getContainerStatus", new PodmanUnavailableError("podman"));
+    const final = await t.settle((await r.stop("web")).done);
+    expect(final).toMatchObject({
+      phase: "running",
+      lastError: expect.stringMatching(/podman/),
+      lastErrorCode: "EPODMANUNAVAILABLE",
+    });
+    expect(events.filter((e) => e.type === "phase").at(-1)).toMatchObject({
+      phase: "running",
+      errorCode: "EPODMANUNAVAILABLE",
+    });
+    // A later success clears both.
+    const started = await t.settle((await r.start("web")).done);
+    expect(started).toMatchObject({ lastError: null, lastErrorCode: null });
   });
 
   it("restart goes through restarting and counts a restart", async () => {

@@ -1,6 +1,6 @@
 import { ownContainer } from "../state/app-state.js";
 import type { Core } from "../core.js";
-import { errorText, ReconcilerError } from "../errors.js";
+import { errorCode, errorText, ReconcilerError } from "../errors.js";
 import { runPreStartHooks } from "../pass/hooks.js";
 import { completeRemoval } from "./removals.js";
 import type { AppManifest } from "../manifest/index.js";
@@ -93,11 +93,12 @@ export class Lifecycle {
           await work(app);
         } catch (error) {
           const text = redactText(errorText(error), app.container.env);
+          const code = errorCode(error);
           core.log.error(
-            { app: id, op: transitional, error: text },
+            { app: id, op: transitional, error: text, ...(code ? { code } : {}) },
             `${id}: ${transitional} failed`,
           );
-          core.states.setPhase(id, previous.phase, previous.stopReason, text);
+          core.states.setPhase(id, previous.phase, previous.stopReason, text, code);
         } finally {
           core.states.end(id);
         }
@@ -160,5 +161,6 @@ export class Lifecycle {
         app: app.id,
       });
     core.states.setPhase(app.id, "running", null);
+    core.states.setError(app.id, null); // the owner's start succeeded: an earlier failure is over
   }
 }

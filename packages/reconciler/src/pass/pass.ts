@@ -1,7 +1,7 @@
 import pLimit from "p-limit";
 import type { ContainerStatus } from "@archy/runtime-podman";
 import type { Core } from "../core.js";
-import { errorText } from "../errors.js";
+import { errorCode, errorText } from "../errors.js";
 import { runPreStartHooks, type HookError } from "./hooks.js";
 import type { AppManifest, ManifestError } from "../manifest/index.js";
 import {
@@ -107,8 +107,8 @@ async function loadAndObserve(
     return { observation, opsBegun };
   } catch (error) {
     report.error = `${OBSERVE_FAILED}: ${errorText(error)}`;
-    const code = (error as { code?: unknown } | null)?.code;
-    if (typeof code === "string") report.errorCode = code;
+    const code = errorCode(error);
+    if (code !== undefined) report.errorCode = code;
     core.log.error({ err: report.error }, "observation failed; nothing changed");
     return null;
   }

@@ -20,6 +20,8 @@ interface AppState {
   since: number;
   stopReason: StopReason | null;
   lastError: string | null;
+  /** The error's `code` when it has one (EPODMANUNAVAILABLE, ...). */
+  lastErrorCode: string | null;
   restarts: number;
   health: HealthStatus;
   /** archy's container of the app as last seen; null when there is none (or the name is taken). */
@@ -91,9 +93,15 @@ export class AppStates {
 
   // ---- phase, health, container -------------------------------------------------
 
-  setPhase(id: string, phase: Phase, stopReason: StopReason | null, error?: string): void {
+  setPhase(
+    id: string,
+    phase: Phase,
+    stopReason: StopReason | null,
+    error?: string,
+    errorCode?: string,
+  ): void {
     const s = this.state(id);
-    if (error !== undefined) s.lastError = error;
+    if (error !== undefined) this.setError(id, error, errorCode);
     if (s.phase === phase && s.stopReason === stopReason) return;
     const previous = s.phase;
     s.phase = phase;
@@ -111,6 +119,7 @@ export class AppStates {
       previous,
       stopReason,
       ...(error ? { error } : {}),
+      ...(error && errorCode ? { errorCode } : {}),
       at: this.iso(),
     });
   }
@@ -127,8 +136,10 @@ export class AppStates {
     this.state(id).container = container;
   }
 
-  setError(id: string, error: string | null): void {
-    this.state(id).lastError = error;
+  setError(id: string, error: string | null, code?: string): void {
+    const s = this.state(id);
+    s.lastError = error;
+    s.lastErrorCode = error === null ? null : (code ?? null);
   }
 
   countRestart(id: string): void {
@@ -172,7 +183,7 @@ export class AppStates {
       { app: app.id, failures: this.history(app.id).failures, retryInMs: delay, error: text },
       `${app.id} failed`,
     );
-    if (this.busy(app.id)) this.state(app.id).lastError = text;
+    if (this.busy(app.id)) this.setError(app.id, text);
     else
       this.setPhase(
         app.id,
@@ -218,7 +229,7 @@ export class AppStates {
       if (!(h.countedExit ?? "").split("\n").includes(exitKey(c))) {
         h.countedExit = exitKeys(c);
         this.countFailure(app);
-        this.state(app.id).lastError = `${c.name} exited with code ${c.exitCode ?? "?"}`;
+        this.setError(app.id, `${c.name} exited with code ${c.exitCode ?? "?"}`);
       }
     }
     if (c?.state === "stopping" || c?.state === "removing") {
@@ -250,7 +261,7 @@ export class AppStates {
     const h = this.history(app.id);
     h.healthySince = this.clock.now();
     h.nextRetryAt = null;
-    this.state(app.id).lastError = null;
+    this.setError(app.id, null);
     if (!app.container.healthcheck) this.setHealth(app.id, null);
   }
 
@@ -302,7 +313,7 @@ export class AppStates {
     switch (c.state) {
       case "running":
         if (obs.health === "unhealthy") return this.setPhase(app.id, "unhealthy", "health");
-        if (s.lastError && s.phase === "running") s.lastError = null;
+        if (s.lastError && s.phase === "running") this.setError(app.id, null);
         return this.setPhase(app.id, "running", null);
       case "exited":
         // The planner's reason when it has one.
@@ -337,6 +348,7 @@ export class AppStates {
       restarts: s.restarts,
       stopReason: s.stopReason,
       lastError: s.lastError,
+      lastErrorCode: s.lastErrorCode,
       since: this.iso(s.since),
       nextRetryAt: this.backingOff(app.id) ? this.iso(h.nextRetryAt!) : null,
       container: c
@@ -360,6 +372,7 @@ export class AppStates {
         since: this.clock.now(),
         stopReason: null,
         lastError: null,
+        lastErrorCode: null,
         restarts: 0,
         health: null,
         container: null,
