@@ -133,6 +133,21 @@ export function createApiHandler(
   reconciler.subscribe((event: ReconcilerEvent) => events.publish(event));
   const logStreams = new Set<ServerResponse>();
 
+  /**
+   * Answers 202 with an operation's transitional state. Its work goes on in the
+   * background, after the answer: a failure there has no client left to tell,
+   * so it goes to the daemon's log rather than nowhere.
+   */
+  const accepted = (
+    res: ServerResponse,
+    op: string,
+    app: string,
+    handle: Awaited<ReturnType<ApiReconciler["start"]>>,
+  ) => {
+    void handle.done.catch((e: unknown) => deps.log.warn({ app, err: String(e) }, `${op} failed`));
+    send(res, 202, { app: handle.status });
+  };
+
   const routes: Route[] = [
     [
       "GET",
@@ -165,11 +180,7 @@ export function createApiHandler(
       async (m, _u, _q, res) => {
         const id = segment(m[1]!);
         const op = m[2] as "start" | "stop" | "restart";
-        const handle = await reconciler[op](id);
-        void handle.done.catch((e: unknown) =>
-          deps.log.warn({ app: id, err: String(e) }, `${op} failed`),
-        );
-        send(res, 202, { app: handle.status });
+        accepted(res, op, id, await reconciler[op](id));
       },
     ],
     [
@@ -191,19 +202,18 @@ export function createApiHandler(
           body.manifest,
           typeof body.file === "string" ? body.file : undefined,
         );
-        void handle.done.catch(() => undefined);
-        send(res, 202, { app: handle.status });
+        accepted(res, "install", handle.status.id, handle);
       },
     ],
     [
       "DELETE",
       /^\/v1\/apps\/([^/]+)$/,
       async (m, url, _q, res) => {
-        const handle = await reconciler.remove(segment(m[1]!), {
+        const id = segment(m[1]!);
+        const handle = await reconciler.remove(id, {
           purge: url.searchParams.get("purge") === "true",
         });
-        void handle.done.catch(() => undefined);
-        send(res, 202, { app: handle.status });
+        accepted(res, "remove", id, handle);
       },
     ],
     [

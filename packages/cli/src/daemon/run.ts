@@ -73,6 +73,9 @@ export async function runDaemon(
   let httpServer: ReturnType<typeof createApiServer> | null = null;
   let api: ApiHandler | null = null;
   let http: HttpInfo | null = null;
+  // Removed when the daemon stops: a daemon run in process (a test, an embedder) twice
+  // would otherwise leave its handlers behind, each holding its whole reconciler.
+  const signalHandlers: [NodeJS.Signals, () => void][] = [];
   try {
     log.info(
       {
@@ -267,8 +270,11 @@ export async function runDaemon(
       void notify?.stopping("stopping: finishing the pass in flight (containers keep running)");
       ac.abort();
     };
-    process.on("SIGTERM", () => onSignal("SIGTERM"));
-    process.on("SIGINT", () => onSignal("SIGINT"));
+    for (const sig of ["SIGTERM", "SIGINT"] as const) {
+      const handler = () => onSignal(sig);
+      process.on(sig, handler);
+      signalHandlers.push([sig, handler]);
+    }
 
     await loop.run();
     api.close(); // the event and log streams of both listeners end
@@ -284,12 +290,17 @@ export async function runDaemon(
     log.info({}, "archy daemon stopped");
     return EXIT.ok;
   } finally {
-    notify?.stopWatchdog(); // its timer would keep the process alive
-    server?.close();
-    httpServer?.close();
-    httpServer?.closeAllConnections();
-    await unlink(ctx.socketPath).catch(() => undefined);
-    await marker.release();
-    await closeLog();
+    try {
+      notify?.stopWatchdog(); // its timer would keep the process alive
+      server?.close();
+      httpServer?.close();
+      httpServer?.closeAllConnections();
+      await unlink(ctx.socketPath).catch(() => undefined);
+      await marker.release();
+      await closeLog();
+    } finally {
+      // Last: a second SIGTERM while the marker is released must not kill the process half-way.
+      for (const [sig, handler] of signalHandlers) process.off(sig, handler);
+    }
   }
 }
