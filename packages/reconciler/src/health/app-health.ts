@@ -3,7 +3,6 @@ import { ownContainer, type AppStates } from "../state/app-state.js";
 import type { EventBus } from "../state/event-bus.js";
 import { HealthMonitor, runCheck } from "./health.js";
 import type { AppManifest } from "../manifest/index.js";
-import { isTransitional } from "../types.js";
 
 /**
  * archy's view of every app's health: the periodic checks of the
@@ -95,13 +94,7 @@ export class AppHealth {
   }
 
   private changed(id: string, health: HealthStatus, previous: HealthStatus): void {
-    this.states.setHealth(id, health);
-    const s = this.states.get(id);
-    if (!isTransitional(s.phase) && s.container?.state === "running") {
-      if (health === "unhealthy") this.states.setPhase(id, "unhealthy", "health");
-      else if (previous === "unhealthy" && health === "healthy")
-        this.states.setPhase(id, "running", null);
-    }
+    this.states.healthChanged(id, health, previous);
     if (health === "unhealthy") this.wake(`${id} is unhealthy`);
     if (health === "healthy" && previous !== "healthy") this.healthy(id);
   }

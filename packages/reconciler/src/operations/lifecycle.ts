@@ -4,10 +4,9 @@ import { errorCode, errorText, ReconcilerError } from "../errors.js";
 import { runPreStartHooks } from "../pass/hooks.js";
 import { completeRemoval } from "./removals.js";
 import type { AppManifest } from "../manifest/index.js";
-import { wantedHash } from "../pass/observe.js";
-import { plan as planPass } from "../pass/planner.js";
-import { containerName, redactText } from "../manifest/spec.js";
-import type { Desired, LifecycleHandle, ObservedApp, Phase } from "../types.js";
+import { redactText } from "../manifest/spec.js";
+import type { Desired, LifecycleHandle, Phase } from "../types.js";
+import { decideNow, observeOne } from "./one-app.js";
 
 /**
  * The owner's operations (SPEC section 5, "Lifecycle phases"): each persists
@@ -85,10 +84,11 @@ export class Lifecycle {
   ): Promise<LifecycleHandle> {
     const { core } = this;
     const app = await core.manifests.require(id);
-    const previous = core.states.begin(id, transitional);
+    core.states.begin(id, transitional);
     const status = core.states.status(app, await core.desired.get(id));
     const done = core.queue
       .run(id, async () => {
+        let failure: { error: string; code?: string } | undefined;
         try {
           await work(app);
         } catch (error) {
@@ -98,9 +98,9 @@ export class Lifecycle {
             { app: id, op: transitional, error: text, ...(code ? { code } : {}) },
             `${id}: ${transitional} failed`,
           );
-          core.states.setPhase(id, previous.phase, previous.stopReason, text, code);
+          failure = { error: text, ...(code ? { code } : {}) };
         } finally {
-          core.states.end(id);
+          core.states.end(id, failure);
         }
         return core.states.status(app, await core.desired.get(id));
       })
@@ -109,9 +109,9 @@ export class Lifecycle {
   }
 
   /**
-   * Brings one app to what the owner asked, now: the planner decides from a
-   * fresh look at its container (one inspect), with the owner's request
-   * overriding restart policy and back-off; the executor carries it out.
+   * Brings one app to what the owner asked, now: one look at its container,
+   * the planner's decision for it (`decideNow`) with the owner's request
+   * overriding restart policy and back-off, the executor carries it out.
    */
   private async converge(app: AppManifest, op: "start" | "restart" | "stop"): Promise<void> {
     const { core } = this;
@@ -121,46 +121,21 @@ export class Lifecycle {
       if (blocked)
         throw new ReconcilerError("EDEPENDENCY", `${app.id} waits for ${blocked}`, { app: app.id });
     }
-    const container = await core.runtime.getContainerStatus(containerName(app.id));
-    const needsHash = op !== "stop" && container !== null;
-    const observed: Record<string, ObservedApp> = {
-      [app.id]: {
-        container,
-        wantedHash: needsHash
-          ? await wantedHash(app, await core.runtime.imageId(app.container.image))
-          : null,
-        health: container ? core.health.view(app, container) : null,
-      },
-    };
-    // Its dependencies as last seen (running and healthy: checked above).
-    const deps = core.manifests.valid().filter((a) => app.dependsOn.includes(a.id));
-    for (const dep of deps) {
-      const s = core.states.get(dep.id);
-      observed[dep.id] = { container: s.container, wantedHash: null, health: s.health };
-    }
-    const plan = planPass({
-      apps: [...deps, app],
-      observed,
-      desired: { [app.id]: op === "stop" ? "stopped" : "running" },
-      now: core.clock.now(),
-      history: { [app.id]: core.states.history(app.id) },
-      ...(op === "stop" ? {} : { requested: { [app.id]: op } }),
-    });
-    const action = plan.actions.find((a) => a.app === app.id);
-    if (action) return core.executor.carryOut(app, action, { by: "owner" });
-    const skip = plan.skipped.find((s) => s.app === app.id);
-    const own = ownContainer(app, container);
+    const desired: Desired = op === "stop" ? "stopped" : "running";
+    const observed = await observeOne(core, app, { hash: op !== "stop" });
+    const decision = await decideNow(core, app, observed, desired, op === "stop" ? undefined : op);
+    if (decision.kind === "act") return core.executor.carryOut(app, decision.action, { by: "owner" });
+    const own = ownContainer(app, observed.container);
     core.states.setContainer(app.id, own);
-    if (op === "stop") {
-      core.states.setHealth(app.id, null);
-      return core.states.setPhase(app.id, "stopped", "user");
-    }
-    if (skip?.failure) throw new ReconcilerError("ENAMETAKEN", skip.reason, { app: app.id });
-    if (own?.state !== "running")
+    const skip = decision.kind === "skip" ? decision.skip : null;
+    if (skip?.failure)
+      throw new ReconcilerError(observed.configError ? "ESTARTFAILED" : "ENAMETAKEN", skip.reason, {
+        app: app.id,
+      });
+    if (op !== "stop" && own?.state !== "running")
       throw new ReconcilerError("ESTARTFAILED", skip?.reason ?? `${app.id} is not running`, {
         app: app.id,
       });
-    core.states.setPhase(app.id, "running", null);
-    core.states.setError(app.id, null); // the owner's start succeeded: an earlier failure is over
+    core.states.settle(app, observed, desired, skip, "owner");
   }
 }

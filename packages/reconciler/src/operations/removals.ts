@@ -17,8 +17,7 @@ export async function completeRemoval(core: Core, app: AppManifest, purge: boole
       if (!v.source.startsWith("/")) await core.runtime.removeVolume(v.source);
   await core.manifests.remove(app);
   await core.desired.forget(app.id);
-  core.states.setContainer(app.id, null);
-  core.states.setPhase(app.id, "stopped", "removed");
+  core.states.removed(app.id);
 }
 
 /**

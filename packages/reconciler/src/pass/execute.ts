@@ -6,21 +6,19 @@ import {
   type ContainerSpec,
 } from "@archy/runtime-podman";
 import type { AppHealth } from "../health/app-health.js";
-import type { AppStates } from "../state/app-state.js";
-import { errorText, StartFailedError } from "../errors.js";
+import type { AppStates, PhaseActor } from "../state/app-state.js";
+import { errorCode, errorText, StartFailedError } from "../errors.js";
 import type { AppManifest } from "../manifest/index.js";
 import { wantedHash } from "./observe.js";
-import { containerName, LABEL_HASH, redactText, toContainerSpec } from "../manifest/spec.js";
+import { containerName, LABEL_HASH, toContainerSpec } from "../manifest/spec.js";
 import { StatusPoll } from "./status-poll.js";
 import type { StrayReaper } from "./stray-conmon.js";
-import type { ActionResult, Logger, Phase, PlannedAction, StopReason } from "../types.js";
+import type { ActionResult, Logger, PlannedAction, StopReason } from "../types.js";
 
 /** podman's refusal of a create whose name another container holds. */
 const NAME_IN_USE = /name "[^"]+" is already in use/;
 /** podman's answer about a container whose storage a killed `podman rm` already took. */
 const STORAGE_GONE = /getting container from store "[0-9a-f]+": container not known/;
-
-type PhaseSetter = (phase: Phase, stopReason: StopReason | null, error?: string) => void;
 
 export interface ExecutorOptions {
   runtime: ContainerRuntime;
@@ -56,7 +54,7 @@ export interface CarryOptions {
  * replaces the transitional phase of an operation that began meanwhile (its
  * work waits in the app's queue); the operation sets its own phases.
  */
-export type Actor = "pass" | "owner";
+export type Actor = PhaseActor;
 
 /**
  * Carries out planned actions for one app: ensure the image, create, start,
@@ -110,42 +108,38 @@ export class Executor {
   /** Carries out one action and throws its failure (lifecycle operations report it themselves). */
   async carryOut(app: AppManifest, action: PlannedAction, opts: CarryOptions): Promise<void> {
     const name = action.container;
-    const phase = this.phaseSetter(app, opts.by);
+    const { by } = opts;
     const slot = this.counted(opts.slot ?? direct);
     switch (action.kind) {
-      case "stop":
-        phase("stopping", null);
-        this.states.setContainer(
-          app.id,
-          await slot(async () => {
-            await this.stop(app);
-            return this.runtime.getContainerStatus(name);
-          }),
-        );
-        this.states.setHealth(app.id, null);
-        phase("stopped", "user");
-        return;
+      case "stop": {
+        this.states.progress(app.id, "stopping", by);
+        const seen = await slot(async () => {
+          await this.stop(app);
+          return this.runtime.getContainerStatus(name);
+        });
+        return this.states.stopped(app.id, seen, by);
+      }
       case "create":
-        return this.createAndStart(app, phase, slot, opts.imageId);
+        return this.createAndStart(app, by, slot, opts.imageId);
       case "start":
         // An owner's operation keeps its own transitional phase.
-        if (!this.states.busy(app.id)) this.states.setPhase(app.id, "starting", null);
+        this.states.progress(app.id, "starting", "pass");
         this.states.countRestart(app.id);
         await slot(() => this.runtime.startContainer(name));
-        return this.waitReady(app, phase);
+        return this.waitReady(app, by);
       case "restart":
-        phase("restarting", null);
+        this.states.progress(app.id, "restarting", by);
         this.states.countRestart(app.id);
         await slot(async () => {
           await this.stop(app);
           await this.runtime.startContainer(name);
         });
         // An unhealthy app's restart counts as a failed start for back-off even when it works.
-        return this.waitReady(app, phase, action.countsAsFailure === true);
+        return this.waitReady(app, by, action.countsAsFailure === true);
       case "recreate":
-        phase("restarting", null);
+        this.states.progress(app.id, "restarting", by);
         await slot(() => this.removeExisting(app));
-        return this.createAndStart(app, phase, slot, opts.imageId);
+        return this.createAndStart(app, by, slot, opts.imageId);
       case "remove-orphan": // not an app's action: the pass removes orphans itself
         return;
     }
@@ -167,14 +161,12 @@ export class Executor {
   /** Records a failed action in the app's state; returns the error as shown. */
   private async failed(app: AppManifest, action: PlannedAction, error: unknown): Promise<string> {
     let text = errorText(error);
-    if (action.kind === "stop") {
-      text = redactText(text, app.container.env);
-      this.phaseSetter(app, "pass")("failed", "user", text);
-    } else {
+    if (action.kind === "stop") text = this.states.stopFailed(app, text);
+    else {
       const stopReason: StopReason = StartFailedError.isInstance(error)
         ? error.stopReason
         : "crash";
-      text = this.states.failed(app, stopReason, text);
+      text = this.states.failed(app, stopReason, text, errorCode(error));
     }
     const seen = await this.runtime.getContainerStatus(action.container).catch(() => undefined);
     if (seen !== undefined) this.states.setContainer(app.id, seen);
@@ -215,21 +207,10 @@ export class Executor {
       );
   }
 
-  /** Sets the app's phase, unless a pass would overwrite an operation's transitional phase. */
-  private phaseSetter(app: AppManifest, by: Actor): PhaseSetter {
-    return (phase, stopReason, error) => {
-      if (by === "pass" && this.states.busy(app.id)) {
-        if (error !== undefined) this.states.setError(app.id, error);
-        return;
-      }
-      this.states.setPhase(app.id, phase, stopReason, error);
-    };
-  }
-
   /** Makes sure the image exists (build or pull per the manifest) and returns its id. */
   private async ensureImage(
     app: AppManifest,
-    phase: PhaseSetter,
+    by: Actor,
     known: string | null | undefined,
   ): Promise<string> {
     const ref = app.container.image;
@@ -238,7 +219,7 @@ export class Executor {
     let id = known ?? (await this.runtime.imageId(ref));
     if (c.build) {
       if (id === null) {
-        phase("installing", null);
+        this.states.progress(app.id, "installing", by);
         await this.runtime.buildImage({
           context: c.build.context,
           tag: ref,
@@ -249,7 +230,7 @@ export class Executor {
         id = await this.runtime.imageId(ref);
       }
     } else if (c.pull === "always" || (c.pull === "missing" && id === null)) {
-      phase("installing", null);
+      this.states.progress(app.id, "installing", by);
       await this.runtime.pullImage(ref);
       id = await this.runtime.imageId(ref);
     }
@@ -265,18 +246,18 @@ export class Executor {
   /** Ensures the image, then creates and starts the container in one podman process (`run -d`). */
   private async createAndStart(
     app: AppManifest,
-    phase: PhaseSetter,
+    by: Actor,
     slot: Slot,
     knownImageId: string | null | undefined,
   ): Promise<void> {
     const spec = toContainerSpec(app);
     await slot(async () => {
-      const imageId = await this.ensureImage(app, phase, knownImageId);
+      const imageId = await this.ensureImage(app, by, knownImageId);
       spec.labels = { ...spec.labels, [LABEL_HASH]: (await wantedHash(app, imageId))! };
-      phase("starting", null);
+      this.states.progress(app.id, "starting", by);
       await this.runFreeingName(app, spec);
     });
-    await this.waitReady(app, phase);
+    await this.waitReady(app, by);
   }
 
   /**
@@ -315,7 +296,7 @@ export class Executor {
    */
   private async waitReady(
     app: AppManifest,
-    phase: PhaseSetter,
+    by: Actor,
     countFailure = false,
   ): Promise<void> {
     const name = containerName(app.id);
@@ -355,8 +336,7 @@ export class Executor {
       }
     }
     if (countFailure) this.states.countFailure(app);
-    this.states.ready(app);
-    phase("running", null);
+    this.states.started(app, by);
     this.opts.health.healthy(app.id);
   }
 }

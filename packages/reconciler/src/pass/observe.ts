@@ -7,6 +7,7 @@ import type {
 } from "@archy/runtime-podman";
 import type { AppManifest } from "../manifest/index.js";
 import { configHash, containerName, LABEL_APP } from "../manifest/spec.js";
+import { errorCode, errorText } from "../errors.js";
 import type { ObservedApp } from "../types.js";
 
 /** What podman reports at one moment: every container and every image. */
@@ -59,11 +60,20 @@ export async function resolveImageId(
   return runtime.imageId(ref).catch(() => null);
 }
 
-/** The config hash the app's container should carry; null while its image is absent. */
+/**
+ * The config hash the app's container should carry; null while its image is
+ * absent. A config file that does not exist counts as absent; one that exists
+ * but cannot be read (EACCES, EISDIR, EIO) throws: its content is unknown, so
+ * no hash can say whether the container's config changed.
+ */
 export async function wantedHash(app: AppManifest, imageId: string | null): Promise<string | null> {
   if (imageId === null) return null;
   const files: Record<string, Buffer | null> = {};
-  for (const f of app.configFiles) files[f] = await readFile(f).catch(() => null);
+  for (const f of app.configFiles)
+    files[f] = await readFile(f).catch((error: unknown) => {
+      if (errorCode(error) === "ENOENT") return null;
+      throw new Error(`cannot read config file ${f}: ${errorText(error)}`, { cause: error });
+    });
   return configHash(app, imageId, files);
 }
 
@@ -74,11 +84,30 @@ export async function observeApp(
   imageId: string | null,
   health: (app: AppManifest, c: ContainerStatus) => HealthStatus,
 ): Promise<ObservedApp> {
-  const container = containerOf(containers, app);
-  return {
+  return observed(app, containerOf(containers, app), imageId, health);
+}
+
+/**
+ * An app's container as seen, with the hash it should carry (see
+ * `wantedHash`; a config file it cannot read is `configError`) and archy's
+ * view of its health.
+ */
+export async function observed(
+  app: AppManifest,
+  container: ContainerStatus | null,
+  imageId: string | null,
+  health: (app: AppManifest, c: ContainerStatus) => HealthStatus,
+): Promise<ObservedApp> {
+  const seen: ObservedApp = {
     container,
     imageId,
-    wantedHash: await wantedHash(app, imageId),
+    wantedHash: null,
     health: container ? health(app, container) : null,
   };
+  try {
+    seen.wantedHash = await wantedHash(app, imageId);
+  } catch (error) {
+    seen.configError = errorText(error);
+  }
+  return seen;
 }

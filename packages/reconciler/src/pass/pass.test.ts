@@ -1,4 +1,4 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { sleep } from "@archy/runtime-podman";
 import { FakeRuntime } from "@archy/runtime-podman/testing";
@@ -233,9 +233,14 @@ describe("reconcileAll", () => {
     ]);
     expect(t.fake.containers.has("archy-gone")).toBe(true);
     const report = await t.settle(r.reconcileAll({ removeOrphans: true }));
-    expect(report.actions).toContainEqual(
+    // Removed once (one podman rm, one action), and no longer reported as an orphan.
+    expect(report.actions.filter((a) => a.kind === "remove-orphan")).toEqual([
       expect.objectContaining({ kind: "remove-orphan", container: "archy-gone", ok: true }),
-    );
+    ]);
+    expect(t.fake.calls.filter((c) => c.method === "removeContainer")).toHaveLength(1);
+    expect(report.failures).toEqual([]);
+    expect(report.orphans).toEqual([]);
+    expect(r.orphans()).toEqual([]);
     expect(t.fake.containers.has("archy-gone")).toBe(false);
   });
 
@@ -289,6 +294,37 @@ describe("reconcileAll: pre-start hooks", () => {
     const report = await t.settle(r.reconcileAll());
     expect(report.actions).toMatchObject([{ app: "web", kind: "recreate" }]);
     expect(await readFile(conf, "utf8")).toBe("v2\n");
+  });
+
+  it("a config file that cannot be read fails its app and recreates nothing; readable again, it runs on", async () => {
+    const conf = join(t.dir, "web.conf");
+    await writeFile(conf, "v1\n");
+    const r = t.make([t.app("web", { configFiles: ["./web.conf"] })]);
+    await t.settle(r.reconcileAll());
+    const id = t.fake.containers.get("archy-web")!.id;
+    // A folder where the file was: EISDIR, not "absent" (which would change the hash).
+    await rm(conf);
+    await mkdir(conf);
+    const report = await t.settle(r.reconcileAll());
+    expect(report.actions).toEqual([]);
+    expect(report.failures).toEqual([
+      { app: "web", error: expect.stringMatching(/cannot read config file .*web\.conf: EISDIR/) },
+    ]);
+    expect(await r.appStatus("web")).toMatchObject({
+      phase: "failed",
+      lastError: expect.stringMatching(/EISDIR/),
+    });
+    expect(t.fake.containers.get("archy-web")).toMatchObject({ id, state: "running" });
+    // The owner's restart is refused for the same reason, and changes nothing either.
+    const restarted = await t.settle((await r.restart("web")).done);
+    expect(restarted.lastError).toMatch(/EISDIR/);
+    expect(t.fake.containers.get("archy-web")).toMatchObject({ id, state: "running" });
+
+    await rm(conf, { recursive: true });
+    await writeFile(conf, "v1\n");
+    expect((await t.settle(r.reconcileAll())).actions).toEqual([]);
+    expect(await r.appStatus("web")).toMatchObject({ phase: "running", lastError: null });
+    expect(t.fake.containers.get("archy-web")?.id).toBe(id);
   });
 
   it("hooks see the app's env and never leak secrets into errors", async () => {

@@ -13,7 +13,8 @@ import {
   containerOf,
   type Observation,
 } from "./observe.js";
-import { plan as planPass, type PlanInput } from "./planner.js";
+import { decideApp, plan as planPass, skipOf, type PlanInput } from "./planner.js";
+import { decideNow } from "../operations/one-app.js";
 import { finishPendingRemovals } from "../operations/removals.js";
 import { LABEL_APP } from "../manifest/spec.js";
 import {
@@ -63,10 +64,14 @@ export async function runPass(core: Core, opts: PassOptions = {}): Promise<Recon
       ...planInput(core, input),
       removeOrphans: opts.removeOrphans ?? false,
     });
-    core.last.orphans = plan.orphans;
-    report.orphans = plan.orphans.map((o) => ({ name: o.name, app: o.labels[LABEL_APP] ?? "" }));
     await executePlan(core, plan, input, report);
-    await removeOrphans(core, plan, report);
+    const removed = new Set(await removeOrphans(core, plan, report));
+    // What is left: an orphan removed now is no longer one.
+    core.last.orphans = plan.orphans.filter((o) => !removed.has(o.name));
+    report.orphans = core.last.orphans.map((o) => ({
+      name: o.name,
+      app: o.labels[LABEL_APP] ?? "",
+    }));
     if (report.actions.length > 0)
       // What the pass changed is part of the running set a snapshot must hold.
       core.last.containers = await core.runtime.listContainers().catch(() => core.last.containers);
@@ -191,9 +196,12 @@ async function executePlan(
     }
     let action = actions.get(app.id);
     if (!action && skips.get(app.id)?.stopReason === "backoff" && !core.states.backingOff(app.id)) {
-      // Released from its back-off during this pass (a dependency came back): the planner decides again.
-      action = planPass(planInput(core, input)).actions.find((a) => a.app === app.id);
-      if (action) skips.delete(app.id);
+      // Released from its back-off during this pass (a dependency came back): decided again.
+      const again = await decideNow(core, app, obs, desired);
+      if (again.kind === "act") {
+        action = again.action;
+        skips.delete(app.id);
+      }
     }
     const wantsStart = action !== undefined && action.kind !== "stop";
     const hookError = input.hookFailures.get(app.id);
@@ -212,7 +220,11 @@ async function executePlan(
           reason: `waiting for ${blocked}`,
           stopReason: "dependency",
         });
-        return core.states.derivePhase(app, obs, desired, "dependency");
+        return core.states.settle(app, obs, desired, {
+          app: app.id,
+          reason: `waiting for ${blocked}`,
+          stopReason: "dependency",
+        });
       }
     }
     if (action) {
@@ -234,16 +246,13 @@ async function executePlan(
       if (!result.ok) report.failures.push({ app: app.id, error: result.error ?? "failed" });
       return;
     }
-    const skip = skips.get(app.id);
+    const skip = skips.get(app.id) ?? null;
     if (!skip) report.converged.push(app.id);
     else {
       report.skipped.push({ app: skip.app, reason: skip.reason, stopReason: skip.stopReason });
-      if (skip.failure) {
-        report.failures.push({ app: app.id, error: skip.reason });
-        return core.states.setPhase(app.id, "failed", null, skip.reason);
-      }
+      if (skip.failure) report.failures.push({ app: app.id, error: skip.reason });
     }
-    core.states.derivePhase(app, obs, desired, skip?.stopReason ?? null);
+    core.states.settle(app, obs, desired, skip);
   };
 
   for (const id of plan.order) {
@@ -257,17 +266,17 @@ async function executePlan(
     );
   }
   await Promise.all(done.values());
-
-  await removeOrphans(core, plan, report);
 }
 
-/** Removes the orphans the plan names (only with --remove-orphans). */
-async function removeOrphans(core: Core, plan: Plan, report: ReconcileReport): Promise<void> {
+/** Removes the orphans the plan names (only with --remove-orphans); returns the containers removed. */
+async function removeOrphans(core: Core, plan: Plan, report: ReconcileReport): Promise<string[]> {
+  const removed: string[] = [];
   for (const orphan of plan.actions.filter((a) => a.kind === "remove-orphan")) {
     const t0 = core.clock.now();
     const { kind, app, reason, container } = orphan;
     try {
       await core.runtime.removeContainer(container, { force: true });
+      removed.push(container);
       report.actions.push({
         app,
         kind,
@@ -290,6 +299,7 @@ async function removeOrphans(core: Core, plan: Plan, report: ReconcileReport): P
       report.failures.push({ app, error });
     }
   }
+  return removed;
 }
 
 /**
@@ -314,7 +324,14 @@ export async function refresh(core: Core): Promise<void> {
       health: c ? await core.health.probe(app, c) : null,
     };
     core.states.seen(app, obs);
-    core.states.derivePhase(app, obs, desiredOf(desired, app.id), null);
+    const decision = decideApp({
+      app,
+      observed: obs,
+      desired: desiredOf(desired, app.id),
+      now: core.clock.now(),
+      history: core.states.history(app.id),
+    });
+    core.states.settle(app, obs, desiredOf(desired, app.id), skipOf(decision));
   }
 }
 

@@ -49,12 +49,145 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** How much longer than the app's stop timeout podman may stay stopping or removing it. */
 export const STUCK_GRACE_MS = 5_000;
 
+/** What one app's decision is made from. */
+export interface AppDecisionInput {
+  app: AppManifest;
+  observed: ObservedApp;
+  desired: Desired;
+  now: number;
+  /** Absent means no failures. */
+  history?: AppHistory;
+  /** The owner's operation asked for just now (see PlanInput.requested). */
+  requested?: "start" | "restart";
+  /** The first dependency that will not be running, and why; null or absent when none. */
+  blockedBy?: { id: string; why: string } | null;
+}
+
 /**
- * The reconcile decision table of SPEC section 4, for every app. Pure: the
- * same input always gives the same plan, and nothing is read or written.
+ * One app's decision: an action to carry out, a skip with the stop reason
+ * the app carries while skipped, or converged (nothing to do). `runs`: the
+ * app runs (or is being started) after it, which its dependents rely on.
+ */
+export type AppDecision = (
+  | { kind: "act"; action: PlannedAction }
+  | { kind: "skip"; skip: PlanSkip }
+  | { kind: "converged" }
+) & { runs: boolean };
+
+/** The skip of a decision; null when it acts or is converged. */
+export const skipOf = (d: AppDecision): PlanSkip | null => (d.kind === "skip" ? d.skip : null);
+
+const STARTS = new Set<PlannedAction["kind"]>(["create", "start", "recreate", "restart"]);
+
+/**
+ * The reconcile decision table of SPEC section 4 for one app: the one
+ * function a pass (through `plan`), an owner's operation and a `died` event
+ * decide with. Pure: nothing is read or written.
+ */
+export function decideApp(input: AppDecisionInput): AppDecision {
+  const { app, now, history, requested } = input;
+  const id = app.id;
+  const name = containerName(id);
+  const obs = input.observed;
+  const c = obs.container;
+  const desired = input.desired;
+  const act = (kind: PlannedAction["kind"], reason: string, countsAsFailure = false) => {
+    const action: PlannedAction = {
+      kind,
+      app: id,
+      reason,
+      container: name,
+      ...(countsAsFailure ? { countsAsFailure } : {}),
+    };
+    if (!STARTS.has(kind) || !input.blockedBy)
+      return { kind: "act" as const, action, runs: desired === "running" };
+    return skip(
+      `waiting for ${input.blockedBy.id} (${input.blockedBy.why})`,
+      "dependency",
+    );
+  };
+  function skip(reason: string, stopReason: PlanSkip["stopReason"], failure = false): AppDecision {
+    return {
+      kind: "skip",
+      skip: { app: id, reason, stopReason, ...(failure ? { failure } : {}) },
+      runs: desired === "running" && stopReason === null && !failure,
+    };
+  }
+  const converged = (): AppDecision => ({ kind: "converged", runs: desired === "running" });
+  const backingOff = !requested && history?.nextRetryAt != null && now < history.nextRetryAt;
+  const backoffReason = () =>
+    `back-off until ${iso(history!.nextRetryAt!)} after ${history!.failures} failure${history!.failures === 1 ? "" : "s"}`;
+
+  if (c && c.labels[LABEL_APP] !== id)
+    return skip(
+      `the name ${name} is taken by a container archy did not create (${c.id.slice(0, 12)}); rename or remove it`,
+      null,
+      true,
+    );
+
+  // podman marks a container stopping or removing while it works on it; a kill of that
+  // podman leaves the mark for ever, and only a new stop or rm clears it.
+  const busy = history?.podmanBusy;
+  const stuckMs = c && busy?.container === c.id && busy.state === c.state ? now - busy.since : 0;
+  const stuck = stuckMs > app.container.stopTimeoutMs + STUCK_GRACE_MS;
+  const stuckReason = () =>
+    `${c!.state} for ${Math.round(stuckMs / 1000)} s: the podman doing it is gone`;
+
+  if (desired === "stopped") {
+    if (c && (c.state === "running" || c.state === "paused")) return act("stop", "stopped by the owner");
+    if (c?.state === "stopping" && stuck) return act("stop", stuckReason());
+    return { ...skip("stopped by the owner", "user"), runs: false };
+  }
+
+  // A config file that cannot be read: its hash is unknown, and its running container is left alone.
+  if (obs.configError) return skip(obs.configError, null, true);
+
+  const hashDiffers =
+    obs.wantedHash !== null && c !== null && c.labels[LABEL_HASH] !== obs.wantedHash;
+  const hashReason = () =>
+    `config changed (hash ${(c?.labels[LABEL_HASH] ?? "none").slice(0, 12)} -> ${obs.wantedHash!.slice(0, 12)})`;
+
+  if (!c) return backingOff ? skip(backoffReason(), "backoff") : act("create", "container missing");
+
+  switch (c.state) {
+    case "running":
+      if (hashDiffers) return act("recreate", hashReason());
+      if (requested === "restart") return act("restart", "restart requested by the owner");
+      if (requested === "start") return converged(); // already running: nothing to start
+      if (obs.health === "unhealthy")
+        return backingOff
+          ? skip(`unhealthy; ${backoffReason()}`, "backoff")
+          : act("restart", "unhealthy past its retries", true);
+      if (obs.health === "starting") return skip("not ready yet (health check starting)", null);
+      return converged();
+    case "exited": {
+      const code = c.exitCode ?? 0;
+      if (requested) return act(hashDiffers ? "recreate" : "start", `${requested} requested by the owner`);
+      if (app.restart.policy === "no")
+        return skip(`exited (code ${code}); restart policy is no`, code === 0 ? "removed" : "crash");
+      if (app.restart.policy === "on-failure" && code === 0)
+        return skip("exited with code 0; restart policy is on-failure", "removed");
+      if (backingOff) return skip(`exited (code ${code}); ${backoffReason()}`, "backoff");
+      if (hashDiffers) return act("recreate", `exited (code ${code}) and ${hashReason()}`);
+      return act("start", `exited (code ${code})`);
+    }
+    case "created":
+    case "paused":
+    case "unknown":
+      return act("recreate", `wedged in state ${c.state}`);
+    case "stopping":
+    case "removing":
+      if (stuck) return act(c.state === "stopping" ? "restart" : "recreate", stuckReason());
+      return skip(`podman is busy with it (${c.state}); left for the next pass`, null);
+  }
+}
+
+/**
+ * The reconcile decision table of SPEC section 4, for every app, in
+ * dependency order: each app through `decideApp`, a start held back while a
+ * dependency will not run. Pure: the same input always gives the same plan.
  */
 export function plan(input: PlanInput): Plan {
-  const { now } = input;
   const order = dependencyOrder(input.apps);
   const byId = new Map(input.apps.map((a) => [a.id, a]));
   const actions: PlannedAction[] = [];
@@ -62,139 +195,34 @@ export function plan(input: PlanInput): Plan {
   const converged: string[] = [];
   /** Apps that run (or are being started) after this plan: what their dependents may rely on. */
   const willRun = new Set<string>();
-  const STARTS = new Set(["create", "start", "recreate", "restart"]);
 
   for (const id of order) {
-    const before = {
-      actions: actions.length,
-      skipped: skipped.length,
-      converged: converged.length,
-    };
-    decide(id);
     const app = byId.get(id)!;
-    const mine = actions.length > before.actions ? actions[actions.length - 1] : undefined;
     const blockedBy = app.dependsOn.find((d) => !willRun.has(d));
-    if (mine && STARTS.has(mine.kind) && blockedBy !== undefined) {
-      actions.pop();
-      const why = !byId.has(blockedBy)
-        ? "its manifest is invalid"
-        : (input.desired[blockedBy] ?? "running") === "stopped"
-          ? "stopped by the owner"
-          : "not running";
-      skipped.push({
-        app: id,
-        reason: `waiting for ${blockedBy} (${why})`,
-        stopReason: "dependency",
-      });
-      continue;
-    }
-    const runs =
-      (input.desired[id] ?? "running") === "running" &&
-      ((mine !== undefined && STARTS.has(mine.kind)) ||
-        converged.length > before.converged ||
-        (skipped.length > before.skipped &&
-          skipped[skipped.length - 1]!.stopReason === null &&
-          !skipped[skipped.length - 1]!.failure));
-    if (runs) willRun.add(id);
-  }
-
-  function decide(id: string): void {
-    const app = byId.get(id)!;
-    const name = containerName(id);
-    const obs = input.observed[id] ?? { container: null, wantedHash: null, health: null };
-    const c = obs.container;
-    const desired = input.desired[id] ?? "running";
-    const history = input.history[id];
-    const act = (kind: PlannedAction["kind"], reason: string, countsAsFailure = false) =>
-      actions.push({
-        kind,
-        app: id,
-        reason,
-        container: name,
-        ...(countsAsFailure ? { countsAsFailure } : {}),
-      });
-    const skip = (reason: string, stopReason: PlanSkip["stopReason"], failure = false) =>
-      skipped.push({ app: id, reason, stopReason, ...(failure ? { failure } : {}) });
-    const requested = input.requested?.[id];
-    const backingOff = !requested && history?.nextRetryAt != null && now < history.nextRetryAt;
-    const backoffReason = () =>
-      `back-off until ${iso(history!.nextRetryAt!)} after ${history!.failures} failure${history!.failures === 1 ? "" : "s"}`;
-
-    if (c && c.labels[LABEL_APP] !== id) {
-      skip(
-        `the name ${name} is taken by a container archy did not create (${c.id.slice(0, 12)}); rename or remove it`,
-        null,
-        true,
-      );
-      return;
-    }
-
-    // podman marks a container stopping or removing while it works on it; a kill of that
-    // podman leaves the mark for ever, and only a new stop or rm clears it.
-    const busy = history?.podmanBusy;
-    const stuckMs = c && busy?.container === c.id && busy.state === c.state ? now - busy.since : 0;
-    const stuck = stuckMs > app.container.stopTimeoutMs + STUCK_GRACE_MS;
-    const stuckReason = () =>
-      `${c!.state} for ${Math.round(stuckMs / 1000)} s: the podman doing it is gone`;
-
-    if (desired === "stopped") {
-      if (c && (c.state === "running" || c.state === "paused")) act("stop", "stopped by the owner");
-      else if (c?.state === "stopping" && stuck) act("stop", stuckReason());
-      else {
-        skip("stopped by the owner", "user");
-        converged.push(id);
-      }
-      return;
-    }
-
-    const hashDiffers =
-      obs.wantedHash !== null && c !== null && c.labels[LABEL_HASH] !== obs.wantedHash;
-    const hashReason = () =>
-      `config changed (hash ${(c?.labels[LABEL_HASH] ?? "none").slice(0, 12)} -> ${obs.wantedHash!.slice(0, 12)})`;
-
-    if (!c) {
-      if (backingOff) skip(backoffReason(), "backoff");
-      else act("create", "container missing");
-      return;
-    }
-
-    switch (c.state) {
-      case "running":
-        if (hashDiffers) act("recreate", hashReason());
-        else if (requested === "restart") act("restart", "restart requested by the owner");
-        else if (requested === "start")
-          converged.push(id); // already running: nothing to start
-        else if (obs.health === "unhealthy") {
-          if (backingOff) skip(`unhealthy; ${backoffReason()}`, "backoff");
-          else act("restart", "unhealthy past its retries", true);
-        } else if (obs.health === "starting") {
-          skip("not ready yet (health check starting)", null);
-        } else converged.push(id);
-        break;
-      case "exited": {
-        const code = c.exitCode ?? 0;
-        if (requested)
-          act(hashDiffers ? "recreate" : "start", `${requested} requested by the owner`);
-        else if (app.restart.policy === "no")
-          skip(`exited (code ${code}); restart policy is no`, code === 0 ? "removed" : "crash");
-        else if (app.restart.policy === "on-failure" && code === 0)
-          skip("exited with code 0; restart policy is on-failure", "removed");
-        else if (backingOff) skip(`exited (code ${code}); ${backoffReason()}`, "backoff");
-        else if (hashDiffers) act("recreate", `exited (code ${code}) and ${hashReason()}`);
-        else act("start", `exited (code ${code})`);
-        break;
-      }
-      case "created":
-      case "paused":
-      case "unknown":
-        act("recreate", `wedged in state ${c.state}`);
-        break;
-      case "stopping":
-      case "removing":
-        if (stuck) act(c.state === "stopping" ? "restart" : "recreate", stuckReason());
-        else skip(`podman is busy with it (${c.state}); left for the next pass`, null);
-        break;
-    }
+    const decision = decideApp({
+      app,
+      observed: input.observed[id] ?? { container: null, wantedHash: null, health: null },
+      desired: input.desired[id] ?? "running",
+      now: input.now,
+      ...(input.history[id] ? { history: input.history[id] } : {}),
+      ...(input.requested?.[id] ? { requested: input.requested[id] } : {}),
+      blockedBy:
+        blockedBy === undefined
+          ? null
+          : {
+              id: blockedBy,
+              why: !byId.has(blockedBy)
+                ? "its manifest is invalid"
+                : (input.desired[blockedBy] ?? "running") === "stopped"
+                  ? "stopped by the owner"
+                  : "not running",
+            },
+    });
+    if (decision.kind === "act") actions.push(decision.action);
+    else if (decision.kind === "skip") skipped.push(decision.skip);
+    // Stopped by the owner is converged too: the app is as the owner wants it.
+    if (decision.kind === "converged" || skipOf(decision)?.stopReason === "user") converged.push(id);
+    if (decision.runs) willRun.add(id);
   }
 
   const known = new Set([...order, ...(input.invalidIds ?? [])]);

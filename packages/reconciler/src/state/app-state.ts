@@ -1,5 +1,5 @@
 import type { Clock, ContainerStatus, HealthStatus } from "@archy/runtime-podman";
-import { backoffDelay } from "./backoff.js";
+import { BackoffLimiter } from "./backoff.js";
 import type { EventBus } from "./event-bus.js";
 import type { AppManifest } from "../manifest/index.js";
 import { STUCK_GRACE_MS } from "../pass/planner.js";
@@ -12,6 +12,7 @@ import {
   type Logger,
   type ObservedApp,
   type Phase,
+  type PlanSkip,
   type StopReason,
 } from "../types.js";
 
@@ -50,19 +51,35 @@ const exitKeys = (c: ContainerStatus) => {
 export const ownContainer = (app: AppManifest, c: ContainerStatus | null) =>
   c && c.labels[LABEL_APP] === app.id ? c : null;
 
+/** Marks a pass keeps per app between observations (not persisted). */
+interface Marks {
+  /** The key(s) of the last exit counted as a failure, so each exit counts once. */
+  countedExit: string | null;
+  podmanBusy: AppHistory["podmanBusy"];
+}
+
+/** What a transitional phase is set by (see execute.ts's `Actor`): an operation's own phases win. */
+export type PhaseActor = "pass" | "owner";
+
 /**
  * Every app's phase, health, back-off and history: the only code that
- * changes them, publishing an event with each change.
+ * changes them, publishing an event with each change. Phases follow from
+ * the decisions of the planner (`settle`) and the steps of the executor and
+ * of operations (`begin`/`end`, `progress`, `started`, `stopped`).
  */
 export class AppStates {
   private readonly states = new Map<string, AppState>();
-  private readonly histories = new Map<string, AppHistory>();
+  private readonly marks = new Map<string, Marks>();
+  /** The per-app back-off (see BackoffLimiter). */
+  readonly backoff: BackoffLimiter;
 
   constructor(
     private readonly clock: Clock,
     private readonly bus: EventBus,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.backoff = new BackoffLimiter(clock);
+  }
 
   iso(ms = this.clock.now()): string {
     return new Date(ms).toISOString();
@@ -72,13 +89,16 @@ export class AppStates {
     return this.state(id);
   }
 
+  /** What the planner knows of the app's past: failures, back-off, podman's busy marks. */
   history(id: string): AppHistory {
-    let h = this.histories.get(id);
-    if (!h) {
-      h = { failures: 0, nextRetryAt: null, healthySince: null };
-      this.histories.set(id, h);
-    }
-    return h;
+    const m = this.mark(id);
+    return {
+      failures: this.backoff.requeues(id),
+      nextRetryAt: this.backoff.retryAt(id),
+      healthySince: this.backoff.healthySince(id),
+      countedExit: m.countedExit,
+      podmanBusy: m.podmanBusy,
+    };
   }
 
   /** Whether a lifecycle operation is running for the app (passes leave it alone). */
@@ -87,13 +107,12 @@ export class AppStates {
   }
 
   backingOff(id: string): boolean {
-    const at = this.history(id).nextRetryAt;
-    return at !== null && at > this.clock.now();
+    return this.backoff.waiting(id);
   }
 
   // ---- phase, health, container -------------------------------------------------
 
-  setPhase(
+  private setPhase(
     id: string,
     phase: Phase,
     stopReason: StopReason | null,
@@ -146,17 +165,27 @@ export class AppStates {
     this.state(id).restarts++;
   }
 
+  // ---- operations and the executor's steps ------------------------------------------
+
   /**
-   * An operation begins: the transitional phase is published; returns what a
-   * failure reverts to (the last phase that was not transitional).
+   * An operation begins: the transitional phase is published; `end` closes
+   * it, reverting to the last phase that was not transitional on failure.
    */
-  begin(id: string, transitional: Phase): { phase: Phase; stopReason: StopReason | null } {
+  begin(id: string, transitional: Phase): void {
     const s = this.state(id);
-    const previous = { ...s.settled };
     s.opsInFlight++;
     s.opsBegun++;
     this.setPhase(id, transitional, null);
-    return previous;
+  }
+
+  /** An operation ends; a failure reverts the phase, with the error (and its code) recorded. */
+  end(id: string, failure?: { error: string; code?: string }): void {
+    const s = this.state(id);
+    if (failure) {
+      const { phase, stopReason } = s.settled;
+      this.setPhase(id, phase, stopReason, failure.error, failure.code);
+    }
+    s.opsInFlight--;
   }
 
   /** How many operations (and starts outside a pass) have begun for the app. */
@@ -164,89 +193,124 @@ export class AppStates {
     return this.state(id).opsBegun;
   }
 
-  /** A start outside a pass (on a died event) begins: a pass that planned before it must not act. */
+  /** A start outside a pass (a `died` event, a back-off that ended) begins: a pass that planned before it must not act. */
   overtake(id: string): void {
     this.state(id).opsBegun++;
   }
 
-  end(id: string): void {
-    this.state(id).opsInFlight--;
+  /**
+   * A step of an action (stopping, starting, restarting, installing). A pass
+   * never replaces the transitional phase of an operation that began
+   * meanwhile; the operation sets its own.
+   */
+  progress(id: string, phase: Phase, by: PhaseActor): void {
+    if (by === "pass" && this.busy(id)) return;
+    this.setPhase(id, phase, null);
+  }
+
+  /** A stop action ended: the container as it is now, stopped by the owner. */
+  stopped(id: string, container: ContainerStatus | null, by: PhaseActor): void {
+    this.setContainer(id, container);
+    this.setHealth(id, null);
+    if (by === "pass" && this.busy(id)) return;
+    this.setPhase(id, "stopped", "user");
+  }
+
+  /** A stop action failed. */
+  stopFailed(app: AppManifest, error: string): string {
+    const text = redactText(error, app.container.env);
+    if (this.busy(app.id)) this.setError(app.id, text);
+    else this.setPhase(app.id, "failed", "user", text);
+    return text;
+  }
+
+  /** A start succeeded (running, healthy when checked). */
+  started(app: AppManifest, by: PhaseActor): void {
+    this.backoff.started(app.id);
+    this.setError(app.id, null);
+    if (!app.container.healthcheck) this.setHealth(app.id, null);
+    this.progress(app.id, "running", by);
+  }
+
+  /** The app was removed with its manifest. */
+  removed(id: string): void {
+    this.setContainer(id, null);
+    this.setPhase(id, "stopped", "removed");
+  }
+
+  /** A health check changed the app's health (the monitor's periodic checks). */
+  healthChanged(id: string, health: HealthStatus, previous: HealthStatus): void {
+    this.setHealth(id, health);
+    const s = this.state(id);
+    if (isTransitional(s.phase) || s.container?.state !== "running") return;
+    if (health === "unhealthy") this.setPhase(id, "unhealthy", "health");
+    else if (previous === "unhealthy" && health === "healthy") this.setPhase(id, "running", null);
   }
 
   // ---- back-off ---------------------------------------------------------------------
 
   /** Records a failed start, crash or unhealthy restart; returns the error as shown (secrets redacted). */
-  failed(app: AppManifest, stopReason: StopReason, error: string): string {
+  failed(app: AppManifest, stopReason: StopReason, error: string, code?: string): string {
     const text = redactText(error, app.container.env);
     const delay = this.countFailure(app);
     this.log.warn(
-      { app: app.id, failures: this.history(app.id).failures, retryInMs: delay, error: text },
+      { app: app.id, failures: this.backoff.requeues(app.id), retryInMs: delay, error: text },
       `${app.id} failed`,
     );
-    if (this.busy(app.id)) this.setError(app.id, text);
+    if (this.busy(app.id)) this.setError(app.id, text, code);
     else
       this.setPhase(
         app.id,
         delay > 0 ? "backoff" : "failed",
         delay > 0 ? "backoff" : stopReason,
         text,
+        code,
       );
     return text;
   }
 
-  /** One more consecutive failure: the only place the back-off is computed. Returns the delay. */
+  /** One more consecutive failure (see BackoffLimiter.when). Returns the delay. */
   countFailure(app: AppManifest): number {
-    const h = this.history(app.id);
-    h.failures++;
-    h.healthySince = null;
-    const delay = backoffDelay(h.failures, app.restart.backoff);
-    h.nextRetryAt = delay > 0 ? this.clock.now() + delay : null;
-    return delay;
+    return this.backoff.when(app.id, app.restart.backoff);
   }
 
   /** An owner's start or restart is a fresh start: no back-off. */
   clearBackoff(id: string): void {
-    const h = this.history(id);
-    h.failures = 0;
-    h.nextRetryAt = null;
+    this.backoff.forget(id);
   }
 
   /** The exit the current container shows was seen by a failed start: the next pass must not count it again. */
   exitSeen(id: string): void {
     const c = this.state(id).container;
-    if (c?.state === "exited") this.history(id).countedExit = exitKeys(c);
+    if (c?.state === "exited") this.mark(id).countedExit = exitKeys(c);
   }
 
   /**
-   * What a pass observed, before it plans: an unexpected exit counts once as
-   * a failure; running healthy for `reset` clears the back-off; the container
-   * and (outside operations) the health are recorded.
+   * What a pass (or a `died` event) observed, before it decides: an
+   * unexpected exit counts once as a failure; running healthy for `reset`
+   * clears the back-off; the container and (outside operations) the health
+   * are recorded.
    */
   observed(app: AppManifest, obs: ObservedApp, desired: Desired): void {
-    const h = this.history(app.id);
+    const m = this.mark(app.id);
     const c = ownContainer(app, obs.container);
     if (c?.state === "exited" && desired === "running" && !this.busy(app.id)) {
-      if (!(h.countedExit ?? "").split("\n").includes(exitKey(c))) {
-        h.countedExit = exitKeys(c);
+      if (!(m.countedExit ?? "").split("\n").includes(exitKey(c))) {
+        m.countedExit = exitKeys(c);
         this.countFailure(app);
         this.setError(app.id, `${c.name} exited with code ${c.exitCode ?? "?"}`);
       }
     }
     if (c?.state === "stopping" || c?.state === "removing") {
-      if (h.podmanBusy?.container !== c.id || h.podmanBusy.state !== c.state) {
+      if (m.podmanBusy?.container !== c.id || m.podmanBusy.state !== c.state) {
         const since = this.clock.now();
         const stuckAt = since + app.container.stopTimeoutMs + STUCK_GRACE_MS;
-        h.podmanBusy = { container: c.id, state: c.state, since, stuckAt };
+        m.podmanBusy = { container: c.id, state: c.state, since, stuckAt };
       }
-    } else h.podmanBusy = null;
+    } else m.podmanBusy = null;
     const healthyNow =
       c?.state === "running" && obs.health !== "unhealthy" && obs.health !== "starting";
-    if (!healthyNow) h.healthySince = null;
-    else {
-      h.healthySince ??= this.clock.now();
-      if (h.failures > 0 && this.clock.now() - h.healthySince >= app.restart.backoff.resetMs)
-        this.clearBackoff(app.id);
-    }
+    this.backoff.healthy(app.id, healthyNow, app.restart.backoff.resetMs);
     this.seen(app, obs);
   }
 
@@ -256,52 +320,51 @@ export class AppStates {
     if (!this.busy(app.id)) this.setHealth(app.id, obs.health);
   }
 
-  /** A start succeeded (running, healthy when checked); the caller sets the phase. */
-  ready(app: AppManifest): void {
-    const h = this.history(app.id);
-    h.healthySince = this.clock.now();
-    h.nextRetryAt = null;
-    this.setError(app.id, null);
-    if (!app.container.healthcheck) this.setHealth(app.id, null);
-  }
-
   /** A dependency became healthy: dependents waiting out a back-off may go at once. Returns whether any did. */
   releaseDependents(apps: AppManifest[], id: string): boolean {
     let released = false;
-    for (const app of apps) {
-      if (!app.dependsOn.includes(id) || !this.backingOff(app.id)) continue;
-      this.history(app.id).nextRetryAt = null;
-      released = true;
-    }
+    for (const app of apps)
+      if (app.dependsOn.includes(id) && this.backoff.release(app.id)) released = true;
     return released;
   }
 
-  /** The earliest time a backed-off app may be retried; null when none waits. */
+  /**
+   * When a pass is due: a container podman marked stopping or removing
+   * counts as stuck, and (while back-offs are not retried on their own
+   * timers) the earliest end of a back-off. Null when nothing waits.
+   */
   nextWakeAt(): number | null {
-    let min: number | null = null;
     const now = this.clock.now();
-    for (const [id, h] of this.histories) {
-      if (this.backingOff(id) && (min === null || h.nextRetryAt! < min)) min = h.nextRetryAt;
-      // A pass when a container podman marked stopping or removing counts as stuck.
-      const stuckAt = h.podmanBusy?.stuckAt;
+    let min = this.backoff.armed ? null : this.backoff.nextRetryAt();
+    for (const m of this.marks.values()) {
+      const stuckAt = m.podmanBusy?.stuckAt;
       if (stuckAt !== undefined && stuckAt > now && (min === null || stuckAt < min)) min = stuckAt;
     }
     return min;
   }
 
-  /** Sets the phase an observation implies (not while an operation runs). */
-  derivePhase(
+  /**
+   * Sets the phase a decision without an action implies (converged, or the
+   * planner's skip), from what was observed: the one place a phase is
+   * derived (not while an operation runs, unless it is that operation's).
+   */
+  settle(
     app: AppManifest,
     obs: ObservedApp,
     desired: Desired,
-    skipReason: StopReason | null,
+    skip: PlanSkip | null,
+    by: PhaseActor = "pass",
   ): void {
     const s = this.state(app.id);
-    if (s.opsInFlight > 0 || isTransitional(s.phase)) return;
+    if (by === "pass" && (s.opsInFlight > 0 || isTransitional(s.phase))) return;
+    if (skip?.failure) return this.setPhase(app.id, "failed", null, skip.reason);
+    const skipReason = skip?.stopReason ?? null;
     const c = ownContainer(app, obs.container);
     const backingOff = this.backingOff(app.id);
-    if (desired === "stopped" && c?.state !== "running" && c?.state !== "paused")
+    if (desired === "stopped" && c?.state !== "running" && c?.state !== "paused") {
+      this.setHealth(app.id, null);
       return this.setPhase(app.id, "stopped", "user");
+    }
     if (!c) {
       if (skipReason === "dependency") return this.setPhase(app.id, "missing", "dependency");
       return this.setPhase(
@@ -312,8 +375,12 @@ export class AppStates {
     }
     switch (c.state) {
       case "running":
-        if (obs.health === "unhealthy") return this.setPhase(app.id, "unhealthy", "health");
-        if (s.lastError && s.phase === "running") this.setError(app.id, null);
+        // An owner's start of a running app succeeds as it is (its health is the monitor's
+        // to report); a pass clears an error once it runs again.
+        if (obs.health === "unhealthy" && by === "pass")
+          return this.setPhase(app.id, "unhealthy", "health");
+        if (by === "owner" || (s.lastError && (s.phase === "running" || s.phase === "failed")))
+          this.setError(app.id, null);
         return this.setPhase(app.id, "running", null);
       case "exited":
         // The planner's reason when it has one.
@@ -383,5 +450,14 @@ export class AppStates {
       this.states.set(id, s);
     }
     return s;
+  }
+
+  private mark(id: string): Marks {
+    let m = this.marks.get(id);
+    if (!m) {
+      m = { countedExit: null, podmanBusy: null };
+      this.marks.set(id, m);
+    }
+    return m;
   }
 }

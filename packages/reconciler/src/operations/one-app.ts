@@ -1,0 +1,86 @@
+import type { ContainerStatus } from "@archy/runtime-podman";
+import type { Core } from "../core.js";
+import type { AppManifest } from "../manifest/index.js";
+import { containerName } from "../manifest/spec.js";
+import { observed as observedApp } from "../pass/observe.js";
+import { decideApp, type AppDecision } from "../pass/planner.js";
+import type { Desired, ObservedApp } from "../types.js";
+
+/** What observing and deciding for one app outside a pass needs. */
+export type OneAppParts = Pick<Core, "runtime" | "clock" | "states" | "health" | "desired" | "manifests">;
+
+/**
+ * One app observed now: one inspect of its container and (unless `hash` is
+ * false: a stop needs none) one look at its image, for the hash it should carry.
+ */
+export async function observeOne(
+  parts: OneAppParts,
+  app: AppManifest,
+  opts: { hash: boolean },
+): Promise<ObservedApp> {
+  const container = await parts.runtime.getContainerStatus(containerName(app.id));
+  return observeWith(parts, app, container, opts.hash && container !== null ? undefined : null);
+}
+
+/**
+ * One app as a given container shows it (a `died` event's, or an inspect's).
+ * `imageId`: the image id when known, null when no hash is wanted, undefined to ask podman.
+ */
+export async function observeWith(
+  parts: OneAppParts,
+  app: AppManifest,
+  container: ContainerStatus | null,
+  imageId: string | null | undefined,
+): Promise<ObservedApp> {
+  const id = imageId === undefined ? await parts.runtime.imageId(app.container.image) : imageId;
+  const seen = await observedApp(app, container, id, (a, c) => parts.health.view(a, c));
+  // No image id wanted: a hash that cannot be computed must not look like a change.
+  if (imageId === null) seen.wantedHash = null;
+  return seen;
+}
+
+/**
+ * The decision for one app now, through the planner's one decision function
+ * (`decideApp`, as a pass decides): its dependencies as last seen, each
+ * running when the planner would have it run.
+ */
+export async function decideNow(
+  parts: OneAppParts,
+  app: AppManifest,
+  observed: ObservedApp,
+  desired: Desired,
+  requested?: "start" | "restart",
+): Promise<AppDecision> {
+  const all = await parts.desired.load();
+  const now = parts.clock.now();
+  let blockedBy: { id: string; why: string } | null = null;
+  for (const dep of app.dependsOn) {
+    const depApp = parts.manifests.valid().find((a) => a.id === dep);
+    if (!depApp) {
+      blockedBy = { id: dep, why: "its manifest is invalid" };
+      break;
+    }
+    const s = parts.states.get(dep);
+    const depDesired = all[dep] ?? "running";
+    const runs = decideApp({
+      app: depApp,
+      observed: { container: s.container, wantedHash: null, health: s.health },
+      desired: depDesired,
+      now,
+      history: parts.states.history(dep),
+    }).runs;
+    if (!runs) {
+      blockedBy = { id: dep, why: depDesired === "stopped" ? "stopped by the owner" : "not running" };
+      break;
+    }
+  }
+  return decideApp({
+    app,
+    observed,
+    desired,
+    now,
+    history: parts.states.history(app.id),
+    ...(requested ? { requested } : {}),
+    blockedBy,
+  });
+}

@@ -1,0 +1,55 @@
+import type { Core } from "../core.js";
+import { errorText } from "../errors.js";
+import { runPreStartHooks, type HookError } from "../pass/hooks.js";
+import { skipOf } from "../pass/planner.js";
+import { decideNow, observeOne, type OneAppParts } from "./one-app.js";
+
+/** What retrying one app uses. */
+export type RetryParts = OneAppParts &
+  Pick<Core, "queue" | "executor" | "log" | "bus" | "hookTimeoutMs">;
+
+/**
+ * An app's back-off ended: it is retried alone, on the back-off's own timer
+ * (see BackoffLimiter), as a pass would retry it: its pre-start hooks, one
+ * look at its container, the planner's decision (`decideNow`), the executor.
+ * An operation begun meanwhile decides instead. When podman cannot be asked,
+ * a full pass is requested: it reports why.
+ */
+export async function retryAlone(parts: RetryParts, id: string): Promise<void> {
+  const { states } = parts;
+  const app = parts.manifests.valid().find((a) => a.id === id);
+  if (!app || states.busy(id)) return;
+  const opsBegun = states.opsBegun(id);
+  try {
+    await parts.queue.run(id, async () => {
+      if (states.opsBegun(id) !== opsBegun || states.busy(id)) return;
+      const desired = await parts.desired.get(id);
+      if (desired !== "running") return;
+      if (app.hooks.preStart.length > 0) {
+        const hookError = await runPreStartHooks(app, parts.hookTimeoutMs).then(
+          () => null,
+          (e: HookError) => e,
+        );
+        if (hookError) return void states.failed(app, "hook", hookError.message);
+      }
+      const observed = await observeOne(parts, app, { hash: true });
+      states.observed(app, observed, desired);
+      const decision = await decideNow(parts, app, observed, desired);
+      if (decision.kind !== "act") return states.settle(app, observed, desired, skipOf(decision));
+      states.overtake(id);
+      parts.log.info({ app: id }, `${id}: its back-off ended; retried alone`);
+      const result = await parts.executor.run(app, decision.action, {
+        imageId: observed.imageId ?? null,
+      });
+      if (!result.ok)
+        parts.log.warn({ app: id, error: result.error }, `${id}: ${decision.action.kind} failed`);
+    });
+  } catch (error) {
+    parts.log.warn({ app: id, err: errorText(error) }, `${id}: retry failed; a full pass follows`);
+    parts.bus.publish({
+      type: "wake",
+      reason: `${id}'s retry failed`,
+      at: states.iso(),
+    });
+  }
+}
