@@ -2,6 +2,7 @@ import type { ContainerEvent, ContainerStatus } from "@archy/runtime-podman";
 import { createCore, type Core, type ReconcilerOptions } from "./core.js";
 import { Lifecycle } from "./operations/lifecycle.js";
 import { onDied } from "./operations/on-died.js";
+import { retryAlone } from "./operations/retry.js";
 import type { AppManifest, ManifestError } from "./manifest/index.js";
 import { planOnly, refresh, runPass, type PassOptions } from "./pass/pass.js";
 import { recoverAfterCrash, type RecoveryReport } from "./operations/recovery.js";
@@ -85,6 +86,18 @@ export class Reconciler {
 
   stopHealthMonitor(): void {
     this.core.health.stop();
+  }
+
+  /**
+   * While the loop runs: an app whose back-off ends is retried alone, on its
+   * own timer (its hooks, one inspect, its decision), not through a full pass.
+   */
+  startRetries(): void {
+    this.core.states.backoff.arm((id) => void retryAlone(this.core, id));
+  }
+
+  stopRetries(): void {
+    this.core.states.backoff.disarm();
   }
 
   // ---- what is known -----------------------------------------------------------------

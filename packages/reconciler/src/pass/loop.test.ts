@@ -286,4 +286,83 @@ describe("ReconcileLoop with a Reconciler on FakeRuntime (virtual time)", () => 
       await state.remove();
     }
   });
+
+  /** A Reconciler under a loop on the fake runtime, its app's phases recorded. */
+  async function underLoop(
+    backoff: string,
+    run: (h: {
+      clock: VirtualClock;
+      fake: FakeRuntime;
+      loop: ReconcileLoop;
+      reconciler: Reconciler;
+      phase: () => string | null;
+    }) => Promise<void>,
+  ) {
+    const state = await tempState();
+    const clock = new VirtualClock(START);
+    const fake = new FakeRuntime({ clock, images: ["localhost/web:1"] });
+    const ac = new AbortController();
+    try {
+      const reconciler = new Reconciler({
+        runtime: fake,
+        apps: [makeApp("web", { dir: state.dir, backoff })],
+        stateDir: state.dir,
+        startSettleMs: 50,
+        clock,
+      });
+      let phase: string | null = null;
+      reconciler.subscribe((e) => e.type === "phase" && e.app === "web" && (phase = e.phase));
+      const loop = new ReconcileLoop({
+        reconciler,
+        clock,
+        intervalMs: 30_000,
+        signal: ac.signal,
+        events: (signal) => fake.events({ signal }),
+      });
+      const running = loop.run();
+      await clock.until(() => loop.passes === 1);
+      await run({ clock, fake, loop, reconciler, phase: () => phase });
+      ac.abort();
+      await running;
+    } finally {
+      ac.abort();
+      fake.dispose();
+      await state.remove();
+    }
+  }
+
+  const upAgain = (fake: FakeRuntime, phase: () => string | null) => () =>
+    fake.containers.get("archy-web")?.state === "running" && phase() === "running";
+
+  // The restart missed in a side-by-side run: a kill 10 s after another put the app in a
+  // back-off set by the died event, which armed no timer; the 30 s pass found it.
+  it("a back-off decided from a died event ends on its own timer: the app is retried alone, not at the next pass", async () => {
+    await underLoop("{ initial: 1s, max: 1m, reset: 1m }", async ({ clock, fake, loop, phase }) => {
+      fake.crash("archy-web", 137);
+      await clock.until(upAgain(fake, phase), { step: 10, limitMs: 1_000 });
+      await clock.advance(10_000);
+      fake.crash("archy-web", 137); // second failure within reset: 1 s of back-off
+      await clock.until(() => phase() === "backoff", { step: 10, limitMs: 1_000 });
+      const took = await clock.until(upAgain(fake, phase), { step: 10, limitMs: 5_000 });
+      expect(took).toBeLessThan(1_500);
+      // Neither the deaths nor the end of the back-off needed a pass.
+      expect(loop.passes).toBe(1);
+    });
+  });
+
+  it("a healthy run of reset forgets earlier failures when the next death comes, with no pass in between", async () => {
+    await underLoop(
+      "{ initial: 10s, max: 1m, reset: 5s }",
+      async ({ clock, fake, loop, phase }) => {
+        for (let i = 0; i < 4; i++) {
+          fake.crash("archy-web", 137);
+          // Each death after 6 s of running is a first failure again: restarted at once.
+          const took = await clock.until(upAgain(fake, phase), { step: 10, limitMs: 1_000 });
+          expect(took).toBeLessThan(1_000);
+          await clock.advance(6_000);
+        }
+        expect(loop.passes).toBe(1);
+      },
+    );
+  });
 });

@@ -17,6 +17,12 @@ export interface LoopTarget {
   nextWakeAt(): number | null;
   startHealthMonitor(signal?: AbortSignal): void;
   stopHealthMonitor(): void;
+  /**
+   * Retries each app whose back-off ends alone, on its own timer, until
+   * stopRetries (a Reconciler does); without it, a pass is run when a back-off ends.
+   */
+  startRetries?(): void;
+  stopRetries?(): void;
   /** Acts on an app container's death at once; resolves true when no pass is needed for it. */
   onDied?(event: ContainerEvent): Promise<boolean>;
 }
@@ -103,6 +109,8 @@ export class ReconcileLoop {
       if (e.type === "wake") this.trigger(e.reason);
     });
     if (this.opts.healthChecks ?? true) this.reconciler.startHealthMonitor(this.signal);
+    const retriesAlone = this.reconciler.startRetries !== undefined;
+    this.reconciler.startRetries?.();
     const reading = this.opts.events ? this.readEvents(this.opts.events) : Promise.resolve();
     try {
       while (!this.signal.aborted) {
@@ -113,8 +121,10 @@ export class ReconcileLoop {
           const report = await this.reconciler.reconcileAll();
           this.passes++;
           this.checkStream(report);
-          // A back-off that ran out while the pass worked wakes no timer: the next pass is due now.
+          // A back-off that ran out while the pass worked wakes no timer: the next pass is due now
+          // (back-offs retried alone have timers of their own).
           if (
+            !retriesAlone &&
             report.skipped.some((s) => s.stopReason === "backoff") &&
             this.reconciler.nextWakeAt() === null
           )
@@ -130,6 +140,7 @@ export class ReconcileLoop {
     } finally {
       unsubscribe();
       this.reconciler.stopHealthMonitor();
+      this.reconciler.stopRetries?.();
       await reading;
     }
   }

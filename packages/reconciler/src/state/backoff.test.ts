@@ -1,6 +1,8 @@
+import { VirtualClock } from "@archy/runtime-podman/testing";
 import { describe, expect, it } from "vitest";
+import { BackoffLimiter } from "./backoff.js";
 import type { ReconcilerEvent } from "../types.js";
-import { reconcilerFixture } from "../test-helpers.js";
+import { reconcilerFixture, START } from "../test-helpers.js";
 
 const t = reconcilerFixture();
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -174,5 +176,62 @@ describe("reconcileAll: restart policy, back-off and health", () => {
       ["db", "start", true],
       ["web", "start", true],
     ]);
+  });
+});
+
+describe("BackoffLimiter (per app, beside the queue)", () => {
+  const B = { initialMs: 1_000, maxMs: 4_000, resetMs: 10_000 };
+
+  it("when: the first failure at once, then initial doubled up to max; forget starts over; requeues counts", () => {
+    const limiter = new BackoffLimiter(new VirtualClock(START));
+    expect([1, 2, 3, 4, 5].map(() => limiter.when("a", B))).toEqual([
+      0, 1_000, 2_000, 4_000, 4_000,
+    ]);
+    expect(limiter.requeues("a")).toBe(5);
+    expect(limiter.requeues("b")).toBe(0);
+    limiter.forget("a");
+    expect(limiter.requeues("a")).toBe(0);
+    expect(limiter.waiting("a")).toBe(false);
+  });
+
+  it("armed, an app whose back-off ends is handed over alone on its own timer; release and disarm cancel it", async () => {
+    const clock = new VirtualClock(START);
+    const limiter = new BackoffLimiter(clock);
+    const ready: string[] = [];
+    limiter.when("a", B);
+    limiter.when("a", B); // 1 s
+    limiter.arm((id) => ready.push(id)); // a back-off set before arming is scheduled too
+    limiter.when("b", B);
+    limiter.when("b", B);
+    limiter.when("b", B); // 2 s
+    await clock.advance(999);
+    expect(ready).toEqual([]);
+    await clock.advance(1);
+    expect(ready).toEqual(["a"]);
+    expect(limiter.release("b")).toBe(true);
+    await clock.advance(5_000);
+    expect(ready).toEqual(["a"]);
+    limiter.when("a", B); // 2 s
+    limiter.disarm();
+    await clock.advance(5_000);
+    expect(ready).toEqual(["a"]);
+  });
+
+  it("a healthy run of reset forgets the failures before, at the next failure or when seen", async () => {
+    const clock = new VirtualClock(START);
+    const limiter = new BackoffLimiter(clock);
+    limiter.when("a", B);
+    limiter.when("a", B);
+    limiter.started("a");
+    await clock.advance(10_000);
+    expect(limiter.when("a", B)).toBe(0); // a first failure again
+    limiter.started("a");
+    limiter.healthy("a", true, B.resetMs);
+    await clock.advance(9_999);
+    limiter.healthy("a", true, B.resetMs);
+    expect(limiter.requeues("a")).toBe(1);
+    await clock.advance(1);
+    limiter.healthy("a", true, B.resetMs);
+    expect(limiter.requeues("a")).toBe(0);
   });
 });
