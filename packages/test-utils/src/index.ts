@@ -27,3 +27,5 @@ export { copyExamples, EXAMPLES_DIR } from "./examples.js";
 export type { ExampleApp } from "./examples.js";
 export { copyExamplesInto, createBox, packTarballs, shellQuote } from "./box.js";
 export type { Box, BoxResult } from "./box.js";
+export { buildRelease, RELEASES_DIR } from "./release.js";
+export type { Release } from "./release.js";
