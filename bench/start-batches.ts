@@ -6,6 +6,7 @@
 // bash scripts/pnpm.sh exec tsx bench/start-batches.ts [containers=60] [width=4] [runs=3]
 import { createPodmanStore } from "@archy/test-utils";
 import { APP_COMMAND, interleaved, medianOf } from "./lib.js";
+import { freePorts } from "./scale-fleet.js";
 
 const N = Number(process.argv[2] ?? 60);
 const WIDTH = Number(process.argv[3] ?? 4);
@@ -13,13 +14,14 @@ const RUNS = Number(process.argv[4] ?? 3);
 const store = await createPodmanStore();
 try {
   const names = Array.from({ length: N }, (_, i) => `s${i}`);
-  for (const name of names)
+  const ports = await freePorts(N);
+  for (const [i, name] of names.entries())
     await store.podman([
       "create",
       "--name",
       name,
       "-p",
-      "127.0.0.1::8080",
+      `127.0.0.1:${ports[i]!}:8080`,
       store.image,
       ...APP_COMMAND,
     ]);

@@ -39,7 +39,7 @@ describe("snapshots and recovery", () => {
     ]);
   });
 
-  it("recoverAfterCrash starts what was running and is not, except apps desired stopped, in one batched call", async () => {
+  it("recoverAfterCrash starts what was running and is not, except apps desired stopped, in batched calls", async () => {
     const r = t.make([t.app("web"), t.app("db"), t.app("cache")]);
     await t.settle(r.reconcileAll());
     t.fake.addContainer({ name: "unmanaged", image: "localhost/web:1" });
@@ -65,13 +65,16 @@ describe("snapshots and recovery", () => {
     });
     expect(t.fake.containers.get("archy-db")?.state).toBe("exited");
     expect(t.fake.containers.get("archy-web")?.state).toBe("running");
-    // One list, then one start of every container to recover.
+    // One list, then the containers to recover in batched starts, each name in one of them.
     const calls = t.fake.calls.slice(before).map((c) => [c.method, ...c.args]);
-    expect(calls).toEqual([
-      ["listContainers", {}],
-      ["startContainers", expect.arrayContaining(["archy-web", "unmanaged"])],
-    ]);
-    expect((calls[1]?.[1] as string[]).sort()).toEqual(["archy-web", "unmanaged"]);
+    expect(calls[0]).toEqual(["listContainers", {}]);
+    expect(calls.slice(1).every((c) => c[0] === "startContainers")).toBe(true);
+    expect(
+      calls
+        .slice(1)
+        .flatMap((c) => c[1] as string[])
+        .sort(),
+    ).toEqual(["archy-web", "unmanaged"]);
     expect(logged.sort()).toEqual(["recovered archy-web", "recovered unmanaged"]);
   });
 
@@ -82,7 +85,14 @@ describe("snapshots and recovery", () => {
     t.fake.failNext("startContainers", undefined, { match: (name) => name === "b" });
     const warned: [object, string][] = [];
     const logger = { ...silentLogger, warn: (o: object, m: string) => warned.push([o, m]) };
-    const report = await recoverAfterCrash({ runtime: t.fake, snapshot, desired: {}, logger });
+    // One batch: b's failure leaves the batch's others started.
+    const report = await recoverAfterCrash({
+      runtime: t.fake,
+      snapshot,
+      desired: {},
+      logger,
+      concurrency: 1,
+    });
     expect(report).toEqual({
       recovered: ["a", "c"],
       alreadyRunning: [],
@@ -98,12 +108,63 @@ describe("snapshots and recovery", () => {
     expect(t.fake.calls.filter((c) => c.method === "startContainers")).toHaveLength(1);
 
     // Everything is running now but b: b alone is started; then nothing is.
-    expect((await recoverAfterCrash({ runtime: t.fake, snapshot, desired: {} })).recovered).toEqual(
-      ["b"],
-    );
-    const again = await recoverAfterCrash({ runtime: t.fake, snapshot, desired: {} });
+    const one = { runtime: t.fake, snapshot, desired: {}, concurrency: 1 };
+    expect((await recoverAfterCrash(one)).recovered).toEqual(["b"]);
+    const again = await recoverAfterCrash(one);
     expect(again.alreadyRunning).toEqual(["a", "b", "c"]);
     expect(t.fake.calls.filter((c) => c.method === "startContainers")).toHaveLength(2);
+  });
+
+  it("recoverAfterCrash: `concurrency` batched starts run side by side, each of an equal share of the names", async () => {
+    const names = ["a", "b", "c", "d", "e", "f", "g"];
+    for (const name of names) t.fake.addContainer({ name, image: "localhost/web:1" }, "exited");
+    // a's batch hangs until podman's timeout; the others must not wait for it.
+    t.fake.hangNext("startContainers", { rejectAfterMs: 30_000, match: (name) => name === "a" });
+    const recovering = recoverAfterCrash({
+      runtime: t.fake,
+      snapshot: snapshotOf(names),
+      desired: {},
+      concurrency: 3,
+    });
+    await t.clock.advance(0);
+    const batches = t.fake.calls
+      .filter((c) => c.method === "startContainers")
+      .map((c) => c.args[0] as string[]);
+    expect(batches).toEqual([
+      ["a", "d", "g"],
+      ["b", "e"],
+      ["c", "f"],
+    ]);
+    expect(names.filter((n) => t.fake.containers.get(n)?.state === "running")).toEqual([
+      "b",
+      "c",
+      "e",
+      "f",
+    ]);
+    const report = await t.settle(recovering, 1_000);
+    const error = "podman did not answer within 30000 ms: startContainers";
+    expect(report.recovered).toEqual(["b", "c", "e", "f"]);
+    expect(report.failed).toEqual([
+      { name: "a", error },
+      { name: "d", error },
+      { name: "g", error },
+    ]);
+  });
+
+  it("recoverAfterCrash: no more batches than names, and one when concurrency is 1", async () => {
+    for (const name of ["a", "b"])
+      t.fake.addContainer({ name, image: "localhost/web:1" }, "exited");
+    await recoverAfterCrash({ runtime: t.fake, snapshot: snapshotOf(["a", "b"]), desired: {} });
+    for (const name of ["a", "b"]) t.fake.crash(name);
+    await recoverAfterCrash({
+      runtime: t.fake,
+      snapshot: snapshotOf(["a", "b"]),
+      desired: {},
+      concurrency: 1,
+    });
+    expect(
+      t.fake.calls.filter((c) => c.method === "startContainers").map((c) => c.args[0]),
+    ).toEqual([["a"], ["b"], ["a", "b"]]);
   });
 
   it("recoverAfterCrash: when the batched start fails as a whole, every container of it is reported failed", async () => {
@@ -112,7 +173,7 @@ describe("snapshots and recovery", () => {
     const snapshot = snapshotOf(["a", "b"]);
     t.fake.hangNext("startContainers", { rejectAfterMs: 30_000 });
     const report = await t.settle(
-      recoverAfterCrash({ runtime: t.fake, snapshot, desired: {} }),
+      recoverAfterCrash({ runtime: t.fake, snapshot, desired: {}, concurrency: 1 }),
       1_000,
     );
     const error = "podman did not answer within 30000 ms: startContainers";

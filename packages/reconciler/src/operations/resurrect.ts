@@ -33,6 +33,7 @@ export async function resurrect(
     runtime: core.runtime,
     snapshot: { ...state, containers: state.containers.filter((c) => c.app === null) },
     desired,
+    concurrency: core.concurrency,
     logger: core.log,
   });
   return { manifests, report, recovery };
