@@ -6,7 +6,11 @@ import { completeRemoval } from "./removals.js";
 import type { AppManifest } from "../manifest/index.js";
 import { redactText } from "../manifest/spec.js";
 import type { Desired, LifecycleHandle, Phase } from "../types.js";
-import { decideNow, observeOne } from "./one-app.js";
+import { decideNow, observeOne, type OneAppParts } from "./one-app.js";
+
+/** What the owner's operations use. */
+export type LifecycleParts = OneAppParts &
+  Pick<Core, "bus" | "executor" | "hookTimeoutMs" | "log" | "queue">;
 
 /**
  * The owner's operations (SPEC section 5, "Lifecycle phases"): each persists
@@ -15,7 +19,7 @@ import { decideNow, observeOne } from "./one-app.js";
  * error recorded.
  */
 export class Lifecycle {
-  constructor(private readonly core: Core) {}
+  constructor(private readonly core: LifecycleParts) {}
 
   /** Desired = running, persisted; starts the app in the background. */
   async start(id: string): Promise<LifecycleHandle> {
@@ -124,7 +128,8 @@ export class Lifecycle {
     const desired: Desired = op === "stop" ? "stopped" : "running";
     const observed = await observeOne(core, app, { hash: op !== "stop" });
     const decision = await decideNow(core, app, observed, desired, op === "stop" ? undefined : op);
-    if (decision.kind === "act") return core.executor.carryOut(app, decision.action, { by: "owner" });
+    if (decision.kind === "act")
+      return core.executor.carryOut(app, decision.action, { by: "owner" });
     const own = ownContainer(app, observed.container);
     core.states.setContainer(app.id, own);
     const skip = decision.kind === "skip" ? decision.skip : null;

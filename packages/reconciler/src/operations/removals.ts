@@ -10,7 +10,17 @@ import { containerName, LABEL_APP } from "../manifest/spec.js";
  * intent itself. Each step can be done again: a daemon that dies half-way
  * leaves the rest to the next pass.
  */
-export async function completeRemoval(core: Core, app: AppManifest, purge: boolean): Promise<void> {
+/** What removing an app uses. */
+export type RemovalParts = Pick<
+  Core,
+  "desired" | "executor" | "log" | "manifests" | "queue" | "runtime" | "states"
+>;
+
+export async function completeRemoval(
+  core: RemovalParts,
+  app: AppManifest,
+  purge: boolean,
+): Promise<void> {
   await core.executor.removeExisting(app);
   if (purge)
     for (const v of app.container.volumes)
@@ -26,7 +36,7 @@ export async function completeRemoval(core: Core, app: AppManifest, purge: boole
  * that it never overlaps an operation on it. Run before a pass observes.
  * A failure is logged and the removal stays pending for the next pass.
  */
-export async function finishPendingRemovals(core: Core): Promise<void> {
+export async function finishPendingRemovals(core: RemovalParts): Promise<void> {
   const pending = await core.desired.pendingRemovals();
   const ids = Object.keys(pending);
   if (ids.length === 0) return;

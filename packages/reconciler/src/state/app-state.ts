@@ -1,8 +1,8 @@
 import type { Clock, ContainerStatus, HealthStatus } from "@archy/runtime-podman";
 import { BackoffLimiter } from "./backoff.js";
+import { ExitMarks } from "./marks.js";
 import type { EventBus } from "./event-bus.js";
 import type { AppManifest } from "../manifest/index.js";
-import { STUCK_GRACE_MS } from "../pass/planner.js";
 import { LABEL_APP, redactText } from "../manifest/spec.js";
 import {
   isTransitional,
@@ -34,29 +34,9 @@ interface AppState {
   settled: { phase: Phase; stopReason: StopReason | null };
 }
 
-/** Identifies one exit of one container: each run (start) ends at most once. */
-const exitKey = (c: ContainerStatus) => `${c.id}:${c.startedAt ?? ""}`;
-
-/**
- * The keys an exit seen through `podman inspect` (start time in nanoseconds)
- * also has when `podman ps` (whole seconds) shows it: both count once.
- */
-const exitKeys = (c: ContainerStatus) => {
-  const s = c.startedAt === null ? NaN : Date.parse(c.startedAt);
-  const second = Number.isNaN(s) ? null : new Date(Math.floor(s / 1000) * 1000).toISOString();
-  return [exitKey(c), ...(second === null ? [] : [`${c.id}:${second}`])].join("\n");
-};
-
 /** The container if archy made it for this app, else null. */
 export const ownContainer = (app: AppManifest, c: ContainerStatus | null) =>
   c && c.labels[LABEL_APP] === app.id ? c : null;
-
-/** Marks a pass keeps per app between observations (not persisted). */
-interface Marks {
-  /** The key(s) of the last exit counted as a failure, so each exit counts once. */
-  countedExit: string | null;
-  podmanBusy: AppHistory["podmanBusy"];
-}
 
 /** What a transitional phase is set by (see execute.ts's `Actor`): an operation's own phases win. */
 export type PhaseActor = "pass" | "owner";
@@ -69,7 +49,7 @@ export type PhaseActor = "pass" | "owner";
  */
 export class AppStates {
   private readonly states = new Map<string, AppState>();
-  private readonly marks = new Map<string, Marks>();
+  private readonly marks: ExitMarks;
   /** The per-app back-off (see BackoffLimiter). */
   readonly backoff: BackoffLimiter;
 
@@ -79,6 +59,7 @@ export class AppStates {
     private readonly log: Logger,
   ) {
     this.backoff = new BackoffLimiter(clock);
+    this.marks = new ExitMarks(clock);
   }
 
   iso(ms = this.clock.now()): string {
@@ -91,7 +72,7 @@ export class AppStates {
 
   /** What the planner knows of the app's past: failures, back-off, podman's busy marks. */
   history(id: string): AppHistory {
-    const m = this.mark(id);
+    const m = this.marks.get(id);
     return {
       failures: this.backoff.requeues(id),
       nextRetryAt: this.backoff.retryAt(id),
@@ -282,7 +263,7 @@ export class AppStates {
   /** The exit the current container shows was seen by a failed start: the next pass must not count it again. */
   exitSeen(id: string): void {
     const c = this.state(id).container;
-    if (c?.state === "exited") this.mark(id).countedExit = exitKeys(c);
+    if (c?.state === "exited") this.marks.seen(id, c);
   }
 
   /**
@@ -292,22 +273,13 @@ export class AppStates {
    * are recorded.
    */
   observed(app: AppManifest, obs: ObservedApp, desired: Desired): void {
-    const m = this.mark(app.id);
     const c = ownContainer(app, obs.container);
-    if (c?.state === "exited" && desired === "running" && !this.busy(app.id)) {
-      if (!(m.countedExit ?? "").split("\n").includes(exitKey(c))) {
-        m.countedExit = exitKeys(c);
-        this.countFailure(app);
-        this.setError(app.id, `${c.name} exited with code ${c.exitCode ?? "?"}`);
-      }
+    const unexpected = c?.state === "exited" && desired === "running" && !this.busy(app.id);
+    if (unexpected && this.marks.countOnce(app.id, c)) {
+      this.countFailure(app);
+      this.setError(app.id, `${c.name} exited with code ${c.exitCode ?? "?"}`);
     }
-    if (c?.state === "stopping" || c?.state === "removing") {
-      if (m.podmanBusy?.container !== c.id || m.podmanBusy.state !== c.state) {
-        const since = this.clock.now();
-        const stuckAt = since + app.container.stopTimeoutMs + STUCK_GRACE_MS;
-        m.podmanBusy = { container: c.id, state: c.state, since, stuckAt };
-      }
-    } else m.podmanBusy = null;
+    this.marks.busy(app, c);
     const healthyNow =
       c?.state === "running" && obs.health !== "unhealthy" && obs.health !== "starting";
     this.backoff.healthy(app.id, healthyNow, app.restart.backoff.resetMs);
@@ -334,13 +306,12 @@ export class AppStates {
    * timers) the earliest end of a back-off. Null when nothing waits.
    */
   nextWakeAt(): number | null {
-    const now = this.clock.now();
-    let min = this.backoff.armed ? null : this.backoff.nextRetryAt();
-    for (const m of this.marks.values()) {
-      const stuckAt = m.podmanBusy?.stuckAt;
-      if (stuckAt !== undefined && stuckAt > now && (min === null || stuckAt < min)) min = stuckAt;
-    }
-    return min;
+    const times = [
+      this.marks.nextStuckAt(),
+      this.backoff.armed ? null : this.backoff.nextRetryAt(),
+    ];
+    const due = times.filter((t): t is number => t !== null);
+    return due.length > 0 ? Math.min(...due) : null;
   }
 
   /**
@@ -450,14 +421,5 @@ export class AppStates {
       this.states.set(id, s);
     }
     return s;
-  }
-
-  private mark(id: string): Marks {
-    let m = this.marks.get(id);
-    if (!m) {
-      m = { countedExit: null, podmanBusy: null };
-      this.marks.set(id, m);
-    }
-    return m;
   }
 }

@@ -55,7 +55,9 @@ export function snapshotStateStore(path: string): SnapshotStore<SnapshotState> {
 }
 
 /** The snapshot of what the reconciler knows now: manifests, desired states, last observation. */
-export async function snapshotStateOf(core: Core): Promise<SnapshotState> {
+export async function snapshotStateOf(
+  core: Pick<Core, "desired" | "last" | "manifests" | "states">,
+): Promise<SnapshotState> {
   await core.manifests.ensureLoaded();
   const desired = await core.desired.load();
   return {
