@@ -14,6 +14,7 @@ const sources: Record<string, string> = {
   "@archy/durable-fs": here("../durable-fs/src/index.ts"),
   "@archy/reconciler": here("../reconciler/src/index.ts"),
   "@archy/reconciler/reconciler": here("../reconciler/src/reconciler.ts"),
+  "@archy/reconciler/api": here("../reconciler/src/api/index.ts"),
   "@archy/runtime-podman": here("../runtime-podman/src/index.ts"),
   "@archy/snapshot": here("../snapshot/src/index.ts"),
   "@archy/systemd": here("../systemd/src/index.ts"),

@@ -1,11 +1,8 @@
 import { existsSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import { connect } from "node:net";
-import { CliError, EXIT, type ExitCode } from "./cli-error.js";
-
-export interface ApiErrorBody {
-  error: { message: string; exitCode: ExitCode };
-}
+import type { ApiErrorBody, ReconcilerEvent } from "@archy/reconciler/api";
+import { CliError, EXIT } from "./cli-error.js";
 
 /** A client of the daemon's HTTP/JSON API on its unix socket. */
 export class DaemonClient {
@@ -190,7 +187,7 @@ function dechunk(body: Buffer): Buffer {
 }
 
 /** One event of the daemon's stream: the JSON of its `data`. */
-export type DaemonEvent = Record<string, unknown>;
+export type DaemonEvent = ReconcilerEvent;
 
 async function* parseEvents(
   res: IncomingMessage,

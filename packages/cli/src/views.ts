@@ -1,31 +1,20 @@
 import type { ContainerStatus } from "@archy/runtime-podman";
-import type { AppStatus, ManifestError, ReconcileReport } from "@archy/reconciler";
+import {
+  formatManifestError,
+  type AppStatus,
+  type AppsPayload,
+  type AppView,
+  type ManifestError,
+  type ReconcileReport,
+} from "@archy/reconciler/api";
 import { EXIT, exitCodeFor, type ExitCode } from "./cli-error.js";
 import type { Output } from "./output.js";
 import { uptime } from "./output.js";
 
-/** The `--json` shape of one app (documented field by field in the README). */
-export interface AppView {
-  id: string;
-  name: string;
-  version: string;
-  desired: AppStatus["desired"];
-  phase: AppStatus["phase"];
-  health: AppStatus["health"];
-  restarts: number;
-  uptimeSeconds: number | null;
-  image: string;
-  stopReason: AppStatus["stopReason"];
-  lastError: string | null;
-  since: string;
-  nextRetryAt: string | null;
-  dependsOn: string[];
-  container: AppStatus["container"];
-}
-
-/** `file:line:column: path: message` (as `formatManifestError` of @archy/reconciler, without loading it). */
-export const formatManifestError = (e: ManifestError) =>
-  `${e.file}:${e.line}:${e.column}: ${e.path ? `${e.path}: ` : ""}${e.message}`;
+// The `--json` shapes are the API's (`@archy/reconciler/api`, documented field by
+// field in the README): `archy ps --json` prints what GET /v1/apps answers.
+export type { AppsPayload, AppView };
+export { formatManifestError };
 
 export function appView(a: AppStatus, now = Date.now()): AppView {
   const running = a.container?.state === "running" && a.container.startedAt;
@@ -43,17 +32,12 @@ export function appView(a: AppStatus, now = Date.now()): AppView {
     image: a.image,
     stopReason: a.stopReason,
     lastError: a.lastError,
+    lastErrorCode: a.lastErrorCode,
     since: a.since,
     nextRetryAt: a.nextRetryAt,
     dependsOn: a.dependsOn,
     container: a.container,
   };
-}
-
-export interface AppsPayload {
-  apps: AppView[];
-  orphans: { name: string; app: string; state: string }[];
-  manifestErrors: ManifestError[];
 }
 
 export function appsPayload(

@@ -88,6 +88,7 @@ describe.skipIf(podman.skipReason !== null)(`archy end to end ${podman.skipReaso
           "id",
           "image",
           "lastError",
+          "lastErrorCode",
           "name",
           "nextRetryAt",
           "phase",

@@ -1,37 +1,19 @@
 import type { ContainerStatus, HealthStatus } from "@archy/runtime-podman";
-import type { ManifestError } from "./manifest/index.js";
+import type { ActionKind, AppStatus, ReconcileReport, StopReason } from "./api/index.js";
 
-export type Phase =
-  | "running"
-  | "starting"
-  | "stopping"
-  | "restarting"
-  | "installing"
-  | "removing"
-  | "stopped"
-  | "exited"
-  | "missing"
-  | "created"
-  | "paused"
-  | "unhealthy"
-  | "backoff"
-  | "failed"
-  | "unknown";
-
-export const TRANSITIONAL_PHASES: readonly Phase[] = [
-  "starting",
-  "stopping",
-  "restarting",
-  "installing",
-  "removing",
-];
-export const isTransitional = (p: Phase) => TRANSITIONAL_PHASES.includes(p);
-
-/** Why an app that should run does not (SPEC section 4). */
-export type StopReason =
-  "user" | "crash" | "health" | "dependency" | "hook" | "backoff" | "removed";
-
-export type Desired = "running" | "stopped";
+// The API's types (what the daemon, the CLI and the status page exchange) live in
+// ./api, `@archy/reconciler/api`; they are re-exported here for the reconciler's own modules.
+export { isTransitional, TRANSITIONAL_PHASES } from "./api/index.js";
+export type {
+  ActionKind,
+  ActionResult,
+  AppStatus,
+  Desired,
+  Phase,
+  ReconcileReport,
+  ReconcilerEvent,
+  StopReason,
+} from "./api/index.js";
 
 /** What AppStates remembers of an app between passes for back-off (not persisted). */
 export interface AppHistory {
@@ -67,8 +49,6 @@ export interface ObservedApp {
   /** archy's own health view of the running container; null when no check is declared or none ran yet. */
   health: HealthStatus;
 }
-
-export type ActionKind = "create" | "start" | "recreate" | "restart" | "stop" | "remove-orphan";
 
 export interface PlannedAction {
   kind: ActionKind;
@@ -112,87 +92,6 @@ export interface Logger {
 }
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-
-export interface AppStatus {
-  id: string;
-  name: string;
-  version: string;
-  image: string;
-  dependsOn: string[];
-  desired: Desired;
-  phase: Phase;
-  health: HealthStatus;
-  /** Starts archy made after the app stopped running (crash, unhealthy, owner restart). */
-  restarts: number;
-  /** Why an app that is not running is not; null when it runs. */
-  stopReason: StopReason | null;
-  lastError: string | null;
-  /**
-   * The `code` of the error in lastError when it has one (EPODMANUNAVAILABLE,
-   * EPODMANTIMEOUT, ESTARTFAILED, ...): what an operation's caller maps to an exit code.
-   */
-  lastErrorCode: string | null;
-  /** When the phase last changed (ISO). */
-  since: string;
-  /** The next start attempt under back-off (ISO). */
-  nextRetryAt: string | null;
-  container: {
-    id: string;
-    name: string;
-    state: ContainerStatus["state"];
-    startedAt: string | null;
-    exitCode: number | null;
-    imageId: string | null;
-  } | null;
-}
-
-export type ReconcilerEvent =
-  | {
-      type: "phase";
-      app: string;
-      phase: Phase;
-      previous: Phase;
-      stopReason: StopReason | null;
-      error?: string;
-      /** The error's `code`, when it has one. */
-      errorCode?: string;
-      at: string;
-    }
-  | { type: "health"; app: string; health: HealthStatus; previous: HealthStatus; at: string }
-  | { type: "desired"; app: string; desired: Desired; at: string }
-  | { type: "wake"; reason: string; at: string }
-  | { type: "pass"; report: ReconcileReport; at: string };
-
-export interface ActionResult {
-  app: string;
-  kind: PlannedAction["kind"];
-  reason: string;
-  container: string;
-  ok: boolean;
-  durationMs: number;
-  error?: string;
-}
-
-export interface ReconcileReport {
-  startedAt: string;
-  durationMs: number;
-  /** False when podman could not be observed: nothing was changed. */
-  observed: boolean;
-  error?: string;
-  /** The `code` of the error that stopped the pass (for example EPODMANUNAVAILABLE), when it has one. */
-  errorCode?: string;
-  actions: ActionResult[];
-  failures: { app: string; error: string }[];
-  skipped: { app: string; reason: string; stopReason: StopReason | null }[];
-  converged: string[];
-  orphans: { name: string; app: string }[];
-  manifestErrors: ManifestError[];
-  /**
-   * App containers the pass's observation found exited, with the time of
-   * their exit: the loop checks that its event stream reported each death.
-   */
-  exits?: { id: string; name: string; at: string }[];
-}
 
 /** A report with nothing in it yet (not observed). */
 export function emptyReport(startedAt: string): ReconcileReport {

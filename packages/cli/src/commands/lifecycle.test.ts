@@ -4,22 +4,40 @@ import { createServer, type Server, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { TRANSITIONAL_PHASES } from "@archy/reconciler";
+import type { AppAnswer, AppStatus, Phase, PhaseEvent } from "@archy/reconciler/api";
 import { createContext, type Context } from "../context.js";
-import { run, TRANSITIONAL } from "./lifecycle.js";
+import { exitCode, run } from "./lifecycle.js";
 
-const app = (phase: string) => ({
-  app: {
-    id: "web",
-    desired: "running",
-    phase,
-    health: "none",
-    restarts: 0,
-    lastError: null,
-    stopReason: null,
-    image: "localhost/web:1",
-  },
+const AT = "2026-12-07T12:00:00.000Z";
+
+const status = (phase: Phase, over: Partial<AppStatus> = {}): AppStatus => ({
+  id: "web",
+  name: "Web",
+  version: "1",
+  image: "localhost/web:1",
+  dependsOn: [],
+  desired: "running",
+  phase,
+  health: null,
+  restarts: 0,
+  stopReason: null,
+  lastError: null,
+  lastErrorCode: null,
+  since: AT,
+  nextRetryAt: null,
+  container: null,
+  ...over,
 });
+
+const app = (phase: Phase, over: Partial<AppStatus> = {}): AppAnswer => ({
+  app: status(phase, over),
+});
+
+/** podman gone while stopping: the reconciler reverts the phase and keeps the error's code. */
+const PODMAN_GONE = {
+  lastError: "podman is unavailable (/nonexistent/podman: not found)",
+  lastErrorCode: "EPODMANUNAVAILABLE",
+} satisfies Partial<AppStatus>;
 
 /**
  * A daemon stand-in on the context's socket. Its event stream accepts a
@@ -27,7 +45,11 @@ const app = (phase: string) => ({
  * final phase on every accepted stream before it even answers 202, the
  * fastest a daemon could be.
  */
-async function fakeDaemon(ctx: Context, acceptAfterMs: number) {
+async function fakeDaemon(
+  ctx: Context,
+  acceptAfterMs: number,
+  outcome: { op: "start" | "stop"; final: AppStatus } = { op: "start", final: status("running") },
+) {
   const subscribers = new Set<ServerResponse>();
   const operations: { subscribers: number }[] = [];
   const server = createServer((req, res) => {
@@ -43,16 +65,30 @@ async function fakeDaemon(ctx: Context, acceptAfterMs: number) {
       req.on("close", () => subscribers.delete(res));
       return;
     }
-    if (req.method === "POST" && (req.url === "/v1/apps/web/start" || req.url === "/v1/apps")) {
+    if (
+      req.method === "POST" &&
+      (req.url === `/v1/apps/web/${outcome.op}` || req.url === "/v1/apps")
+    ) {
       req.resume();
       operations.push({ subscribers: subscribers.size });
-      const event = { type: "phase", app: "web", phase: "running", previous: "starting" };
+      const transitional = outcome.op === "start" ? "starting" : "stopping";
+      const { final } = outcome;
+      const event: PhaseEvent = {
+        type: "phase",
+        app: "web",
+        phase: final.phase,
+        previous: transitional,
+        stopReason: final.stopReason,
+        ...(final.lastError ? { error: final.lastError } : {}),
+        ...(final.lastErrorCode ? { errorCode: final.lastErrorCode } : {}),
+        at: AT,
+      };
       for (const s of subscribers) s.write(`data: ${JSON.stringify(event)}\n\n`);
       // Let the event reach the client before the answer does.
-      setTimeout(() => json(202, app("starting")), 20);
+      setTimeout(() => json(202, app(transitional)), 20);
       return;
     }
-    if (req.url === "/v1/apps/web") return json(200, app("running"));
+    if (req.url === "/v1/apps/web") return json(200, { app: outcome.final } satisfies AppAnswer);
     json(404, { error: { message: "no such endpoint", exitCode: 2 } });
   });
   server.listen(ctx.socketPath);
@@ -100,6 +136,51 @@ describe("lifecycle through the daemon", () => {
     expect(await run(ctx, { op: "start", target: "web", wait: false })).toBe(0);
     expect(daemon.operations).toEqual([{ subscribers: 0 }]);
   });
+
+  it("a stop that failed because podman is gone exits 4 and prints the daemon's error", async () => {
+    const lines = captureStdout();
+    const daemon = await fakeDaemon(ctx, 0, {
+      op: "stop",
+      final: status("running", PODMAN_GONE),
+    });
+    server = daemon.server;
+    expect(await run(ctx, { op: "stop", target: "web", wait: true })).toBe(4);
+    const final = JSON.parse(lines().at(-1)!) as { app: AppStatus; final: boolean };
+    expect(final).toMatchObject({ final: true, app: { phase: "running", ...PODMAN_GONE } });
+  });
+
+  it("a stop that failed for another reason exits 1", async () => {
+    const daemon = await fakeDaemon(ctx, 0, {
+      op: "stop",
+      final: status("running", {
+        lastError: "podman stop: exit 125",
+        lastErrorCode: "EPODMANCOMMAND",
+      }),
+    });
+    server = daemon.server;
+    expect(await run(ctx, { op: "stop", target: "web", wait: true })).toBe(1);
+  });
+});
+
+describe("without a daemon", () => {
+  it.each(["stop", "start", "restart"] as const)(
+    "%s with a podman that does not exist exits 4, naming podman",
+    async (op) => {
+      const env = { ...process.env, ARCHY_PODMAN: join(root, "no-such-podman") };
+      ctx = createContext({ stateDir: ctx.stateDir, manifests: ctx.manifestsDir, json: true }, env);
+      await mkdir(ctx.manifestsDir, { recursive: true });
+      await writeFile(
+        join(ctx.manifestsDir, "web.yaml"),
+        'app:\n  id: web\n  name: Web\n  version: "1"\n  container:\n    image: localhost/web:1\n',
+      );
+      const lines = captureStdout();
+      expect(await run(ctx, { op, target: "web", wait: true })).toBe(4);
+      const final = JSON.parse(lines().at(-1)!) as { app: AppStatus; final: boolean };
+      expect(final.final).toBe(true);
+      expect(final.app.lastErrorCode).toBe("EPODMANUNAVAILABLE");
+      expect(final.app.lastError).toMatch(/podman/);
+    },
+  );
 });
 
 describe("the daemon going away during an operation", () => {
@@ -142,9 +223,40 @@ describe("the daemon going away during an operation", () => {
   });
 });
 
-describe("TRANSITIONAL", () => {
-  it("waits through exactly the phases the reconciler calls transitional", () => {
-    const waited = Object.entries(TRANSITIONAL).flatMap(([phase, wait]) => (wait ? [phase] : []));
-    expect(waited.sort()).toEqual([...TRANSITIONAL_PHASES].sort());
+describe("exitCode", () => {
+  it("0 when the operation reached its phase; a stop's earlier error does not count", () => {
+    expect(exitCode("start", status("running"))).toBe(0);
+    expect(exitCode("stop", status("stopped", PODMAN_GONE))).toBe(0);
+  });
+
+  it("4 when the error's code says podman is missing or does not answer (SPEC section 6)", () => {
+    for (const op of ["start", "stop", "restart"] as const) {
+      const phase = op === "stop" ? "running" : "stopped";
+      expect(exitCode(op, status(phase, PODMAN_GONE))).toBe(4);
+      expect(
+        exitCode(
+          op,
+          status(phase, { lastError: "podman timed out", lastErrorCode: "EPODMANTIMEOUT" }),
+        ),
+      ).toBe(4);
+    }
+  });
+
+  it("1 for a failure without a code of its own, or without a code at all", () => {
+    const failed = (lastErrorCode: string | null) =>
+      status("failed", { lastError: "the container exited at once", lastErrorCode });
+    expect(exitCode("start", failed("ESTARTFAILED"))).toBe(1);
+    expect(exitCode("start", failed(null))).toBe(1);
+    expect(exitCode("restart", status("backoff"))).toBe(1);
   });
 });
+
+/** The lines written to stdout from now on (the test's stdout spy is replaced). */
+function captureStdout(): () => string[] {
+  let text = "";
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    text += String(chunk);
+    return true;
+  });
+  return () => text.split("\n").filter(Boolean);
+}

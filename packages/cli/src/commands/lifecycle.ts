@@ -1,36 +1,19 @@
-import type { AppStatus, LifecycleHandle, Phase } from "@archy/reconciler";
+import type { LifecycleHandle } from "@archy/reconciler";
+import {
+  isTransitional,
+  type AppAnswer,
+  type AppStatus,
+  type InstallRequest,
+  type ReconcilerEvent,
+} from "@archy/reconciler/api";
 import type { Reconciler } from "@archy/reconciler/reconciler";
-import { CliError, EXIT } from "../cli-error.js";
+import { CliError, EXIT, exitCodeFor } from "../cli-error.js";
 import { DaemonClient } from "../client.js";
 import type { Context } from "../context.js";
 import { spinner } from "../progress.js";
 import { appView } from "../views.js";
 
 export type Op = "start" | "stop" | "restart" | "install" | "remove";
-
-/**
- * Whether an operation is still under way in each phase: what the reconciler's
- * `isTransitional` says, kept here so that waiting through the daemon does not
- * load the reconciler (a new phase fails to compile until it is listed).
- */
-export const TRANSITIONAL: Readonly<Record<Phase, boolean>> = {
-  starting: true,
-  stopping: true,
-  restarting: true,
-  installing: true,
-  removing: true,
-  running: false,
-  stopped: false,
-  exited: false,
-  missing: false,
-  created: false,
-  paused: false,
-  unhealthy: false,
-  backoff: false,
-  failed: false,
-  unknown: false,
-};
-const isTransitional = (p: Phase) => TRANSITIONAL[p] === true;
 
 const expected: Record<Op, AppStatus["phase"][]> = {
   start: ["running"],
@@ -59,7 +42,11 @@ function show(ctx: Context, status: AppStatus, final: boolean): void {
   );
 }
 
-/** The transitional phase at once, then (unless --no-wait) the final one; exit 1 when the operation failed. */
+/**
+ * The transitional phase at once, then (unless --no-wait) the final one. The
+ * exit code is the operation's (`exitCode`): 4 when podman is missing or does
+ * not answer, 1 for any other failure.
+ */
 export async function run(ctx: Context, args: OpArgs): Promise<number> {
   const daemon = await DaemonClient.connect(ctx.socketPath);
   if (daemon) return viaDaemon(ctx, daemon, args);
@@ -80,7 +67,7 @@ export async function run(ctx: Context, args: OpArgs): Promise<number> {
       spin.stop();
     });
     show(ctx, final, true);
-    return succeeded(args.op, final) ? 0 : 1;
+    return exitCode(args.op, final);
   });
 }
 
@@ -88,6 +75,16 @@ function succeeded(op: Op, s: AppStatus): boolean {
   return (
     expected[op].includes(s.phase) && (s.lastError === null || op === "stop" || op === "remove")
   );
+}
+
+/**
+ * 0 when the operation reached its phase. A failed one exits with the exit
+ * code of its error's code when that has one (SPEC section 6: podman missing
+ * or not answering, EPODMANUNAVAILABLE or EPODMANTIMEOUT, is 4), else 1.
+ */
+export function exitCode(op: Op, final: AppStatus): number {
+  if (succeeded(op, final)) return EXIT.ok;
+  return exitCodeFor(final.lastErrorCode ?? undefined) ?? EXIT.failed;
 }
 
 /** `archy install FILE`'s text; the module (and the manifest library) loads only for an install. */
@@ -108,7 +105,7 @@ async function start(r: Reconciler, args: OpArgs): Promise<LifecycleHandle> {
 async function viaDaemon(ctx: Context, daemon: DaemonClient, args: OpArgs): Promise<number> {
   let path: string;
   let method = "POST";
-  let body: unknown;
+  let body: InstallRequest | undefined;
   if (args.op === "install") {
     path = "/v1/apps";
     body = { manifest: await readManifestArgument(args.target), file: args.target };
@@ -124,7 +121,7 @@ async function viaDaemon(ctx: Context, daemon: DaemonClient, args: OpArgs): Prom
       ? watchFinalPhases(await daemon.subscribe(ac.signal).catch(wentAway(args, false)))
       : null;
     const { app } = await daemon
-      .request<{ app: AppStatus }>(method, path, body)
+      .request<AppAnswer>(method, path, body)
       .catch(wentAway(args, false));
     show(ctx, app, false);
     if (!args.wait) return 0;
@@ -134,10 +131,10 @@ async function viaDaemon(ctx: Context, daemon: DaemonClient, args: OpArgs): Prom
     }
     if (args.op === "remove") return 0;
     const { app: final } = await daemon
-      .request<{ app: AppStatus }>("GET", `/v1/apps/${encodeURIComponent(app.id)}`)
+      .request<AppAnswer>("GET", `/v1/apps/${encodeURIComponent(app.id)}`)
       .catch(wentAway(args, true));
     show(ctx, final, true);
-    return succeeded(args.op, final) ? 0 : 1;
+    return exitCode(args.op, final);
   } finally {
     ac.abort();
   }
@@ -170,7 +167,7 @@ const errorMessage = (error: unknown) => (error instanceof Error ? error.message
  * before the caller learnt the id (install), or when the stream ends: the
  * daemon went away, and the final status request reports it.
  */
-function watchFinalPhases(events: AsyncIterable<Record<string, unknown>>): {
+function watchFinalPhases(events: AsyncIterable<ReconcilerEvent>): {
   of(id: string): Promise<void>;
 } {
   const settled = new Set<string>();
@@ -181,7 +178,7 @@ function watchFinalPhases(events: AsyncIterable<Record<string, unknown>>): {
       for await (const e of events) {
         if (e.type !== "phase" || typeof e.app !== "string") continue;
         // A final phase counts only if no operation began after it.
-        if (isTransitional(e.phase as AppStatus["phase"])) {
+        if (isTransitional(e.phase)) {
           settled.delete(e.app);
           continue;
         }

@@ -1,3 +1,4 @@
+import type { DaemonInfo } from "@archy/reconciler/api";
 import { DaemonClient } from "../client.js";
 import type { Context } from "../context.js";
 import { CliError, EXIT } from "../cli-error.js";
@@ -9,16 +10,16 @@ async function load(
   opts: { daemonInfo: boolean },
 ): Promise<{
   payload: AppsPayload;
-  daemon: Record<string, unknown> | null;
+  daemon: DaemonInfo | null;
   /** Problems with archy's own state (a corrupt desired.json kept aside). */
   notices: string[];
 }> {
   if (opts.daemonInfo) {
-    const answer = await DaemonClient.get<Record<string, unknown>>(ctx.socketPath, "/v1/daemon");
+    const answer = await DaemonClient.get<DaemonInfo>(ctx.socketPath, "/v1/daemon");
     if (answer) {
       const payload = await answer.daemon.request<AppsPayload>("GET", "/v1/apps");
       const info = answer.body;
-      return { payload, daemon: info, notices: (info.notices as string[] | undefined) ?? [] };
+      return { payload, daemon: info, notices: info.notices ?? [] };
     }
   } else {
     const answer = await DaemonClient.get<AppsPayload>(ctx.socketPath, "/v1/apps");
@@ -64,16 +65,9 @@ export async function status(ctx: Context, id?: string): Promise<number> {
   for (const n of notices) ctx.out.warn(n);
   if (daemon) {
     ctx.out.line(
-      `daemon: ${c.green("running")} (PID ${String(daemon.pid)}, since ${String(daemon.startedAt)}, podman ${String(daemon.podman)})`,
+      `daemon: ${c.green("running")} (PID ${daemon.pid}, since ${daemon.startedAt}, podman ${daemon.podman})`,
     );
-    const recovery = daemon.recovery as {
-      after: string;
-      at: string;
-      recovered: string[];
-      alreadyRunning: string[];
-      skipped: { name: string; reason: string }[];
-      failed: { name: string; error: string }[];
-    } | null;
+    const recovery = daemon.recovery;
     if (recovery) {
       ctx.out.line(`recovery after a ${recovery.after} at ${recovery.at}:`);
       for (const n of recovery.recovered) ctx.out.line(`  ${n}: ${c.green("recovered")}`);

@@ -1,5 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { validateSnapshot, type Reconciler, type ReconcilerEvent } from "@archy/reconciler";
+import type {
+  ApiErrorBody,
+  AppAnswer,
+  DaemonInfo,
+  InstallRequest,
+  ReconcileAnswer,
+} from "@archy/reconciler/api";
 import { CliError, EXIT } from "../cli-error.js";
 import { classify } from "../errors.js";
 import { appsPayload } from "../views.js";
@@ -30,7 +37,10 @@ export type ApiReconciler = Pick<
 
 export interface ApiDeps {
   reconciler: ApiReconciler;
-  /** Daemon facts for GET /v1/daemon. */
+  /**
+   * Daemon facts for GET /v1/daemon: `DaemonInfo` of @archy/reconciler/api
+   * without its notices, which come from the reconciler.
+   */
   info(): Record<string, unknown>;
   /** Asks the loop for a pass (no wait). */
   trigger(reason: string): void;
@@ -116,7 +126,7 @@ function notFound(req: IncomingMessage, url: URL, res: ServerResponse, why?: str
       message: `no such endpoint: ${req.method} ${url.pathname}${why ? ` (${why})` : ""}`,
       exitCode: EXIT.usage,
     },
-  });
+  } satisfies ApiErrorBody);
 }
 
 /**
@@ -153,7 +163,10 @@ export function createApiHandler(
       "GET",
       /^\/v1\/daemon$/,
       async (_m, _u, _q, res) =>
-        send(res, 200, { ...deps.info(), notices: await reconciler.notices() }),
+        send(res, 200, {
+          ...deps.info(),
+          notices: await reconciler.notices(),
+        } satisfies Pick<DaemonInfo, "notices">),
     ],
     [
       "GET",
@@ -172,7 +185,8 @@ export function createApiHandler(
     [
       "GET",
       /^\/v1\/apps\/([^/]+)$/,
-      async (m, _u, _q, res) => send(res, 200, { app: await reconciler.appStatus(segment(m[1]!)) }),
+      async (m, _u, _q, res) =>
+        send(res, 200, { app: await reconciler.appStatus(segment(m[1]!)) } satisfies AppAnswer),
     ],
     [
       "POST",
@@ -188,8 +202,7 @@ export function createApiHandler(
       /^\/v1\/apps$/,
       async (_m, _u, req, res) => {
         const body = (await readJson(req, limits.maxBodyBytes)) as {
-          manifest?: unknown;
-          file?: unknown;
+          [K in keyof InstallRequest]?: unknown;
         };
         if (typeof body.manifest !== "string")
           return send(res, 400, {
@@ -197,7 +210,7 @@ export function createApiHandler(
               message: "expected { manifest: <yaml text>, file?: <name> }",
               exitCode: EXIT.usage,
             },
-          });
+          } satisfies ApiErrorBody);
         const handle = await reconciler.install(
           body.manifest,
           typeof body.file === "string" ? body.file : undefined,
@@ -224,10 +237,10 @@ export function createApiHandler(
           const report = await reconciler.reconcileAll({
             removeOrphans: url.searchParams.get("removeOrphans") === "true",
           });
-          return send(res, 200, { report });
+          return send(res, 200, { report } satisfies ReconcileAnswer);
         }
         deps.trigger("requested through the API");
-        send(res, 202, { triggered: true });
+        send(res, 202, { triggered: true } satisfies ReconcileAnswer);
       },
     ],
     [
@@ -244,7 +257,7 @@ export function createApiHandler(
               message: `invalid snapshot: ${(error as Error).message}`,
               exitCode: EXIT.usage,
             },
-          });
+          } satisfies ApiErrorBody);
         }
         send(res, 200, await reconciler.resurrect(snapshot));
       },
@@ -301,7 +314,8 @@ export function createApiHandler(
           ? "internal error of the daemon (its log has the details)"
           : c.message;
         if (status === 413) res.setHeader("connection", "close");
-        if (!res.headersSent) send(res, status, { error: { message, exitCode: c.exitCode } });
+        if (!res.headersSent)
+          send(res, status, { error: { message, exitCode: c.exitCode } } satisfies ApiErrorBody);
         else res.destroy(); // a stream that broke half-way
       });
     },

@@ -1,9 +1,9 @@
 // The daemon's own sections: its facts (uptime, podman, last pass, notices)
 // and what it recovered after the previous run.
 import { ago, localTime } from "./format.js";
-import type { DaemonInfo, PassReport } from "./types.js";
+import type { DaemonInfo, ReconcileReport } from "./types.js";
 
-function passSummary(p: PassReport): string {
+function passSummary(p: ReconcileReport): string {
   if (!p.observed) return `could not observe podman: ${p.error ?? "unknown error"}`;
   const changed = p.actions.filter((a) => a.ok).length;
   return `${p.converged.length} converged, ${changed} changed, ${p.failures.length} failed (took ${(p.durationMs / 1000).toFixed(1)}s)`;

@@ -155,6 +155,33 @@ describe("events", () => {
     ]);
   });
 
+  it("keeps a failed operation's error code with its error, and drops a stale one with the next error", () => {
+    const s = run(
+      live(),
+      event(phaseEvent("web", "stopping")),
+      event(
+        phaseEvent("web", "running", {
+          previous: "stopping",
+          error: "podman is unavailable",
+          errorCode: "EPODMANUNAVAILABLE",
+        }),
+      ),
+    );
+    expect(row(s, "web")).toMatchObject({
+      phase: "running",
+      lastError: "podman is unavailable",
+      lastErrorCode: "EPODMANUNAVAILABLE",
+    });
+    const later = run(
+      s,
+      event(phaseEvent("web", "exited", { stopReason: "crash", error: "web exited with code 1" })),
+    );
+    expect(row(later, "web")).toMatchObject({
+      lastError: "web exited with code 1",
+      lastErrorCode: null,
+    });
+  });
+
   it("drops the uptime when the app stops, keeps it while an operation runs", () => {
     let s = reduce(live(), event(phaseEvent("web", "stopping")));
     expect(row(s, "web").uptimeSeconds).toBe(60);

@@ -9,7 +9,7 @@ import type {
   DaemonInfo,
   ManifestError,
   Op,
-  Orphan,
+  OrphanView,
   Phase,
   ReconcilerEvent,
   StopReason,
@@ -42,7 +42,7 @@ export interface PageState {
   /** Why the last fetch of the state failed; null after a success. */
   syncError: string | null;
   apps: AppRow[];
-  orphans: Orphan[];
+  orphans: OrphanView[];
   manifestErrors: ManifestError[];
   daemon: DaemonInfo | null;
   /** The daemon's clock minus the page's (ms), for countdowns to the daemon's times. */
@@ -159,6 +159,7 @@ export function reduce(state: PageState, action: Action): PageState {
             health: local.health,
             desired: local.desired,
             lastError: local.lastError,
+            lastErrorCode: local.lastErrorCode,
             since: local.since,
           };
         return row;
@@ -230,6 +231,7 @@ export function reduce(state: PageState, action: Action): PageState {
           restarts: s.restarts,
           stopReason: s.stopReason,
           lastError: s.lastError,
+          lastErrorCode: s.lastErrorCode,
           since: s.since,
           nextRetryAt: s.nextRetryAt,
         })),
@@ -290,7 +292,9 @@ function applyEvent(state: PageState, event: ReconcilerEvent): PageState {
           stopReason: event.stopReason,
           since: event.at,
           uptimeSeconds: uptimeAfter(a, event.phase),
-          ...(event.error !== undefined ? { lastError: event.error } : {}),
+          ...(event.error !== undefined
+            ? { lastError: event.error, lastErrorCode: event.errorCode ?? null }
+            : {}),
           // Running again: a retry time is history (a fetch brings any new one).
           ...(event.phase === "running" ? { nextRetryAt: null } : {}),
         })),

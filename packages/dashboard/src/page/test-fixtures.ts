@@ -3,7 +3,7 @@ import type {
   AppsPayload,
   AppView,
   DaemonInfo,
-  PassReport,
+  ReconcileReport,
   Phase,
   ReconcilerEvent,
 } from "./types.js";
@@ -23,6 +23,7 @@ export function appView(id: string, over: Partial<AppView> = {}): AppView {
     image: `localhost/${id}:1.0`,
     stopReason: null,
     lastError: null,
+    lastErrorCode: null,
     since: AT,
     nextRetryAt: null,
     dependsOn: [],
@@ -45,7 +46,7 @@ export const payload = (apps: AppView[], over: Partial<AppsPayload> = {}): AppsP
   ...over,
 });
 
-export function passReport(over: Partial<PassReport> = {}): PassReport {
+export function passReport(over: Partial<ReconcileReport> = {}): ReconcileReport {
   return {
     startedAt: AT,
     durationMs: 120,
@@ -66,10 +67,14 @@ export function daemonInfo(over: Partial<DaemonInfo> = {}): DaemonInfo {
     version: "0.1.0",
     podman: "5.4.2",
     startedAt: AT,
+    stateDir: "/var/lib/archy",
+    manifestsDir: "/etc/archy/apps",
     previousRun: null,
     recovery: null,
     lastPass: passReport(),
     passes: 1,
+    http: { url: "http://127.0.0.1:8780/", address: "127.0.0.1:8780", loopback: true },
+    systemd: null,
     notices: [],
     ...over,
   };
