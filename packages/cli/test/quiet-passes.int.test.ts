@@ -4,7 +4,7 @@
 // hook and a build. Passes after an invalid manifest, an orphan and a failing
 // hook elsewhere leave their containers alone; a config file the hook rewrites
 // is what the recreated container serves.
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -104,6 +104,81 @@ describe.skipIf(podman.skipReason !== null)(
       expect(up.stderr).toContain("archy-ghost");
       expect(await exampleIds()).toEqual(before);
       await store.podman(["rm", "-f", "-t", "0", "archy-ghost"]);
+    });
+
+    it("up --remove-orphans removes an orphan once and stops calling it one", async () => {
+      const before = await exampleIds(); // the image was built by the test before
+      await store.podman([
+        "run",
+        "-d",
+        "--name",
+        "archy-gone",
+        "--label",
+        "io.archy.app=gone",
+        ...Object.entries(store.labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]),
+        store.image,
+        "sleep",
+        "600",
+      ]);
+      const up = await archy(["up", "--remove-orphans", "--json"]);
+      expect(up.exitCode, up.stdout + up.stderr).toBe(0);
+      const report = JSON.parse(up.stdout) as {
+        actions: { kind: string; container: string; ok: boolean }[];
+        orphans: unknown[];
+        failures: unknown[];
+      };
+      expect(report.actions).toEqual([
+        expect.objectContaining({ kind: "remove-orphan", container: "archy-gone", ok: true }),
+      ]);
+      expect(report.orphans).toEqual([]);
+      expect(report.failures).toEqual([]);
+      expect((await containers()).some((l) => l.startsWith("archy-gone "))).toBe(false);
+      expect(await exampleIds()).toEqual(before);
+    });
+
+    it("a config file replaced by a folder fails its app (exit 1) and recreates nothing", async () => {
+      const conf = join(work.path, "cfg.conf");
+      await writeFile(conf, "one\n");
+      await writeFile(
+        examples("cfg"),
+        [
+          "app:",
+          "  id: cfg",
+          "  name: Configured",
+          "  version: 1.0.0",
+          "  container:",
+          `    image: ${store.image}`,
+          "    pull: never",
+          '    command: ["sleep", "600"]',
+          `  config_files: [${JSON.stringify(conf)}]`,
+          "",
+        ].join("\n"),
+      );
+      const first = await archy(["up"]);
+      expect(first.exitCode, first.stdout + first.stderr).toBe(0);
+      const before = await containers();
+      await rm(conf);
+      await mkdir(conf);
+      const up = await archy(["up", "--json"]);
+      expect(up.exitCode, up.stdout + up.stderr).toBe(1);
+      const report = JSON.parse(up.stdout) as {
+        actions: unknown[];
+        failures: { app: string; error: string }[];
+      };
+      expect(report.actions).toEqual([]);
+      expect(report.failures).toEqual([
+        { app: "cfg", error: expect.stringMatching(/cannot read config file .*cfg\.conf: EISDIR/) },
+      ]);
+      expect(await containers()).toEqual(before);
+      // Readable again with the same content: nothing to do.
+      await rm(conf, { recursive: true });
+      await writeFile(conf, "one\n");
+      const again = await archy(["up", "--json"]);
+      expect(again.exitCode, again.stdout + again.stderr).toBe(0);
+      expect((JSON.parse(again.stdout) as { actions: unknown[] }).actions).toEqual([]);
+      expect(await containers()).toEqual(before);
+      await rm(examples("cfg"));
+      await store.podman(["rm", "-f", "-t", "0", "archy-cfg"]);
     });
 
     it("after a pre-start hook fails in another app: exit 1, the others untouched", async () => {
