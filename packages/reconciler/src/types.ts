@@ -48,6 +48,8 @@ export interface ObservedApp {
   imageId?: string | null;
   /** archy's own health view of the running container; null when no check is declared or none ran yet. */
   health: HealthStatus;
+  /** A config file exists but cannot be read: the app fails with this, and nothing is recreated. */
+  configError?: string;
 }
 
 export interface PlannedAction {

@@ -75,7 +75,10 @@ describe("lifecycle operations and phases", () => {
     await t.settle(r.reconcileAll());
     const events: ReconcilerEvent[] = [];
     r.subscribe((e) => events.push(e));
-    t.fake.failNext("getContainerStatus", new PodmanUnavailableError("podman", "spawn podman ENOENT"));
+    t.fake.failNext(
+      "getContainerStatus",
+      new PodmanUnavailableError("podman", "spawn podman ENOENT"),
+    );
     const final = await t.settle((await r.stop("web")).done);
     expect(final).toMatchObject({
       phase: "running",

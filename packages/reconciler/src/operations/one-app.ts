@@ -7,7 +7,10 @@ import { decideApp, type AppDecision } from "../pass/planner.js";
 import type { Desired, ObservedApp } from "../types.js";
 
 /** What observing and deciding for one app outside a pass needs. */
-export type OneAppParts = Pick<Core, "runtime" | "clock" | "states" | "health" | "desired" | "manifests">;
+export type OneAppParts = Pick<
+  Core,
+  "runtime" | "clock" | "states" | "health" | "desired" | "manifests"
+>;
 
 /**
  * One app observed now: one inspect of its container and (unless `hash` is
@@ -70,7 +73,10 @@ export async function decideNow(
       history: parts.states.history(dep),
     }).runs;
     if (!runs) {
-      blockedBy = { id: dep, why: depDesired === "stopped" ? "stopped by the owner" : "not running" };
+      blockedBy = {
+        id: dep,
+        why: depDesired === "stopped" ? "stopped by the owner" : "not running",
+      };
       break;
     }
   }

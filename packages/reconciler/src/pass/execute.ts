@@ -294,11 +294,7 @@ export class Executor {
    * A start counts only if the container is still running after it, and
    * healthy within start_period + retries x interval when a check is declared.
    */
-  private async waitReady(
-    app: AppManifest,
-    by: Actor,
-    countFailure = false,
-  ): Promise<void> {
+  private async waitReady(app: AppManifest, by: Actor, countFailure = false): Promise<void> {
     const name = containerName(app.id);
     const hc = app.container.healthcheck;
     const t0 = this.clock.now();

@@ -69,9 +69,7 @@ export interface AppDecisionInput {
  * app runs (or is being started) after it, which its dependents rely on.
  */
 export type AppDecision = (
-  | { kind: "act"; action: PlannedAction }
-  | { kind: "skip"; skip: PlanSkip }
-  | { kind: "converged" }
+  { kind: "act"; action: PlannedAction } | { kind: "skip"; skip: PlanSkip } | { kind: "converged" }
 ) & { runs: boolean };
 
 /** The skip of a decision; null when it acts or is converged. */
@@ -101,10 +99,7 @@ export function decideApp(input: AppDecisionInput): AppDecision {
     };
     if (!STARTS.has(kind) || !input.blockedBy)
       return { kind: "act" as const, action, runs: desired === "running" };
-    return skip(
-      `waiting for ${input.blockedBy.id} (${input.blockedBy.why})`,
-      "dependency",
-    );
+    return skip(`waiting for ${input.blockedBy.id} (${input.blockedBy.why})`, "dependency");
   };
   function skip(reason: string, stopReason: PlanSkip["stopReason"], failure = false): AppDecision {
     return {
@@ -134,7 +129,8 @@ export function decideApp(input: AppDecisionInput): AppDecision {
     `${c!.state} for ${Math.round(stuckMs / 1000)} s: the podman doing it is gone`;
 
   if (desired === "stopped") {
-    if (c && (c.state === "running" || c.state === "paused")) return act("stop", "stopped by the owner");
+    if (c && (c.state === "running" || c.state === "paused"))
+      return act("stop", "stopped by the owner");
     if (c?.state === "stopping" && stuck) return act("stop", stuckReason());
     return { ...skip("stopped by the owner", "user"), runs: false };
   }
@@ -162,9 +158,13 @@ export function decideApp(input: AppDecisionInput): AppDecision {
       return converged();
     case "exited": {
       const code = c.exitCode ?? 0;
-      if (requested) return act(hashDiffers ? "recreate" : "start", `${requested} requested by the owner`);
+      if (requested)
+        return act(hashDiffers ? "recreate" : "start", `${requested} requested by the owner`);
       if (app.restart.policy === "no")
-        return skip(`exited (code ${code}); restart policy is no`, code === 0 ? "removed" : "crash");
+        return skip(
+          `exited (code ${code}); restart policy is no`,
+          code === 0 ? "removed" : "crash",
+        );
       if (app.restart.policy === "on-failure" && code === 0)
         return skip("exited with code 0; restart policy is on-failure", "removed");
       if (backingOff) return skip(`exited (code ${code}); ${backoffReason()}`, "backoff");
@@ -221,7 +221,8 @@ export function plan(input: PlanInput): Plan {
     if (decision.kind === "act") actions.push(decision.action);
     else if (decision.kind === "skip") skipped.push(decision.skip);
     // Stopped by the owner is converged too: the app is as the owner wants it.
-    if (decision.kind === "converged" || skipOf(decision)?.stopReason === "user") converged.push(id);
+    if (decision.kind === "converged" || skipOf(decision)?.stopReason === "user")
+      converged.push(id);
     if (decision.runs) willRun.add(id);
   }
 

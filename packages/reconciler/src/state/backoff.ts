@@ -148,13 +148,10 @@ export class BackoffLimiter {
     this.clearTimer(item);
     const onReady = this.onReady;
     if (onReady === null || !this.waiting(id)) return;
-    item.timer = this.clock.setTimeout(
-      () => {
-        item.timer = null;
-        onReady(id);
-      },
-      item.retryAt! - this.clock.now(),
-    );
+    item.timer = this.clock.setTimeout(() => {
+      item.timer = null;
+      onReady(id);
+    }, item.retryAt! - this.clock.now());
   }
 
   private clearTimer(item: Item): void {
