@@ -3,20 +3,10 @@
 // line and column in the YAML document is locate.ts: this module loads no YAML
 // library, so printing errors does not load one.
 
-export interface ManifestError {
-  file: string;
-  line: number;
-  column: number;
-  /** Field path such as `app.container.ports[1]`; empty for file-level errors. */
-  path: string;
-  message: string;
-  /** The app id, when the file got far enough to say it. */
-  app?: string;
-}
+// The error and its format are part of the API contract (../api): declared there once.
+import { formatManifestError, type ManifestError } from "../api/status.js";
 
-export function formatManifestError(e: ManifestError): string {
-  return `${e.file}:${e.line}:${e.column}: ${e.path ? `${e.path}: ` : ""}${e.message}`;
-}
+export { formatManifestError, type ManifestError };
 
 /** `["app", "container", "ports", 1]` as `app.container.ports[1]`. */
 export function formatPath(path: readonly PropertyKey[]): string {
