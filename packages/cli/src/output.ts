@@ -1,5 +1,5 @@
 import { createColors } from "picocolors";
-import type { AppStatus, Phase } from "@archy/reconciler";
+import type { AppStatus, Phase } from "@archy/reconciler/api";
 import { renderTable } from "./table.js";
 
 type Colors = ReturnType<typeof createColors>;
