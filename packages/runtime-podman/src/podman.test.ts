@@ -152,6 +152,46 @@ describe("PodmanRuntime errors", () => {
       .catch((e: unknown) => e)) as PodmanCommandError;
     expect(err).toBeInstanceOf(PodmanCommandError);
     expect(err.argv).toEqual(["start", "--", "a", "b"]);
+    // In shares side by side: every share failed as a whole, so does the call.
+    await expect(rt.startContainers(["a", "b"], { parallel: 2 })).rejects.toBeInstanceOf(
+      PodmanCommandError,
+    );
+  });
+
+  it("startContainers with `parallel`: a share of the names per podman process (round-robin), side by side; a share that hangs fails its own names after the whole call's allowance", async () => {
+    const log = join(dir, "start-shares.log");
+    const rt = new PodmanRuntime({
+      podmanPath: await script(
+        "start-shares",
+        [
+          `echo "$(date +%s%N) $*" >> "${log}"`,
+          'case " $* " in *" a "*) exec sleep 30;; esac',
+          'for n in "$@"; do [ "$n" = start ] || [ "$n" = -- ] || echo "$n"; done',
+        ].join("\n"),
+      ),
+      timeoutMs: 300,
+    });
+    const t0 = Date.now();
+    const result = await rt.startContainers(["a", "b", "c"], { parallel: 2 });
+    // A second per name of the whole call (3), on top of the usual timeout.
+    const error = "podman did not answer within 3300 ms: start -- a c";
+    expect(result).toEqual({
+      started: ["b"],
+      failed: [
+        { name: "a", error },
+        { name: "c", error },
+      ],
+    });
+    const calls = (await readFile(log, "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => l.split(" "));
+    expect(calls.map((c) => c.slice(1)).sort()).toEqual([
+      ["start", "--", "a", "c"],
+      ["start", "--", "b"],
+    ]);
+    // b's share did not wait for a's: both began at once.
+    for (const c of calls) expect(Number(c[0]) / 1e6 - t0).toBeLessThan(2_000);
   });
 
   it("output archy cannot read is PodmanOutputError, never an empty answer (ps, images, inspect, image id, address)", async () => {

@@ -186,28 +186,51 @@ export class PodmanRuntime implements ContainerRuntime {
   }
 
   /**
-   * `podman start a b c` in one process. podman 4.3.1 goes on with the others
-   * when one fails to start (exit 125, the names it started on stdout, one
+   * `podman start a b c` in one process, or in `parallel` processes side by
+   * side, each of an equal share of the names (round-robin): podman starts the
+   * names of one process one after the other (its ContainerStart loops over
+   * them), waiting on runc, conmon and the network setup of each in turn.
+   * Each process may take as long as one process of every name would: side by
+   * side on a busy host, each name takes longer.
+   *
+   * podman 4.3.1 goes on with the others when one fails to start (exit 125,
+   * the names it started on stdout, one
    * `Error: unable to start container "<id>": …` per failure on stderr), prints
    * nothing for one already running, and starts none when a name does not
    * exist (`Error: no container with name or ID "<name>" found: …`). When its
    * answer leaves names unaccounted for (beyond one error about the one name
    * it did not print), settleStarts finds out: one inspect, and at most one
-   * more start. Three processes at most, whatever the number of names.
+   * more start. Three processes at most per share, whatever the number of names.
    */
   async startContainers(
     names: string[],
+    opts: { parallel?: number } = {},
   ): Promise<{ started: string[]; failed: { name: string; error: string }[] }> {
     const unique = [...new Set(names)];
     unique.forEach(assertContainerName);
     if (unique.length === 0) return { started: [], failed: [] };
-    const first = await this.startBatch(unique);
-    const started = new Set(first.started);
+    const timeoutMs = this.timeoutMs + unique.length * 1000;
+    const count = Math.max(1, Math.min(Math.floor(opts.parallel ?? 1) || 1, unique.length));
+    const shares = Array.from({ length: count }, (_, s) =>
+      unique.filter((_, i) => i % count === s),
+    );
+    const outcomes = await Promise.allSettled(
+      shares.map((share) => this.startShare(share, timeoutMs)),
+    );
+    // Every share failed as a whole: so did the call (podman unavailable, say).
+    const firstFailure = outcomes.find((o) => o.status === "rejected");
+    if (outcomes.every((o) => o.status === "rejected")) throw firstFailure!.reason;
+    const started = new Set<string>();
     const failed = new Map<string, string>();
-    const rest = unique.filter((n) => !started.has(n));
-    const sole = soleFailure(rest, first.errors);
-    if (sole) failed.set(sole.name, sole.error);
-    else if (rest.length > 0) await this.settleStarts(rest, first.errors, started, failed);
+    outcomes.forEach((o, s) => {
+      if (o.status === "fulfilled") {
+        for (const n of o.value.started) started.add(n);
+        for (const [n, e] of o.value.failed) failed.set(n, e);
+      } else {
+        const error = o.reason instanceof Error ? o.reason.message : String(o.reason);
+        for (const n of shares[s]!) failed.set(n, error);
+      }
+    });
     return {
       started: unique.filter((n) => started.has(n)),
       failed: unique.flatMap((n) => {
@@ -215,6 +238,22 @@ export class PodmanRuntime implements ContainerRuntime {
         return error === undefined ? [] : [{ name: n, error }];
       }),
     };
+  }
+
+  /** One `podman start` of `names`, what it left unaccounted for settled. */
+  private async startShare(
+    names: string[],
+    timeoutMs: number,
+  ): Promise<{ started: Set<string>; failed: Map<string, string> }> {
+    const first = await this.startBatch(names, timeoutMs);
+    const started = new Set(first.started);
+    const failed = new Map<string, string>();
+    const rest = names.filter((n) => !started.has(n));
+    const sole = soleFailure(rest, first.errors);
+    if (sole) failed.set(sole.name, sole.error);
+    else if (rest.length > 0)
+      await this.settleStarts(rest, first.errors, started, failed, timeoutMs);
+    return { started, failed };
   }
 
   /**
@@ -227,20 +266,26 @@ export class PodmanRuntime implements ContainerRuntime {
     errors: string[],
     started: Set<string>,
     failed: Map<string, string>,
+    timeoutMs: number,
   ): Promise<void> {
     const statuses = await this.inspectContainers(names);
     const untried = sortUnaccounted(names, errors, statuses, started, failed);
     if (untried.length === 0) return;
-    const second = await this.startBatch(untried.map((c) => c.name));
+    const second = await this.startBatch(
+      untried.map((c) => c.name),
+      timeoutMs,
+    );
     settleRetried(untried, second, started, failed);
   }
 
-  /** One `podman start` of several names. */
-  private async startBatch(names: string[]): Promise<StartBatch> {
+  /**
+   * One `podman start` of several names; `timeoutMs` allows a second per name
+   * of the whole call on top of the usual timeout (podman starts them one by one).
+   */
+  private async startBatch(names: string[], timeoutMs: number): Promise<StartBatch> {
     const result = await this.run(["start", "--", ...names], {
       okExitCodes: [125],
-      // podman starts them in parallel; allow a second each on top of the usual timeout.
-      timeoutMs: this.timeoutMs + names.length * 1000,
+      timeoutMs,
     });
     return readStartBatch(names, result);
   }

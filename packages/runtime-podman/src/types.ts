@@ -129,13 +129,17 @@ export interface ContainerRuntime {
   runContainer(spec: ContainerSpec): Promise<string>;
   startContainer(name: string): Promise<void>;
   /**
-   * Starts several containers in one podman call. Each distinct name ends up
-   * in exactly one list, in the order given: `started` (running now, including
-   * those already running) or `failed` with podman's error text. Rejects only
-   * when the call as a whole fails (podman unavailable, timed out).
+   * Starts several containers in one podman call, or in `parallel` calls side
+   * by side, each of an equal share of the names (podman starts the names of
+   * one call one after the other). Each distinct name ends up in exactly one
+   * list, in the order given: `started` (running now, including those already
+   * running) or `failed` with podman's error text; a call of several that fails
+   * as a whole fails its own names. Rejects only when every call fails as a
+   * whole (podman unavailable, timed out).
    */
   startContainers(
     names: string[],
+    opts?: { parallel?: number },
   ): Promise<{ started: string[]; failed: { name: string; error: string }[] }>;
   /** `killed` is true when the grace period ran out and the container was SIGKILLed. */
   stopContainer(name: string, opts?: { timeoutSeconds?: number }): Promise<{ killed: boolean }>;

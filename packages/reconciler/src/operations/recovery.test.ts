@@ -39,7 +39,7 @@ describe("snapshots and recovery", () => {
     ]);
   });
 
-  it("recoverAfterCrash starts what was running and is not, except apps desired stopped, in batched calls", async () => {
+  it("recoverAfterCrash starts what was running and is not, except apps desired stopped, in one batched call", async () => {
     const r = t.make([t.app("web"), t.app("db"), t.app("cache")]);
     await t.settle(r.reconcileAll());
     t.fake.addContainer({ name: "unmanaged", image: "localhost/web:1" });
@@ -65,16 +65,13 @@ describe("snapshots and recovery", () => {
     });
     expect(t.fake.containers.get("archy-db")?.state).toBe("exited");
     expect(t.fake.containers.get("archy-web")?.state).toBe("running");
-    // One list, then the containers to recover in batched starts, each name in one of them.
+    // One list, then one start of every container to recover, 4 podman processes side by side.
     const calls = t.fake.calls.slice(before).map((c) => [c.method, ...c.args]);
-    expect(calls[0]).toEqual(["listContainers", {}]);
-    expect(calls.slice(1).every((c) => c[0] === "startContainers")).toBe(true);
-    expect(
-      calls
-        .slice(1)
-        .flatMap((c) => c[1] as string[])
-        .sort(),
-    ).toEqual(["archy-web", "unmanaged"]);
+    expect(calls).toEqual([
+      ["listContainers", {}],
+      ["startContainers", expect.arrayContaining(["archy-web", "unmanaged"]), { parallel: 4 }],
+    ]);
+    expect((calls[1]?.[1] as string[]).sort()).toEqual(["archy-web", "unmanaged"]);
     expect(logged.sort()).toEqual(["recovered archy-web", "recovered unmanaged"]);
   });
 
@@ -115,56 +112,19 @@ describe("snapshots and recovery", () => {
     expect(t.fake.calls.filter((c) => c.method === "startContainers")).toHaveLength(2);
   });
 
-  it("recoverAfterCrash: `concurrency` batched starts run side by side, each of an equal share of the names", async () => {
-    const names = ["a", "b", "c", "d", "e", "f", "g"];
-    for (const name of names) t.fake.addContainer({ name, image: "localhost/web:1" }, "exited");
-    // a's batch hangs until podman's timeout; the others must not wait for it.
-    t.fake.hangNext("startContainers", { rejectAfterMs: 30_000, match: (name) => name === "a" });
-    const recovering = recoverAfterCrash({
-      runtime: t.fake,
-      snapshot: snapshotOf(names),
-      desired: {},
-      concurrency: 3,
-    });
-    await t.clock.advance(0);
-    const batches = t.fake.calls
-      .filter((c) => c.method === "startContainers")
-      .map((c) => c.args[0] as string[]);
-    expect(batches).toEqual([
-      ["a", "d", "g"],
-      ["b", "e"],
-      ["c", "f"],
-    ]);
-    expect(names.filter((n) => t.fake.containers.get(n)?.state === "running")).toEqual([
-      "b",
-      "c",
-      "e",
-      "f",
-    ]);
-    const report = await t.settle(recovering, 1_000);
-    const error = "podman did not answer within 30000 ms: startContainers";
-    expect(report.recovered).toEqual(["b", "c", "e", "f"]);
-    expect(report.failed).toEqual([
-      { name: "a", error },
-      { name: "d", error },
-      { name: "g", error },
-    ]);
-  });
-
-  it("recoverAfterCrash: no more batches than names, and one when concurrency is 1", async () => {
-    for (const name of ["a", "b"])
+  it("recoverAfterCrash: its concurrency is the batched start's parallel podman processes", async () => {
+    for (const name of ["a", "b", "c"])
       t.fake.addContainer({ name, image: "localhost/web:1" }, "exited");
-    await recoverAfterCrash({ runtime: t.fake, snapshot: snapshotOf(["a", "b"]), desired: {} });
-    for (const name of ["a", "b"]) t.fake.crash(name);
-    await recoverAfterCrash({
+    const report = await recoverAfterCrash({
       runtime: t.fake,
-      snapshot: snapshotOf(["a", "b"]),
+      snapshot: snapshotOf(["a", "b", "c"]),
       desired: {},
-      concurrency: 1,
+      concurrency: 2,
     });
-    expect(
-      t.fake.calls.filter((c) => c.method === "startContainers").map((c) => c.args[0]),
-    ).toEqual([["a"], ["b"], ["a", "b"]]);
+    expect(report.recovered).toEqual(["a", "b", "c"]);
+    expect(t.fake.calls.filter((c) => c.method === "startContainers").map((c) => c.args)).toEqual([
+      [["a", "b", "c"], { parallel: 2 }],
+    ]);
   });
 
   it("recoverAfterCrash: when the batched start fails as a whole, every container of it is reported failed", async () => {

@@ -16,7 +16,7 @@ export interface RecoverOptions {
   snapshot: SnapshotState;
   /** The owner's intents by app id; an app desired stopped is never started. */
   desired: Record<string, Desired>;
-  /** How many batched starts run at once; default 4. */
+  /** How many `podman start` processes run side by side, each with a share of the names; default 4. */
   concurrency?: number;
   logger?: Logger;
 }
@@ -24,11 +24,9 @@ export interface RecoverOptions {
 /**
  * After a crash or a reboot: starts every container that was running when
  * the snapshot was taken and is not running now, managed by archy or not,
- * except apps the owner stopped. They go in `concurrency` batches at once
- * (one `startContainers` call, so one `podman start`, each): podman starts
- * the names of one `podman start` one after the other, and most of each
- * start is spent waiting on runc, conmon and the network setup, so a few
- * batches side by side finish sooner than one (see startBatches).
+ * except apps the owner stopped: all of them in one `startContainers` call,
+ * whose `concurrency` podman processes side by side each start a share of
+ * them (podman starts the names of one process one after the other).
  */
 export async function recoverAfterCrash(opts: RecoverOptions): Promise<RecoveryReport> {
   const report: RecoveryReport = { recovered: [], alreadyRunning: [], skipped: [], failed: [] };
@@ -51,7 +49,13 @@ export async function recoverAfterCrash(opts: RecoverOptions): Promise<RecoveryR
     else toStart.push(c.name);
   }
   if (toStart.length > 0) {
-    const { started, failed } = await startBatches(opts.runtime, toStart, opts.concurrency ?? 4);
+    const { started, failed } = await opts.runtime
+      .startContainers(toStart, { parallel: opts.concurrency ?? 4 })
+      .catch((error) => {
+        // Every call failed as a whole (podman unavailable, timed out): none is known started.
+        const message = error instanceof Error ? error.message : String(error);
+        return { started: [], failed: toStart.map((name) => ({ name, error: message })) };
+      });
     for (const name of started) {
       report.recovered.push(name);
       opts.logger?.info({ container: name }, `recovered ${name}`);
@@ -63,31 +67,4 @@ export async function recoverAfterCrash(opts: RecoverOptions): Promise<RecoveryR
   }
   for (const list of [report.recovered, report.alreadyRunning]) list.sort();
   return report;
-}
-
-/**
- * Starts `names` in at most `width` batched calls at once, each of an equal
- * share of the names (round-robin, so the snapshot's order spreads over the
- * batches). A batch that fails as a whole (podman unavailable, timed out)
- * fails its own names only: none of them is known started.
- */
-export async function startBatches(
-  runtime: ContainerRuntime,
-  names: string[],
-  width: number,
-): Promise<{ started: string[]; failed: { name: string; error: string }[] }> {
-  const count = Math.max(1, Math.min(Math.floor(width) || 1, names.length));
-  const batches = Array.from({ length: count }, (_, b) => names.filter((_, i) => i % count === b));
-  const results = await Promise.all(
-    batches.map((batch) =>
-      runtime.startContainers(batch).catch((error: unknown) => {
-        const message = error instanceof Error ? error.message : String(error);
-        return { started: [], failed: batch.map((name) => ({ name, error: message })) };
-      }),
-    ),
-  );
-  return {
-    started: results.flatMap((r) => r.started),
-    failed: results.flatMap((r) => r.failed),
-  };
 }

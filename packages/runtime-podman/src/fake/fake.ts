@@ -222,15 +222,18 @@ export class FakeRuntime implements ContainerRuntime {
    * apply per name: `match` gets the name, and a scripted failure fails that
    * name only (its text: a PodmanCommandError's stderr, else its message),
    * unless it is a PodmanTimeoutError or PodmanUnavailableError, which fails
-   * the whole call, as would a hang that rejects.
+   * the whole call, as would a hang that rejects. `parallel` is recorded with
+   * the call (its second argument); the fake starts the names in one go.
    */
   async startContainers(
     names: string[],
+    opts?: { parallel?: number },
   ): Promise<{ started: string[]; failed: { name: string; error: string }[] }> {
     const unique = [...new Set(names)];
     unique.forEach(assertContainerName);
     if (unique.length === 0) return { started: [], failed: [] };
-    this.calls.push({ method: "startContainers", args: [names], at: this.clock.now() });
+    const args = opts === undefined ? [names] : [names, opts];
+    this.calls.push({ method: "startContainers", args, at: this.clock.now() });
     return startEach(unique, this.scripts, this.model);
   }
 
