@@ -12,6 +12,7 @@ const sources: Record<string, string> = {
   "@archy/crash-marker": here("../crash-marker/src/index.ts"),
   "@archy/dashboard": here("../dashboard/src/index.ts"),
   "@archy/durable-fs": here("../durable-fs/src/index.ts"),
+  "@archy/errors": here("../errors/src/index.ts"),
   "@archy/reconciler": here("../reconciler/src/index.ts"),
   "@archy/reconciler/reconciler": here("../reconciler/src/reconciler.ts"),
   "@archy/reconciler/api": here("../reconciler/src/api/index.ts"),

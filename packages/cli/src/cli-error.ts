@@ -1,5 +1,6 @@
 import type { ConvertErrorCode } from "@archy/convert";
 import type { CrashMarkerErrorCode } from "@archy/crash-marker";
+import { ArchyError } from "@archy/errors";
 import type { ReconcilerErrorCode } from "@archy/reconciler";
 import type { RuntimeErrorCode } from "@archy/runtime-podman";
 import type { SnapshotErrorCode } from "@archy/snapshot";
@@ -56,25 +57,20 @@ export function exitCodeFor(code: string | undefined): ExitCode | null {
   return code !== undefined && Object.hasOwn(EXIT_BY_CODE, code) ? EXIT_BY_CODE[code]! : null;
 }
 
-const cliErrorMarker = Symbol.for("archy.cli.error.CliError");
-
-/** An error the CLI reports as it is, with its exit code. */
-export class CliError extends Error {
-  private readonly [cliErrorMarker] = true;
+/**
+ * An error the CLI reports as it is, with its exit code. Its `code` is
+ * `ECLI`; `classify` keeps its exit code whatever that says. As every archy
+ * error (see @archy/errors) it carries archy's brand and a marker of its own
+ * (`Symbol.for("archy.cli.error.CliError")`), so `CliError.isInstance(e)`
+ * accepts one from any copy of this module, where `instanceof` does not.
+ */
+export class CliError extends ArchyError<"ECLI"> {
+  static override readonly marker = "archy.cli.error.CliError";
   override readonly name = "CliError";
   constructor(
     message: string,
     readonly exitCode: ExitCode,
   ) {
-    super(message);
-  }
-
-  /** True for a CliError from any copy of this module (no `instanceof`). */
-  static isInstance(error: unknown): error is CliError {
-    return (
-      typeof error === "object" &&
-      error !== null &&
-      (error as Record<symbol, unknown>)[cliErrorMarker] === true
-    );
+    super("ECLI", message);
   }
 }

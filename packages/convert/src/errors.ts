@@ -1,6 +1,4 @@
-/** Every archy error, whatever its package, carries this brand. */
-const brand = Symbol.for("archy.error");
-const marker = Symbol.for("archy.convert.error.ConvertError");
+import { ArchyError } from "@archy/errors";
 
 export type ConvertErrorCode =
   /** The compose file is not YAML, or not valid against the compose specification. */
@@ -32,13 +30,12 @@ export interface SourceLocation {
 /**
  * The one error class of this package. `code` tells what went wrong; every
  * error of an input file carries its locations, one per problem found.
- * `ConvertError.isInstance` accepts one from any installed copy.
+ * `ConvertError.isInstance` accepts one from any installed copy (its marker is
+ * `Symbol.for("archy.convert.error.ConvertError")`, see @archy/errors).
  */
-export class ConvertError extends Error {
-  readonly [brand] = true;
-  private readonly [marker] = true;
+export class ConvertError extends ArchyError<ConvertErrorCode> {
+  static override readonly marker = "archy.convert.error.ConvertError";
   override readonly name = "ConvertError";
-  readonly code: ConvertErrorCode;
   readonly locations: readonly (SourceLocation & { message: string })[];
   /** The app an export refused, when the error is about one. */
   readonly app: string | undefined;
@@ -55,19 +52,10 @@ export class ConvertError extends Error {
       field?: string;
     } = {},
   ) {
-    super(message, options.cause !== undefined ? { cause: options.cause } : undefined);
-    this.code = code;
+    super(code, message, options);
     this.locations = options.locations ?? [];
     this.app = options.app;
     this.field = options.field;
-  }
-
-  static isInstance(error: unknown): error is ConvertError {
-    return (
-      typeof error === "object" &&
-      error !== null &&
-      (error as Record<symbol, unknown>)[marker] === true
-    );
   }
 }
 

@@ -1,7 +1,5 @@
+import { ArchyError } from "@archy/errors";
 import type { StopReason } from "./types.js";
-
-/** Every archy error, whatever its package, carries this brand. */
-const brand = Symbol.for("archy.error");
 
 export type ReconcilerErrorCode =
   | "EMANIFEST"
@@ -12,24 +10,16 @@ export type ReconcilerErrorCode =
   | "EUNHEALTHY"
   | "EDEPENDENCY";
 
-/** `Symbol.for(marker)` of a class: unique to it, the same in every installed copy. */
-export const markerOf = (className: string) => `archy.reconciler.error.${className}`;
-
-const reconcilerMarker = markerOf("ReconcilerError");
-const reconcilerSymbol = Symbol.for(reconcilerMarker);
-
 /**
- * Base of this package's errors. It carries the brand every archy package
- * shares (`Symbol.for("archy.error")`) and a marker of its own
- * (`Symbol.for("archy.reconciler.error.ReconcilerError")`); each subclass adds
- * its own marker, so `X.isInstance(e)` accepts an X (and, for this base, any
- * of its subclasses) from any installed copy of the package, and nothing else.
+ * Base of this package's errors. As every archy error (see @archy/errors) it
+ * carries archy's brand (`Symbol.for("archy.error")`) and a marker per class
+ * (`Symbol.for("archy.reconciler.error.<class>")`), so `X.isInstance(e)`
+ * accepts an X (and, for this base, any of its subclasses) from any installed
+ * copy of the package, and nothing else.
  */
-export class ReconcilerError extends Error {
-  readonly [brand] = true;
-  private readonly [reconcilerSymbol] = true;
+export class ReconcilerError extends ArchyError<ReconcilerErrorCode> {
+  static override readonly marker: string = "archy.reconciler.error.ReconcilerError";
   override readonly name: string = "ReconcilerError";
-  readonly code: ReconcilerErrorCode;
   /** The app concerned, when there is one. */
   readonly app: string | undefined;
 
@@ -38,32 +28,14 @@ export class ReconcilerError extends Error {
     message: string,
     options?: { cause?: unknown; app?: string },
   ) {
-    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
-    this.code = code;
+    super(code, message, options);
     this.app = options?.app;
-  }
-
-  static isInstance(error: unknown): error is ReconcilerError {
-    return ReconcilerError.hasMarker(error, reconcilerMarker);
-  }
-
-  /** Whether `error` carries `Symbol.for(marker)`, whichever copy of a class built it. */
-  protected static hasMarker(error: unknown, marker: string): boolean {
-    const symbol = Symbol.for(marker);
-    return (
-      typeof error === "object" &&
-      error !== null &&
-      (error as Record<symbol, unknown>)[symbol] === true
-    );
   }
 }
 
-const manifestInvalidMarker = markerOf("ManifestInvalidError");
-const manifestInvalidSymbol = Symbol.for(manifestInvalidMarker);
-
 /** Raised by `parseManifest` callers that want a throw; carries every error of the file. */
 export class ManifestInvalidError extends ReconcilerError {
-  private readonly [manifestInvalidSymbol] = true;
+  static override readonly marker = "archy.reconciler.error.ManifestInvalidError";
   override readonly name = "ManifestInvalidError";
   declare readonly code: "EMANIFEST";
   readonly errors: readonly {
@@ -82,37 +54,23 @@ export class ManifestInvalidError extends ReconcilerError {
     );
     this.errors = errors;
   }
-
-  static override isInstance(error: unknown): error is ManifestInvalidError {
-    return ReconcilerError.hasMarker(error, manifestInvalidMarker);
-  }
 }
 
-const unknownAppMarker = markerOf("UnknownAppError");
-const unknownAppSymbol = Symbol.for(unknownAppMarker);
-
 export class UnknownAppError extends ReconcilerError {
-  private readonly [unknownAppSymbol] = true;
+  static override readonly marker = "archy.reconciler.error.UnknownAppError";
   override readonly name = "UnknownAppError";
   declare readonly code: "EUNKNOWNAPP";
   constructor(app: string) {
     super("EUNKNOWNAPP", `unknown app: ${app}`, { app });
   }
-
-  static override isInstance(error: unknown): error is UnknownAppError {
-    return ReconcilerError.hasMarker(error, unknownAppMarker);
-  }
 }
-
-const startFailedMarker = markerOf("StartFailedError");
-const startFailedSymbol = Symbol.for(startFailedMarker);
 
 /**
  * A start that did not take: the container exited, or never became healthy
  * (`EUNHEALTHY` when `stopReason` is "health", else `ESTARTFAILED`).
  */
 export class StartFailedError extends ReconcilerError {
-  private readonly [startFailedSymbol] = true;
+  static override readonly marker = "archy.reconciler.error.StartFailedError";
   override readonly name = "StartFailedError";
   declare readonly code: "EUNHEALTHY" | "ESTARTFAILED";
   constructor(
@@ -121,10 +79,6 @@ export class StartFailedError extends ReconcilerError {
     readonly stopReason: StopReason,
   ) {
     super(stopReason === "health" ? "EUNHEALTHY" : "ESTARTFAILED", message, { app });
-  }
-
-  static override isInstance(error: unknown): error is StartFailedError {
-    return ReconcilerError.hasMarker(error, startFailedMarker);
   }
 }
 

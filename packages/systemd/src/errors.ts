@@ -1,6 +1,4 @@
-/** Every archy error, whatever its package, carries this brand. */
-const brand = Symbol.for("archy.error");
-const marker = Symbol.for("archy.systemd.error.SystemdError");
+import { ArchyError } from "@archy/errors";
 
 export type SystemdErrorCode =
   /** systemd is not the running init system (no `/run/systemd/system`), or `systemctl` is missing. */
@@ -19,13 +17,12 @@ export type SystemdErrorCode =
 /**
  * The one error class of this package. `code` tells what went wrong; a
  * failed command keeps its argv, exit code and stderr. `SystemdError.isInstance`
- * accepts one from any installed copy.
+ * accepts one from any installed copy (its marker is
+ * `Symbol.for("archy.systemd.error.SystemdError")`, see @archy/errors).
  */
-export class SystemdError extends Error {
-  readonly [brand] = true;
-  private readonly [marker] = true;
+export class SystemdError extends ArchyError<SystemdErrorCode> {
+  static override readonly marker = "archy.systemd.error.SystemdError";
   override readonly name = "SystemdError";
-  readonly code: SystemdErrorCode;
   /** The command that failed (`["systemctl", "--user", "daemon-reload"]`), when one did. */
   readonly command: readonly string[] | null;
   readonly exitCode: number | null;
@@ -41,18 +38,9 @@ export class SystemdError extends Error {
       stderr?: string;
     } = {},
   ) {
-    super(message, options.cause !== undefined ? { cause: options.cause } : undefined);
-    this.code = code;
+    super(code, message, options);
     this.command = options.command ?? null;
     this.exitCode = options.exitCode ?? null;
     this.stderr = options.stderr ?? "";
-  }
-
-  static isInstance(error: unknown): error is SystemdError {
-    return (
-      typeof error === "object" &&
-      error !== null &&
-      (error as Record<symbol, unknown>)[marker] === true
-    );
   }
 }

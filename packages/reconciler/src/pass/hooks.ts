@@ -1,13 +1,10 @@
 import { execFile } from "node:child_process";
-import { markerOf, ReconcilerError } from "../errors.js";
+import { ReconcilerError } from "../errors.js";
 import type { AppManifest } from "../manifest/index.js";
 import { redactText } from "../manifest/spec.js";
 
-const hookMarker = markerOf("HookError");
-const hookSymbol = Symbol.for(hookMarker);
-
 export class HookError extends ReconcilerError {
-  private readonly [hookSymbol] = true;
+  static override readonly marker = "archy.reconciler.error.HookError";
   override readonly name = "HookError";
   declare readonly code: "EHOOK";
   readonly command: string[];
@@ -25,10 +22,6 @@ export class HookError extends ReconcilerError {
     });
     this.command = command;
     this.exitCode = exitCode;
-  }
-
-  static override isInstance(error: unknown): error is HookError {
-    return ReconcilerError.hasMarker(error, hookMarker);
   }
 }
 

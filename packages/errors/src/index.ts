@@ -1,0 +1,1 @@
+export { ArchyError } from "./archy-error.js";
