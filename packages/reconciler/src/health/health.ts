@@ -1,5 +1,3 @@
-import { request } from "node:http";
-import { connect } from "node:net";
 import {
   systemClock,
   type Clock,
@@ -9,62 +7,12 @@ import {
   type TimerHandle,
 } from "@archy/runtime-podman";
 import type { AppManifest, HealthCheck } from "../manifest/index.js";
+import { probeHttp, probeTcp, type CheckResult } from "./probe.js";
 
-/**
- * A check's verdict; "unknown" when podman could not run it (it failed,
- * printed garbage or hung): that says nothing of the app.
- */
-export type CheckResult = "healthy" | "unhealthy" | "unknown";
+export { probeHttp, probeTcp, type CheckResult } from "./probe.js";
 
 /** A check podman cannot run this many times `retries` in a row counts as failing after all. */
 const UNKNOWN_LIMIT = 3;
-
-/** An HTTP GET; healthy on 2xx/3xx within the timeout. No keep-alive: nothing lingers between checks. */
-export function probeHttp(
-  host: string,
-  port: number,
-  path: string,
-  timeoutMs: number,
-): Promise<CheckResult> {
-  return new Promise((resolve) => {
-    const req = request(
-      {
-        host,
-        port,
-        path,
-        method: "GET",
-        agent: false,
-        timeout: timeoutMs,
-        headers: { "user-agent": "archy-healthcheck" },
-      },
-      (res) => {
-        res.resume();
-        resolve(
-          res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 400
-            ? "healthy"
-            : "unhealthy",
-        );
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", () => resolve("unhealthy"));
-    req.end();
-  });
-}
-
-/** A TCP connect; healthy when it is accepted within the timeout. */
-export function probeTcp(host: string, port: number, timeoutMs: number): Promise<CheckResult> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const done = (r: CheckResult) => {
-      socket.destroy();
-      resolve(r);
-    };
-    socket.setTimeout(timeoutMs, () => done("unhealthy"));
-    socket.once("connect", () => done("healthy"));
-    socket.once("error", () => done("unhealthy"));
-  });
-}
 
 /**
  * Where a host-side probe reaches the container's `port`: its published port
