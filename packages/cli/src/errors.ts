@@ -1,3 +1,4 @@
+import { ArchyError } from "@archy/errors";
 import type { ManifestError } from "@archy/reconciler";
 import type { SystemdErrorCode } from "@archy/systemd";
 import { CliError, EXIT, exitCodeFor, type ExitCode } from "./cli-error.js";
@@ -27,13 +28,9 @@ const SYSTEMD_EXIT: Partial<Record<string, ExitCode>> = {
 const systemdExitFor = (code: string | undefined): ExitCode | null =>
   code !== undefined && Object.hasOwn(SYSTEMD_EXIT, code) ? SYSTEMD_EXIT[code]! : null;
 
-/** The brand every archy package's errors carry (`Symbol.for("archy.error")`). */
-const archyBrand = Symbol.for("archy.error");
-
 interface CodedError {
   code?: unknown;
   message?: unknown;
-  [archyBrand]?: unknown;
 }
 
 const messageOf = (error: unknown) =>
@@ -55,7 +52,7 @@ function messageFor(error: CodedError, code: string | undefined, stateDir?: stri
  * Maps every error to its exit code and message, in one place, by its `code`
  * (never `instanceof`, so an error from another installed copy of a package
  * maps the same): a CliError keeps its exit code; a code of `exitCodeFor`'s
- * table gets that one; any other archy error (the shared brand) exits
+ * table gets that one; any other archy error (`ArchyError`'s brand) exits
  * `EXIT.failed`; anything else is a bug, reported with its stack.
  */
 export function classify(error: unknown, stateDir?: string): Classified {
@@ -65,7 +62,7 @@ export function classify(error: unknown, stateDir?: string): Classified {
   const code = typeof e.code === "string" ? e.code : undefined;
   const exitCode = exitCodeFor(code) ?? systemdExitFor(code);
   if (exitCode !== null) return { exitCode, message: messageFor(e, code, stateDir), bug: false };
-  if (e[archyBrand] === true)
+  if (ArchyError.isInstance(error))
     return { exitCode: EXIT.failed, message: messageOf(error), bug: false };
   return {
     exitCode: EXIT.failed,
