@@ -1,4 +1,7 @@
+import { existsSync, readFileSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineConfig, type Options } from "tsup";
 
@@ -25,20 +28,69 @@ const sources: Record<string, string> = {
  * The large libraries, each bundled into a file of its own next to the
  * program and required only when used: execa (a podman call), yaml and zod
  * (a manifest not in the cache), ora (progress on a TTY), ajv and dotenv
- * (`archy import compose`). Each comes from the
- * package that depends on it, so the version is the one its code was written
- * against.
+ * (`archy import compose`). Each comes from the package that depends on it
+ * (the folder named here), so the version is the one its code was written
+ * against. `bench/cli-bundle.ts` measures what this saves against loading
+ * them from node_modules (the CLI README has the figures).
  */
-const vendored: Record<string, string> = {
-  execa: createRequire(here("../runtime-podman/package.json")).resolve("execa"),
-  yaml: createRequire(here("../reconciler/package.json")).resolve("yaml"),
-  zod: createRequire(here("../reconciler/package.json")).resolve("zod"),
-  ora: createRequire(here("./package.json")).resolve("ora"),
-  ajv: createRequire(here("../convert/package.json")).resolve("ajv"),
-  dotenv: createRequire(here("../convert/package.json")).resolve("dotenv"),
+export const vendoredFrom: Record<string, string> = {
+  execa: "../runtime-podman",
+  yaml: "../reconciler",
+  zod: "../reconciler",
+  ora: ".",
+  ajv: "../convert",
+  dotenv: "../convert",
 };
 
-const program: EsbuildPlugin = {
+/**
+ * The copy of package `name` that the workspace package in folder `from`
+ * (relative to this one) gets from node_modules: its entry file, its folder and
+ * its version.
+ */
+export function installedPackage(from: string, name: string) {
+  const entry = createRequire(here(`${from}/package.json`)).resolve(name);
+  // The package's own package.json is the nearest one above its entry with its
+  // name (execa and ora do not export ./package.json, and dist/ folders may hold one).
+  for (let dir = dirname(entry); dir !== dirname(dir); dir = dirname(dir)) {
+    const file = join(dir, "package.json");
+    if (!existsSync(file)) continue;
+    const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
+    if (pkg.name === name && pkg.version) return { entry, dir, version: pkg.version };
+  }
+  throw new Error(`no package.json of ${name} above ${entry}`);
+}
+
+/** The installed copy of a vendored library, from the package that depends on it. */
+export function installedLibrary(name: string) {
+  const from = vendoredFrom[name];
+  if (from === undefined) throw new Error(`${name} is not one of the vendored libraries`);
+  return installedPackage(from, name);
+}
+
+/**
+ * The first line of each vendored file: the library and its version, so that
+ * a test can tell a bundle older than the installed library (a bump without a
+ * rebuild).
+ */
+export const vendorStamp = (name: string, version: string) =>
+  `/* archy vendors ${name} ${version} */`;
+
+/** The library and version a vendored file's first line names; null without that line. */
+export function readVendorStamp(text: string): { name: string; version: string } | null {
+  const m = /^\/\* archy vendors (\S+) (\S+) \*\/\n/.exec(text);
+  return m ? { name: m[1]!, version: m[2]! } : null;
+}
+
+const VENDORED = new RegExp(`^(${Object.keys(vendoredFrom).join("|")})$`);
+
+/**
+ * How the program reaches the libraries of `vendoredFrom`: "vendored" (the
+ * files of dist/bin/vendor, CommonJS) or "external" (required, or imported
+ * when ES-module-only, from node_modules; only bench/cli-bundle.ts builds it).
+ */
+export type Libraries = "vendored" | "external";
+
+const programPlugin = (libraries: Libraries): EsbuildPlugin => ({
   name: "archy-program",
   setup(build) {
     build.onResolve({ filter: /^@archy\// }, ({ path }) => {
@@ -46,12 +98,81 @@ const program: EsbuildPlugin = {
       if (!file) return { errors: [{ text: `no source entry for ${path} in tsup.config.ts` }] };
       return { path: file };
     });
-    build.onResolve({ filter: /^(execa|yaml|zod|ora|ajv|dotenv)$/ }, ({ path }) => ({
-      path: `./vendor/${path}.cjs`,
+    build.onResolve({ filter: VENDORED }, ({ path }) => ({
+      path: libraries === "vendored" ? `./vendor/${path}.cjs` : path,
       external: true,
     }));
   },
-};
+});
+
+/**
+ * The program's builds into `outDir` (dist/bin by default): the program
+ * itself and, when vendored, its libraries in `outDir`/vendor. The default
+ * stays relative to the package: the upgrade tests build an earlier release
+ * with only the configs whose outDir starts with "dist/bin"
+ * (@archy/test-utils' release.ts).
+ */
+export function programConfigs(outDir = "dist/bin", libraries: Libraries = "vendored") {
+  const program: Options = {
+    // The program (bin/archy.js) as one CommonJS file: Node starts a CommonJS
+    // program several milliseconds sooner than an ES module one, and a command
+    // then loads no further file of archy's. Each command's module is still
+    // imported inside its action: its code is in the file but runs only then.
+    // The workspace packages come from their sources, so `archy ps` through the
+    // daemon runs no reconciler code, and one without a daemon no YAML, schema
+    // or execa code until it needs them. pino and rotating-file-stream (the
+    // daemon's log) are required from node_modules.
+    entry: { cli: here("src/cli.ts") },
+    tsconfig: here("tsconfig.json"),
+    outDir,
+    format: ["cjs"],
+    outExtension: () => ({ js: ".cjs" }),
+    target: "node20",
+    clean: ["!vendor/**"],
+    // Named here, not taken from the package.json of the folder tsup runs in:
+    // the same program wherever it is built from (bench/cli-bundle.ts).
+    external: ["pino", "rotating-file-stream"],
+    noExternal: [/^(?!pino$|rotating-file-stream$)/],
+    esbuildPlugins: [programPlugin(libraries)],
+    // An `import()` of a vendored library becomes a `require()` (no ES module
+    // loader); from node_modules, execa and ora are ES modules only: import() stays.
+    esbuildOptions(options) {
+      if (libraries === "vendored")
+        options.supported = { ...options.supported, "dynamic-import": false };
+    },
+    define: { "import.meta.url": "__archyImportMetaUrl" },
+    banner: {
+      js: 'const __archyImportMetaUrl = require("node:url").pathToFileURL(__filename).href;',
+    },
+    minifyWhitespace: true,
+    minifySyntax: true,
+  };
+  if (libraries === "external") return [program];
+  const installed = Object.fromEntries(
+    Object.keys(vendoredFrom).map((name) => [name, installedLibrary(name)]),
+  );
+  const vendorDir = join(outDir, "vendor");
+  const vendor: Options = {
+    // The vendored libraries, CommonJS too (see `vendoredFrom`).
+    entry: Object.fromEntries(Object.entries(installed).map(([name, lib]) => [name, lib.entry])),
+    tsconfig: here("tsconfig.json"),
+    outDir: vendorDir,
+    format: ["cjs"],
+    outExtension: () => ({ js: ".cjs" }),
+    target: "node20",
+    clean: true,
+    noExternal: [/.*/],
+    minifyWhitespace: true,
+    minifySyntax: true,
+    async onSuccess() {
+      for (const [name, lib] of Object.entries(installed)) {
+        const file = join(vendorDir, `${name}.cjs`);
+        await writeFile(file, `${vendorStamp(name, lib.version)}\n${await readFile(file, "utf8")}`);
+      }
+    },
+  };
+  return [program, vendor];
+}
 
 export default defineConfig([
   {
@@ -65,44 +186,5 @@ export default defineConfig([
     clean: ["!bin/**"],
     splitting: true,
   },
-  {
-    // The program (bin/archy.js) as one CommonJS file: Node starts a CommonJS
-    // program several milliseconds sooner than an ES module one, and a command
-    // then loads no further file of archy's. Each command's module is still
-    // imported inside its action: its code is in the file but runs only then.
-    // The workspace packages come from their sources, so `archy ps` through the
-    // daemon runs no reconciler code, and one without a daemon no YAML, schema
-    // or execa code until it needs them. pino and rotating-file-stream (the
-    // daemon's log) are required from node_modules.
-    entry: { cli: "src/cli.ts" },
-    outDir: "dist/bin",
-    format: ["cjs"],
-    outExtension: () => ({ js: ".cjs" }),
-    target: "node20",
-    clean: ["!vendor/**"],
-    noExternal: [/^(?!pino$|rotating-file-stream$)/],
-    esbuildPlugins: [program],
-    // An `import()` of a vendored library becomes a `require()` (no ES module loader).
-    esbuildOptions(options) {
-      options.supported = { ...options.supported, "dynamic-import": false };
-    },
-    define: { "import.meta.url": "__archyImportMetaUrl" },
-    banner: {
-      js: 'const __archyImportMetaUrl = require("node:url").pathToFileURL(__filename).href;',
-    },
-    minifyWhitespace: true,
-    minifySyntax: true,
-  },
-  {
-    // The vendored libraries, CommonJS too (see `vendored`).
-    entry: vendored,
-    outDir: "dist/bin/vendor",
-    format: ["cjs"],
-    outExtension: () => ({ js: ".cjs" }),
-    target: "node20",
-    clean: true,
-    noExternal: [/.*/],
-    minifyWhitespace: true,
-    minifySyntax: true,
-  },
+  ...programConfigs(),
 ]);
