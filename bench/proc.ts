@@ -18,8 +18,20 @@ export function cpuOf(pid: number, withChildren: boolean): number {
   }
 }
 
-/** The live descendants of a process (a daemon's `podman events` child and whatever else). */
-export const descendants = (pid: number): number[] => processTree(pid).map((d) => d.pid);
+/**
+ * The live descendants of a process (a daemon's `podman events` child and
+ * whatever else). A process that ends while /proc is read can fail the read
+ * with ESRCH, which test-utils' reader does not expect: the tree is read again.
+ */
+export function descendants(pid: number): number[] {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return processTree(pid).map((d) => d.pid);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ESRCH" || attempt >= 5) throw error;
+    }
+  }
+}
 
 /** CPU seconds used so far by a process with its reaped children, and by its live descendants. */
 export function processCpu(pid: number): { self: number; live: number } {

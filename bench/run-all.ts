@@ -2,9 +2,11 @@
 import { benchCli } from "./cli.js";
 import { benchReconciler } from "./reconciler.js";
 import { benchRuntimeStatus } from "./runtime-status.js";
+import { benchScale } from "./scale.js";
 import { benchSpeed } from "./speed.js";
 
 await benchRuntimeStatus();
 await benchReconciler();
 await benchCli();
 await benchSpeed();
+await benchScale();

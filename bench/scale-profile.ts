@@ -13,7 +13,7 @@ import { chmod, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { createPodmanStore, tempDir } from "@archy/test-utils";
-import { processCpu } from "./proc.js";
+import { cpuOf, processCpu } from "./proc.js";
 import { Fleet, freePorts } from "./scale-fleet.js";
 
 const N = Number(process.argv[2] ?? 100);
@@ -62,6 +62,20 @@ function printCalls(calls: Call[], t0: number, marks: [string, number][]): void 
   for (const r of rows) console.log(r.text);
 }
 
+/** Calls per podman subcommand, with their wall time in all. */
+function summarise(calls: Call[]): void {
+  const byCommand = new Map<string, { n: number; ms: number }>();
+  for (const c of calls) {
+    const key = c.argv.split(" ").slice(0, 2).join(" ");
+    const e = byCommand.get(key) ?? { n: 0, ms: 0 };
+    e.n++;
+    e.ms += c.end === null ? 0 : c.end - c.start;
+    byCommand.set(key, e);
+  }
+  for (const [k, v] of byCommand)
+    console.log(`podman ${k}: ${v.n} calls, ${v.ms.toFixed(0)} ms wall in all`);
+}
+
 const store = await createPodmanStore();
 const dirs = await tempDir("archy-bench-profile-");
 try {
@@ -86,8 +100,26 @@ try {
   const fleet = new Fleet(store, dirs.path, "app", await freePorts(N));
   (fleet.env as Record<string, string>).ARCHY_PODMAN = wrapper;
   await fleet.writeManifests({ httpCheck: false });
-  console.error(`profile: up of ${N} apps`);
+  console.error(`profile: cold up of ${N} apps`);
+  await writeFile(log, "");
+  const c0 = Date.now();
   await fleet.archy(["up"]);
+  const c1 = Date.now();
+  const coldCalls = await readCalls(log);
+  console.log(`\n== cold up of ${N} apps: ${c1 - c0} ms`);
+  summarise(coldCalls);
+  const runs = coldCalls.filter((c) => c.argv.startsWith("run "));
+  const lastRunEnd = Math.max(...runs.map((c) => c.end ?? c.start));
+  console.log(
+    `first run -d at +${(runs[0]!.start - c0).toFixed(0)} ms, last one done at +${(lastRunEnd - c0).toFixed(0)} ms; ps while runs were in flight: ${
+      coldCalls.filter((c) => c.argv.startsWith("ps ") && c.start < lastRunEnd).length
+    }`,
+  );
+  printCalls(
+    coldCalls.filter((c) => !c.argv.startsWith("run ")),
+    c0,
+    [["archy up returned", c1]],
+  );
   await fleet.ensureDaemon();
   await fleet.archy(["snapshot", "save"]);
   await fleet.crashDaemon();
@@ -126,25 +158,18 @@ try {
   await sleep(12_000);
   await writeFile(log, "");
   const cpu0 = processCpu(child.pid!);
+  const own0 = cpuOf(child.pid!, false);
   const i0 = Date.now();
   await sleep(IDLE_SECONDS * 1000);
   const cpu1 = processCpu(child.pid!);
   const wall = (Date.now() - i0) / 1000;
   const calls = await readCalls(log);
   console.log(`\n== idle, ${N} http-checked apps, ${IDLE_SECONDS} s`);
+  const own = (100 * (cpuOf(child.pid!, false) - own0)) / wall;
   console.log(
-    `CPU: ${((100 * (cpu1.self - cpu0.self)) / wall).toFixed(2)} % (with reaped children), live children ${((100 * (cpu1.live - cpu0.live)) / wall).toFixed(2)} %`,
+    `CPU of a core: the daemon ${own.toFixed(2)} %, its reaped children ${((100 * (cpu1.self - cpu0.self)) / wall - own).toFixed(2)} %, live children ${((100 * (cpu1.live - cpu0.live)) / wall).toFixed(2)} %`,
   );
-  const byCommand = new Map<string, { n: number; ms: number }>();
-  for (const c of calls) {
-    const key = c.argv.split(" ").slice(0, 2).join(" ");
-    const e = byCommand.get(key) ?? { n: 0, ms: 0 };
-    e.n++;
-    e.ms += c.end === null ? 0 : c.end - c.start;
-    byCommand.set(key, e);
-  }
-  for (const [k, v] of byCommand)
-    console.log(`podman ${k}: ${v.n} calls, ${v.ms.toFixed(0)} ms wall in all`);
+  summarise(calls);
   await fleet.stopDaemon();
 } finally {
   await store.cleanup();

@@ -23,7 +23,8 @@
 // bash scripts/pnpm.sh exec tsx bench/scale.ts (about 25 minutes; needs a
 // build). ARCHY_BENCH_SIZES=30,100 picks the sizes; ARCHY_BENCH_QUICK=1 runs
 // each measure once, 20 kills, 10 s idle (a check of the bench itself);
-// ARCHY_BENCH_PARTS=cold,noop,recovery,idle,restart,missed picks the parts.
+// ARCHY_BENCH_PARTS=cold,noop,recovery,idle,restart,missed picks the parts;
+// ARCHY_BENCH_IDLE_SECONDS and ARCHY_BENCH_MISSED_KILLS override those two.
 import { spawnSync } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
@@ -48,7 +49,7 @@ const RUNS_COLD = QUICK ? 1 : 3;
 const RUNS_FAST = QUICK ? 1 : 5;
 const RUNS_RECOVERY = QUICK ? 1 : 3;
 const KILLS = QUICK ? 3 : 10;
-const MISSED_KILLS = QUICK ? 20 : 200;
+const MISSED_KILLS = Number(process.env.ARCHY_BENCH_MISSED_KILLS ?? (QUICK ? 20 : 200));
 const IDLE_SECONDS = Number(process.env.ARCHY_BENCH_IDLE_SECONDS ?? (QUICK ? 10 : 60));
 const PARALLEL = 4; // archy's default start concurrency
 const SETTLE_MS = 1_000; // how long archy waits for a start without a health check to settle
