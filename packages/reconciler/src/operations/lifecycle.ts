@@ -6,7 +6,7 @@ import { completeRemoval } from "./removals.js";
 import type { AppManifest } from "../manifest/index.js";
 import { redactText } from "../manifest/spec.js";
 import type { Desired, LifecycleHandle, Phase } from "../types.js";
-import { decideNow, observeOne, type OneAppParts } from "./one-app.js";
+import { decideNow, observeOne, type OneAppParts } from "../pass/one-app.js";
 
 /** What the owner's operations use. */
 export type LifecycleParts = OneAppParts &

@@ -4,7 +4,7 @@ import { errorText } from "../errors.js";
 import { LABEL_APP } from "../manifest/spec.js";
 import { isTransitional } from "../types.js";
 import { skipOf } from "../pass/planner.js";
-import { decideNow, observeWith, type OneAppParts } from "./one-app.js";
+import { decideNow, observeWith, type OneAppParts } from "../pass/one-app.js";
 
 /** What acting on a `died` event uses. */
 export type DiedParts = OneAppParts & Pick<Core, "queue" | "executor" | "log" | "last">;

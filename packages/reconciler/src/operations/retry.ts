@@ -2,7 +2,7 @@ import type { Core } from "../core.js";
 import { errorText } from "../errors.js";
 import { runPreStartHooks, type HookError } from "../pass/hooks.js";
 import { skipOf } from "../pass/planner.js";
-import { decideNow, observeOne, type OneAppParts } from "./one-app.js";
+import { decideNow, observeOne, type OneAppParts } from "../pass/one-app.js";
 
 /** What retrying one app uses. */
 export type RetryParts = OneAppParts &

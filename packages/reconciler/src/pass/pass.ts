@@ -14,7 +14,7 @@ import {
   type Observation,
 } from "./observe.js";
 import { decideApp, plan as planPass, skipOf, type PlanInput } from "./planner.js";
-import { decideNow } from "../operations/one-app.js";
+import { decideNow } from "./one-app.js";
 import { finishPendingRemovals } from "../operations/removals.js";
 import { LABEL_APP } from "../manifest/spec.js";
 import {

@@ -2,8 +2,8 @@ import type { ContainerStatus } from "@archy/runtime-podman";
 import type { Core } from "../core.js";
 import type { AppManifest } from "../manifest/index.js";
 import { containerName } from "../manifest/spec.js";
-import { observed as observedApp } from "../pass/observe.js";
-import { decideApp, type AppDecision } from "../pass/planner.js";
+import { observed as observedApp } from "./observe.js";
+import { decideApp, type AppDecision } from "./planner.js";
 import type { Desired, ObservedApp } from "../types.js";
 
 /** What observing and deciding for one app outside a pass needs. */
