@@ -1,6 +1,7 @@
 import type { ContainerStatus } from "@archy/runtime-podman";
 import type { AppManifest } from "../manifest/index.js";
 import { containerName, LABEL_APP, LABEL_HASH } from "../manifest/spec.js";
+import { STUCK_GRACE_MS } from "../state/marks.js";
 import type { AppHistory, Desired, ObservedApp, Plan, PlannedAction, PlanSkip } from "../types.js";
 
 export interface PlanInput {
@@ -45,9 +46,6 @@ export function dependencyOrder(apps: AppManifest[]): string[] {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-/** How much longer than the app's stop timeout podman may stay stopping or removing it. */
-export const STUCK_GRACE_MS = 5_000;
 
 /** What one app's decision is made from. */
 export interface AppDecisionInput {

@@ -1,7 +1,9 @@
 import type { Clock, ContainerStatus } from "@archy/runtime-podman";
 import type { AppManifest } from "../manifest/index.js";
-import { STUCK_GRACE_MS } from "../pass/planner.js";
 import type { AppHistory } from "../types.js";
+
+/** How much longer than the app's stop timeout podman may stay stopping or removing it. */
+export const STUCK_GRACE_MS = 5_000;
 
 /** Identifies one exit of one container: each run (start) ends at most once. */
 const exitKey = (c: ContainerStatus) => `${c.id}:${c.startedAt ?? ""}`;
