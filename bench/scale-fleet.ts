@@ -26,13 +26,17 @@ export async function freePorts(n: number): Promise<number[]> {
 /** What a manifest adds to the bench app of lib.ts. */
 export interface AppOptions {
   httpCheck: boolean;
+  /** A named network instead of the store's default one (a /24: 253 containers at most). */
+  network?: string;
   /** `restart.backoff.reset`, e.g. "2s"; archy's default when absent. */
   backoffReset?: string;
 }
 
 /** A bench app's manifest: benchManifest, with a back-off reset when asked. */
 export function appManifest(id: string, image: string, port: number, opts: AppOptions): string {
-  const text = benchManifest(id, image, port, opts.httpCheck);
+  let text = benchManifest(id, image, port, opts.httpCheck);
+  if (opts.network !== undefined)
+    text = text.replace("    stop_timeout:", `    network: ${opts.network}\n    stop_timeout:`);
   return opts.backoffReset === undefined
     ? text
     : `${text}  restart:\n    backoff: { reset: ${opts.backoffReset} }\n`;
@@ -52,6 +56,8 @@ export class Fleet {
     /** App ids are `<prefix>0` ... `<prefix><n-1>`. */
     readonly prefix: string,
     readonly ports: number[],
+    /** The network of every app (see AppOptions.network). */
+    readonly network?: string,
   ) {
     this.apps = join(dir, "apps");
     this.state = join(dir, "state");
@@ -71,11 +77,12 @@ export class Fleet {
 
   async writeManifests(opts: AppOptions): Promise<void> {
     await mkdir(this.apps, { recursive: true });
+    const withNetwork = this.network === undefined ? opts : { ...opts, network: this.network };
     await Promise.all(
       this.ports.map((port, i) =>
         writeFile(
           join(this.apps, `${this.prefix}${i}.yaml`),
-          appManifest(`${this.prefix}${i}`, this.store.image, port, opts),
+          appManifest(`${this.prefix}${i}`, this.store.image, port, withNetwork),
         ),
       ),
     );

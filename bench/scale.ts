@@ -53,7 +53,8 @@ const MISSED_KILLS = Number(process.env.ARCHY_BENCH_MISSED_KILLS ?? (QUICK ? 20 
 const IDLE_SECONDS = Number(process.env.ARCHY_BENCH_IDLE_SECONDS ?? (QUICK ? 10 : 60));
 const PARALLEL = 4; // archy's default start concurrency
 const SETTLE_MS = 1_000; // how long archy waits for a start without a health check to settle
-const RESTART_TIMEOUT_MS = 35_000; // past the 30 s interval pass: a restart it would catch shows
+const RESTART_TIMEOUT_MS = 35_000;
+const SCALE_NETWORK = "archyscale"; // past the 30 s interval pass: a restart it would catch shows
 
 interface Row {
   measure: string;
@@ -92,6 +93,7 @@ const floorRun = (fleet: Fleet, i: number) =>
     "-d",
     "--name",
     `floor${i}`,
+    ...(fleet.network === undefined ? [] : ["--network", fleet.network]),
     "-p",
     `127.0.0.1:${fleet.ports[i]!}:8080`,
     "--stop-timeout",
@@ -388,10 +390,17 @@ export async function benchScale(): Promise<Row[]> {
   const stores: PodmanStore[] = [];
   const dirs = await tempDir("archy-bench-scale-");
   const rows: Row[] = [];
+  const push = rows.push.bind(rows);
+  rows.push = (...added: Row[]) => {
+    for (const r of added) progress(`ROW ${JSON.stringify(r)}`);
+    return push(...added);
+  };
   const fleets: Fleet[] = [];
   try {
     stores.push(await createPodmanStore(), await createPodmanStore());
     const [storeA, storeB] = stores as [PodmanStore, PodmanStore];
+    // The store's own network is a /24: 300 containers need a larger one (archy's and the floor's alike).
+    await storeA.podman(["network", "create", "--subnet", "10.91.0.0/20", SCALE_NETWORK]);
     const largest = Math.max(...SIZES);
     const ports = await freePorts(largest + 10);
     const needSmall = PARTS.has("restart") || PARTS.has("missed");
@@ -405,7 +414,7 @@ export async function benchScale(): Promise<Row[]> {
     for (const n of SIZES) {
       const dir = join(dirs.path, `n${n}`);
       await mkdir(dir);
-      const fleet = new Fleet(storeA, dir, "app", ports.slice(0, n));
+      const fleet = new Fleet(storeA, dir, "app", ports.slice(0, n), SCALE_NETWORK);
       fleets.push(fleet);
       await fleet.reset();
       await fleet.writeManifests({ httpCheck: false });
