@@ -1,3 +1,5 @@
+import { spawnSync } from "node:child_process";
+import { cpus } from "node:os";
 /** Small helpers shared by the benchmarks: timing and a printed comparison. */
 export async function time<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const started = performance.now();
@@ -86,4 +88,43 @@ export function benchManifest(id: string, image: string, port: number, httpCheck
     ...(httpCheck ? ["    healthcheck: { http: { port: 8080, path: / }, interval: 10s }"] : []),
     "",
   ].join("\n");
+}
+
+/** One row of a side-by-side table: archy, the alternative, their ratio, the target, the verdict. */
+export interface ComparisonRow {
+  measure: string;
+  archy: string;
+  alternative: string;
+  ratio: string;
+  target: string;
+  result: "PASS" | "MISS" | "—";
+}
+
+/**
+ * Prints the rows as one markdown table under a heading that says what ran
+ * where: `title`, then the date, commit, archy and podman versions, Node, CPUs,
+ * the load before and after, and how long it took.
+ */
+export function printComparison(
+  title: string,
+  rows: ComparisonRow[],
+  run: { seconds: number; archy: string; podman: string; load: [number, number]; note?: string },
+): void {
+  const commit = spawnSync("git", ["rev-parse", "--short", "HEAD"], {
+    cwd: import.meta.dirname,
+    encoding: "utf8",
+  }).stdout.trim();
+  const header = ["measure", "archy", "alternative", "ratio", "target", "result"];
+  const lines = [
+    header,
+    ...rows.map((r) => [r.measure, r.archy, r.alternative, r.ratio, r.target, r.result]),
+  ];
+  const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
+  console.log(
+    `\n== ${title} (${new Date().toISOString().slice(0, 10)}, commit ${commit || "?"}, archy ${run.archy}, ${run.podman}, node ${process.version}, ${cpus().length} CPUs, load ${run.load.map((l) => l.toFixed(1)).join(" -> ")}; ${run.seconds.toFixed(0)} s${run.note ? `, ${run.note}` : ""})`,
+  );
+  console.log(line(header));
+  console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
+  for (const l of lines.slice(1)) console.log(line(l));
 }

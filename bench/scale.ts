@@ -25,13 +25,12 @@
 // each measure once, 20 kills, 10 s idle (a check of the bench itself);
 // ARCHY_BENCH_PARTS=cold,noop,recovery,idle,restart,missed picks the parts;
 // ARCHY_BENCH_IDLE_SECONDS and ARCHY_BENCH_MISSED_KILLS override those two.
-import { spawnSync } from "node:child_process";
 import { mkdir } from "node:fs/promises";
-import { cpus, loadavg } from "node:os";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { createPodmanStore, tempDir, type PodmanStore } from "@archy/test-utils";
-import { APP_COMMAND, interleaved, medianOf } from "./lib.js";
+import { APP_COMMAND, interleaved, medianOf, printComparison, type ComparisonRow } from "./lib.js";
 import { cpuOf, processCpu } from "./proc.js";
 import { BIN, Fleet, freePorts, rssMb, treeRssMb } from "./scale-fleet.js";
 import { killAndWait, killRoundRobin, percentile } from "./scale-kills.js";
@@ -62,14 +61,7 @@ const SETTLE_MS = 1_000; // how long archy waits for a start without a health ch
 const RESTART_TIMEOUT_MS = 35_000;
 const SCALE_NETWORK = "archyscale"; // past the 30 s interval pass: a restart it would catch shows
 
-interface Row {
-  measure: string;
-  archy: string;
-  alternative: string;
-  ratio: string;
-  target: string;
-  result: "PASS" | "MISS" | "—";
-}
+type Row = ComparisonRow;
 
 const progress = (line: string) =>
   process.stderr.write(`scale: ${line} (load ${loadavg()[0]!.toFixed(1)})\n`);
@@ -470,36 +462,14 @@ export async function benchScale(): Promise<Row[]> {
     for (const s of stores) await s.cleanup().catch(() => undefined);
     await dirs.remove();
   }
-  printTable(rows, {
+  printComparison(`archy at ${SIZES.join("/")} apps`, rows, {
+    ...(QUICK ? { note: "QUICK" } : {}),
     seconds: (performance.now() - started) / 1000,
     archy: version.stdout.trim(),
     podman: (await execa("podman", ["--version"])).stdout,
     load: [loadBefore, loadavg()[0]!],
   });
   return rows;
-}
-
-function printTable(
-  rows: Row[],
-  run: { seconds: number; archy: string; podman: string; load: [number, number] },
-): void {
-  const commit = spawnSync("git", ["rev-parse", "--short", "HEAD"], {
-    cwd: import.meta.dirname,
-    encoding: "utf8",
-  }).stdout.trim();
-  const header = ["measure", "archy", "alternative", "ratio", "target", "result"];
-  const lines = [
-    header,
-    ...rows.map((r) => [r.measure, r.archy, r.alternative, r.ratio, r.target, r.result]),
-  ];
-  const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
-  console.log(
-    `\n== archy at ${SIZES.join("/")} apps (${new Date().toISOString().slice(0, 10)}, commit ${commit || "?"}, archy ${run.archy}, ${run.podman}, node ${process.version}, ${cpus().length} CPUs, load ${run.load.map((l) => l.toFixed(1)).join(" -> ")}; ${run.seconds.toFixed(0)} s${QUICK ? ", QUICK" : ""})`,
-  );
-  console.log(line(header));
-  console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
-  for (const l of lines.slice(1)) console.log(line(l));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await benchScale();

@@ -18,11 +18,18 @@
 // minutes), progress on stderr. It runs the built CLI (packages/cli/bin/archy.js).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
-import { cpus, loadavg } from "node:os";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { createPodmanStore, freePort, tempDir, waitFor } from "@archy/test-utils";
-import { APP_COMMAND, benchManifest, interleaved, medianOf } from "./lib.js";
+import {
+  APP_COMMAND,
+  benchManifest,
+  interleaved,
+  medianOf,
+  printComparison,
+  type ComparisonRow,
+} from "./lib.js";
 import { cpuOf, descendants, processCpu } from "./proc.js";
 
 // ARCHY_BENCH_QUICK=1: one run of each (two kills, 10 s idle), to check the bench itself.
@@ -37,14 +44,7 @@ const IDLE_SECONDS = Number(process.env.ARCHY_BENCH_IDLE_SECONDS ?? (QUICK ? 10 
 const PARALLEL = 4; // archy's default start concurrency
 const RESTART_TIMEOUT_MS = 30_000;
 
-export interface SpeedRow {
-  measure: string;
-  archy: string;
-  alternative: string;
-  ratio: string;
-  target: string;
-  result: "PASS" | "MISS" | "—";
-}
+export type SpeedRow = ComparisonRow;
 
 const progress = (line: string) => process.stderr.write(`speed: ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -569,43 +569,13 @@ export async function benchSpeed(): Promise<SpeedRow[]> {
   }
 
   const seconds = (performance.now() - started) / 1000;
-  printTable(rows, {
+  printComparison("archy against the alternatives", rows, {
     seconds,
     archy: version.stdout.trim(),
     podman: (await execa("podman", ["--version"])).stdout,
     load: [loadBefore, loadavg()[0]!],
   });
   return rows;
-}
-
-function printTable(
-  rows: SpeedRow[],
-  run: { seconds: number; archy: string; podman: string; load: [number, number] },
-): void {
-  const commit = spawnSync("git", ["rev-parse", "--short", "HEAD"], {
-    cwd: import.meta.dirname,
-    encoding: "utf8",
-  }).stdout.trim();
-  const header: [string, string, string, string, string, string] = [
-    "measure",
-    "archy",
-    "alternative",
-    "ratio",
-    "target",
-    "result",
-  ];
-  const lines = [
-    header,
-    ...rows.map((r) => [r.measure, r.archy, r.alternative, r.ratio, r.target, r.result]),
-  ];
-  const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
-  console.log(
-    `\n== archy against the alternatives (${new Date().toISOString().slice(0, 10)}, commit ${commit || "?"}, archy ${run.archy}, ${run.podman}, node ${process.version}, ${cpus().length} CPUs, load ${run.load.map((l) => l.toFixed(1)).join(" -> ")}; ${run.seconds.toFixed(0)} s)`,
-  );
-  console.log(line(header));
-  console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
-  for (const l of lines.slice(1)) console.log(line(l));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await benchSpeed();
