@@ -36,10 +36,8 @@ export async function observeWith(
   imageId: string | null | undefined,
 ): Promise<ObservedApp> {
   const id = imageId === undefined ? await parts.runtime.imageId(app.container.image) : imageId;
-  const seen = await observedApp(app, container, id, (a, c) => parts.health.view(a, c));
-  // No image id wanted: a hash that cannot be computed must not look like a change.
-  if (imageId === null) seen.wantedHash = null;
-  return seen;
+  // Without an image id there is no hash (and no config file is read): nothing looks changed.
+  return observedApp(app, container, id, (a, c) => parts.health.view(a, c));
 }
 
 /**
