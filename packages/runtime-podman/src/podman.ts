@@ -21,10 +21,13 @@ import {
   type RunResult,
 } from "./run.js";
 import {
+  mergeShares,
   readStartBatch,
   settleRetried,
+  splitShares,
   soleFailure,
   sortUnaccounted,
+  type ShareOutcome,
   type StartBatch,
 } from "./start-batch.js";
 import { streamPodman } from "./stream.js";
@@ -36,13 +39,16 @@ import type {
   ContainerStatus,
   ImageInfo,
 } from "./types.js";
-import { assertContainerName, assertImage, assertSpec, assertVolumeName } from "./validate.js";
+import {
+  assertContainerName,
+  assertImage,
+  assertSpec,
+  assertVolumeName,
+  isNamedNetwork,
+} from "./validate.js";
 
 const SIGKILL_WARNING = /resorting to SIGKILL/i;
 const IMAGE_ID = /^[0-9a-f]{64}$/;
-
-/** Network modes podman knows without a network of that name. */
-const BUILTIN_NETWORKS = new Set(["bridge", "host", "none", "private", "slirp4netns", "pasta"]);
 
 /**
  * The podman implementation of ContainerRuntime. Every call runs podman
@@ -154,13 +160,8 @@ export class PodmanRuntime implements ContainerRuntime {
     } catch (error) {
       // A named network is created on first use, as a named volume is: one
       // more podman call only when it is missing.
-      if (
-        !(error instanceof PodmanCommandError) ||
-        !NOT_FOUND_NETWORK.test(error.stderr) ||
-        spec.network === undefined ||
-        BUILTIN_NETWORKS.has(spec.network)
-      )
-        throw error;
+      const missing = error instanceof PodmanCommandError && NOT_FOUND_NETWORK.test(error.stderr);
+      if (!missing || !isNamedNetwork(spec.network)) throw error;
       await this.run(["network", "create", "--", spec.network]).catch((e: unknown) => {
         // Another archy (or the owner) created it meanwhile: fine.
         if (!(e instanceof PodmanCommandError) || !/already exists/i.test(e.stderr)) throw e;
@@ -210,41 +211,15 @@ export class PodmanRuntime implements ContainerRuntime {
     unique.forEach(assertContainerName);
     if (unique.length === 0) return { started: [], failed: [] };
     const timeoutMs = this.timeoutMs + unique.length * 1000;
-    const count = Math.max(1, Math.min(Math.floor(opts.parallel ?? 1) || 1, unique.length));
-    const shares = Array.from({ length: count }, (_, s) =>
-      unique.filter((_, i) => i % count === s),
-    );
+    const shares = splitShares(unique, opts.parallel ?? 1);
     const outcomes = await Promise.allSettled(
       shares.map((share) => this.startShare(share, timeoutMs)),
     );
-    // Every share failed as a whole: so did the call (podman unavailable, say).
-    const firstFailure = outcomes.find((o) => o.status === "rejected");
-    if (outcomes.every((o) => o.status === "rejected")) throw firstFailure!.reason;
-    const started = new Set<string>();
-    const failed = new Map<string, string>();
-    outcomes.forEach((o, s) => {
-      if (o.status === "fulfilled") {
-        for (const n of o.value.started) started.add(n);
-        for (const [n, e] of o.value.failed) failed.set(n, e);
-      } else {
-        const error = o.reason instanceof Error ? o.reason.message : String(o.reason);
-        for (const n of shares[s]!) failed.set(n, error);
-      }
-    });
-    return {
-      started: unique.filter((n) => started.has(n)),
-      failed: unique.flatMap((n) => {
-        const error = failed.get(n);
-        return error === undefined ? [] : [{ name: n, error }];
-      }),
-    };
+    return mergeShares(unique, shares, outcomes);
   }
 
   /** One `podman start` of `names`, what it left unaccounted for settled. */
-  private async startShare(
-    names: string[],
-    timeoutMs: number,
-  ): Promise<{ started: Set<string>; failed: Map<string, string> }> {
+  private async startShare(names: string[], timeoutMs: number): Promise<ShareOutcome> {
     const first = await this.startBatch(names, timeoutMs);
     const started = new Set(first.started);
     const failed = new Map<string, string>();

@@ -100,3 +100,47 @@ export function settleRetried(
       );
   }
 }
+
+/** What one share of a start settled: the names started and the failed ones with their errors. */
+export interface ShareOutcome {
+  started: Set<string>;
+  failed: Map<string, string>;
+}
+
+/** `names` dealt round-robin into `parallel` shares (at least one, at most one per name). */
+export function splitShares(names: string[], parallel: number): string[][] {
+  const count = Math.max(1, Math.min(Math.floor(parallel) || 1, names.length));
+  return Array.from({ length: count }, (_, s) => names.filter((_, i) => i % count === s));
+}
+
+/**
+ * The shares' outcomes as one answer, in the order of `names`: a share that
+ * failed as a whole fails its own names; when every share failed, so does the
+ * call (podman unavailable, say): the first failure is thrown.
+ */
+export function mergeShares(
+  names: string[],
+  shares: string[][],
+  outcomes: PromiseSettledResult<ShareOutcome>[],
+): { started: string[]; failed: { name: string; error: string }[] } {
+  const firstFailure = outcomes.find((o) => o.status === "rejected");
+  if (outcomes.every((o) => o.status === "rejected")) throw firstFailure!.reason;
+  const started = new Set<string>();
+  const failed = new Map<string, string>();
+  outcomes.forEach((o, s) => {
+    if (o.status === "fulfilled") {
+      for (const n of o.value.started) started.add(n);
+      for (const [n, e] of o.value.failed) failed.set(n, e);
+    } else {
+      const error = o.reason instanceof Error ? o.reason.message : String(o.reason);
+      for (const n of shares[s]!) failed.set(n, error);
+    }
+  });
+  return {
+    started: names.filter((n) => started.has(n)),
+    failed: names.flatMap((n) => {
+      const error = failed.get(n);
+      return error === undefined ? [] : [{ name: n, error }];
+    }),
+  };
+}

@@ -83,3 +83,10 @@ export function assertSpec(spec: ContainerSpec): void {
   if (spec.stopSignal !== undefined)
     check("stop signal", spec.stopSignal, SIGNAL.test(spec.stopSignal), "a signal such as SIGTERM");
 }
+
+/** Network modes podman knows without a network of that name. */
+const BUILTIN_NETWORKS = new Set(["bridge", "host", "none", "private", "slirp4netns", "pasta"]);
+
+/** A network archy may create on first use: named, not one of podman's own modes. */
+export const isNamedNetwork = (network: string | undefined): network is string =>
+  network !== undefined && !BUILTIN_NETWORKS.has(network);
