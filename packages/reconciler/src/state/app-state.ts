@@ -1,6 +1,7 @@
 import type { Clock, ContainerStatus, HealthStatus } from "@archy/runtime-podman";
 import { BackoffLimiter } from "./backoff.js";
 import { ExitMarks } from "./marks.js";
+import { statusOf } from "./status.js";
 import type { EventBus } from "./event-bus.js";
 import type { AppManifest } from "../manifest/index.js";
 import { LABEL_APP, redactText } from "../manifest/spec.js";
@@ -16,7 +17,8 @@ import {
   type StopReason,
 } from "../types.js";
 
-interface AppState {
+/** What AppStates keeps of one app. */
+export interface AppState {
   phase: Phase;
   since: number;
   stopReason: StopReason | null;
@@ -355,11 +357,8 @@ export class AppStates {
         return this.setPhase(app.id, "running", null);
       case "exited":
         // The planner's reason when it has one.
-        return this.setPhase(
-          app.id,
-          backingOff ? "backoff" : "exited",
-          skipReason ?? (backingOff ? "backoff" : "crash"),
-        );
+        if (backingOff) return this.setPhase(app.id, "backoff", skipReason ?? "backoff");
+        return this.setPhase(app.id, "exited", skipReason ?? "crash");
       case "created":
       case "paused":
       case "unknown":
@@ -371,35 +370,9 @@ export class AppStates {
 
   /** The app as `archy ps` shows it. */
   status(app: AppManifest, desired: Desired): AppStatus {
-    const s = this.state(app.id);
-    const h = this.history(app.id);
-    const c = s.container;
-    return {
-      id: app.id,
-      name: app.name,
-      version: app.version,
-      image: app.container.image,
-      dependsOn: [...app.dependsOn],
-      desired,
-      phase: s.phase,
-      health: s.health,
-      restarts: s.restarts,
-      stopReason: s.stopReason,
-      lastError: s.lastError,
-      lastErrorCode: s.lastErrorCode,
-      since: this.iso(s.since),
-      nextRetryAt: this.backingOff(app.id) ? this.iso(h.nextRetryAt!) : null,
-      container: c
-        ? {
-            id: c.id,
-            name: c.name,
-            state: c.state,
-            startedAt: c.startedAt,
-            exitCode: c.exitCode,
-            imageId: c.imageId,
-          }
-        : null,
-    };
+    return statusOf(app, this.state(app.id), desired, this.backoff.retryAt(app.id), (ms) =>
+      this.iso(ms),
+    );
   }
 
   private state(id: string): AppState {
