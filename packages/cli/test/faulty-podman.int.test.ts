@@ -15,7 +15,7 @@ describe.skipIf(podman.skipReason !== null)(
     it("under 30 % faults the daemon lives, answers within 1 s, recreates nothing and keeps its running set; after, it converges within two intervals with its event stream back", async () => {
       const r = await runFaultsScenario({
         archyBin: bin,
-        faultSeconds: 40,
+        faultSeconds: 44,
         share: 0.3,
         seed: 10,
         intervalMs: 5_000,
@@ -23,9 +23,9 @@ describe.skipIf(podman.skipReason !== null)(
         // ARCHY_FAULTS_LOGS=DIR keeps the daemon's log and every podman call for a look.
         ...(process.env.ARCHY_FAULTS_LOGS ? { keepLogsIn: process.env.ARCHY_FAULTS_LOGS } : {}),
       });
-      const summary = JSON.stringify({ ...r, daemonStderr: undefined });
+      const summary = JSON.stringify({ ...r, daemonStderr: undefined, daemonLog: undefined });
       process.stderr.write(`faults: ${summary}\n`);
-      const context = `${summary}\n${r.daemonStderr}`;
+      const context = `${summary}\n${r.daemonStderr}\nthe daemon's log, last lines:\n${r.daemonLog}`;
 
       // The faults happened, of every kind, and the kills too.
       expect(r.calls, context).toBeGreaterThan(50);

@@ -24,7 +24,13 @@ export interface FaultsScenarioOptions {
   intervalMs?: number;
   /** ARCHY_PODMAN_TIMEOUT_MS; a hanging call sleeps 3 s longer. Default 5 s (a loaded machine's `podman run` can take 2). */
   podmanTimeoutMs?: number;
-  /** An app is killed (the real podman's `kill`) this often under faults; default 4 s. */
+  /**
+   * An app is killed (the real podman's `kill`) this often under faults;
+   * default 4 s. No kill comes in the last interval of the faults: the
+   * convergence measured after them is podman's recovery, not the back-off
+   * of an app killed a moment before (a restart after a kill is measured on
+   * its own once converged).
+   */
   killEveryMs?: number;
   progress?: (line: string) => void;
   /** A folder to copy the daemon's log and the wrapper's call log into, for a look afterwards. */
@@ -62,8 +68,9 @@ export interface FaultsScenarioResult {
   killRestartedMs: number[];
   /** The daemon's exit code after SIGTERM at the end. */
   exitCode: number | null;
-  /** The end of the daemon's stderr, for a failure's report. */
+  /** The end of the daemon's stderr and of its log, for a failure's report. */
   daemonStderr: string;
+  daemonLog: string;
 }
 
 interface AppJson {
@@ -237,15 +244,17 @@ export async function runFaultsScenario(
     // ---- faults, and kills meanwhile ------------------------------------------------
     await faulty.configure({ share });
     const faultsUntil = Date.now() + opts.faultSeconds * 1_000;
+    const killsUntil = faultsUntil - intervalMs;
     while (Date.now() < faultsUntil && d.exitCode === null) {
       await sleep(Math.min(opts.killEveryMs ?? 4_000, faultsUntil - Date.now()));
-      if (Date.now() >= faultsUntil) break;
+      if (Date.now() >= killsUntil) continue;
       const id = ids[Math.floor(random() * ids.length)]!;
       kills.push({ id, at: Date.now() });
       await s.podman(["kill", name(id)], { reject: false });
     }
     await faulty.configure({ share: 0 });
     const faultsOff = Date.now();
+    const lastKill = Math.max(0, ...kills.map((k) => k.at));
     progress(`faults off after ${kills.length} kills; waiting for convergence`);
 
     // ---- convergence: podman, the API, the snapshot, the event stream ----------------------
@@ -261,7 +270,8 @@ export async function runFaultsScenario(
         view &&
         api.filter((a) => a.phase === "running").length === ids.length &&
         snap !== null &&
-        snap.savedAt >= faultsOff &&
+        // Written after the last kill (an unchanged state is not written again).
+        snap.savedAt >= lastKill &&
         ids.every((id) => snap.data.containers.some((c) => c.name === name(id))) &&
         eventsRunning()
       ) {
@@ -341,6 +351,10 @@ export async function runFaultsScenario(
     d.kill("SIGTERM");
     const exitCode = await Promise.race([exited, sleep(30_000).then(() => null)]);
     daemon = null;
+    const daemonLog = (await readFile(join(stateDir, "log", "archy.log"), "utf8").catch(() => ""))
+      .split("\n")
+      .slice(-60)
+      .join("\n");
 
     return {
       requests,
@@ -362,6 +376,7 @@ export async function runFaultsScenario(
       killRestartedMs,
       exitCode,
       daemonStderr,
+      daemonLog,
     };
   } finally {
     if (daemon && daemon.exitCode === null) daemon.kill("SIGKILL");

@@ -89,3 +89,37 @@ describe("Reconciler.onDied", () => {
     expect(report.actions.length + report.skipped.length).toBeGreaterThan(0);
   });
 });
+
+describe("a pass that observed before a died event", () => {
+  it("neither records, settles nor acts on what it saw: the event's back-off stands", async () => {
+    const r = t.make(
+      [t.app("db"), t.app("web", { deps: ["db"], backoff: "{ initial: 5s, max: 1m, reset: 1h }" })],
+      { startSettleMs: 1_000 },
+    );
+    await t.settle(r.reconcileAll());
+    // failure 1 of web: restarted at once.
+    expect(await r.onDied(await crash("archy-web"))).toBe(true);
+    await t.settle(r.idle());
+    // db is down unnoticed: the pass observes web running, then waits on db's start.
+    t.fake.crash("archy-db");
+    const pass = r.reconcileAll();
+    await t.clock.until(running("archy-db"));
+    const phases: string[] = [];
+    r.subscribe((e) => {
+      if (e.type === "phase" && e.app === "web") phases.push(e.phase);
+    });
+    // failure 2 of web, while the pass still holds its view of web running.
+    expect(await r.onDied(await crash("archy-web"))).toBe(true);
+    expect(await r.appStatus("web")).toMatchObject({ phase: "backoff" });
+    const report = await t.settle(pass);
+    expect(report.skipped).toContainEqual({
+      app: "web",
+      reason: "an operation or a died event came meanwhile",
+      stopReason: null,
+    });
+    expect(report.converged).not.toContain("web");
+    expect(phases).toEqual(["backoff"]);
+    expect(await r.appStatus("web")).toMatchObject({ phase: "backoff", stopReason: "backoff" });
+    expect(t.fake.containers.get("archy-web")?.state).toBe("exited");
+  });
+});

@@ -44,6 +44,7 @@ export async function onDied(parts: DiedParts, event: ContainerEvent): Promise<b
   const desired = await parts.desired.get(app.id);
   const observed = await observeWith(parts, app, exited, last.imageId ?? null);
   observed.health = null;
+  states.overtake(app.id); // newer than what a pass in flight observed
   states.observed(app, observed, desired);
   const decision = await decideNow(parts, app, observed, desired);
   if (decision.kind !== "act") {

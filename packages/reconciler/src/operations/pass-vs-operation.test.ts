@@ -33,7 +33,7 @@ describe("passes and operations on the same app", () => {
     const report = await t.settle(pass);
     expect(report.skipped).toContainEqual({
       app: "web",
-      reason: "an operation ran meanwhile",
+      reason: "an operation or a died event came meanwhile",
       stopReason: null,
     });
     expect(t.fake.containers.has("archy-web")).toBe(false);

@@ -6,12 +6,13 @@ import { decideNow, observeOne, type OneAppParts } from "../pass/one-app.js";
 
 /** What retrying one app uses. */
 export type RetryParts = OneAppParts &
-  Pick<Core, "queue" | "executor" | "log" | "bus" | "hookTimeoutMs">;
+  Pick<Core, "queue" | "executor" | "log" | "bus" | "hookTimeoutMs" | "last">;
 
 /**
  * An app's back-off ended: it is retried alone, on the back-off's own timer
  * (see BackoffLimiter), as a pass would retry it: its pre-start hooks, one
- * look at its container, the planner's decision (`decideNow`), the executor.
+ * look at its container (its image as the last pass saw it), the planner's
+ * decision (`decideNow`), the executor.
  * An operation begun meanwhile decides instead. When podman cannot be asked,
  * a full pass is requested: it reports why.
  */
@@ -32,11 +33,13 @@ export async function retryAlone(parts: RetryParts, id: string): Promise<void> {
         );
         if (hookError) return void states.failed(app, "hook", hookError.message);
       }
-      const observed = await observeOne(parts, app, { hash: true });
+      // The image as the last pass saw it, as a died event's start uses it.
+      const imageId = parts.last.observed[id]?.imageId;
+      const observed = await observeOne(parts, app, { hash: true, imageId });
+      states.overtake(id); // newer than what a pass in flight observed
       states.observed(app, observed, desired);
       const decision = await decideNow(parts, app, observed, desired);
       if (decision.kind !== "act") return states.settle(app, observed, desired, skipOf(decision));
-      states.overtake(id);
       parts.log.info({ app: id }, `${id}: its back-off ended; retried alone`);
       const result = await parts.executor.run(app, decision.action, {
         imageId: observed.imageId ?? null,

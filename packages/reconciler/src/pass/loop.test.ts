@@ -343,10 +343,17 @@ describe("ReconcileLoop with a Reconciler on FakeRuntime (virtual time)", () => 
       await clock.advance(10_000);
       fake.crash("archy-web", 137); // second failure within reset: 1 s of back-off
       await clock.until(() => phase() === "backoff", { step: 10, limitMs: 1_000 });
+      const before = fake.calls.length;
       const took = await clock.until(upAgain(fake, phase), { step: 10, limitMs: 5_000 });
       expect(took).toBeLessThan(1_500);
-      // Neither the deaths nor the end of the back-off needed a pass.
+      // Neither the deaths nor the end of the back-off needed a pass; the retry looked at
+      // the container once and took the image as the pass saw it (then the settle's ps).
       expect(loop.passes).toBe(1);
+      expect(fake.calls.slice(before).map((c) => c.method)).toEqual([
+        "getContainerStatus",
+        "startContainer",
+        "listContainers",
+      ]);
     });
   });
 

@@ -14,15 +14,18 @@ export type OneAppParts = Pick<
 
 /**
  * One app observed now: one inspect of its container and (unless `hash` is
- * false: a stop needs none) one look at its image, for the hash it should carry.
+ * false: a stop needs none) its image's id, for the hash it should carry:
+ * `imageId` when the caller knows it (the last pass saw it), else one look
+ * at the image.
  */
 export async function observeOne(
   parts: OneAppParts,
   app: AppManifest,
-  opts: { hash: boolean },
+  opts: { hash: boolean; imageId?: string | null },
 ): Promise<ObservedApp> {
   const container = await parts.runtime.getContainerStatus(containerName(app.id));
-  return observeWith(parts, app, container, opts.hash && container !== null ? undefined : null);
+  const imageId = opts.hash && container !== null ? (opts.imageId ?? undefined) : null;
+  return observeWith(parts, app, container, imageId);
 }
 
 /**

@@ -58,8 +58,10 @@ export async function runPass(core: Core, opts: PassOptions = {}): Promise<Recon
   if (seen) {
     const input = await prepare(core, seen.observation, seen.opsBegun);
     core.last.observed = input.observed;
+    // An app acted on since it was observed (an operation, a died event) is newer than this view.
     for (const app of input.apps)
-      core.states.observed(app, input.observed[app.id]!, desiredOf(input.desired, app.id));
+      if (!isStale(core, input, app.id))
+        core.states.observed(app, input.observed[app.id]!, desiredOf(input.desired, app.id));
     const plan = planPass({
       ...planInput(core, input),
       removeOrphans: opts.removeOrphans ?? false,
@@ -166,6 +168,17 @@ function planInput(
   };
 }
 
+/** Why a pass leaves an app that was acted on after the pass observed it. */
+const ACTED_MEANWHILE = "an operation or a died event came meanwhile";
+
+/**
+ * Whether an operation, a died event or a retry acted on the app since the
+ * pass observed it: the pass's view of it is older than AppStates', so it
+ * neither records, settles nor acts on it (the next pass looks again).
+ */
+const isStale = (core: Core, input: Pick<PassInput, "opsBegun">, id: string) =>
+  core.states.opsBegun(id) !== input.opsBegun[id];
+
 const desiredOf = (desired: Record<string, Desired>, id: string): Desired =>
   desired[id] ?? "running";
 
@@ -190,6 +203,12 @@ async function executePlan(
   const actOn = async (app: AppManifest): Promise<void> => {
     const desired = desiredOf(input.desired, app.id);
     const obs = input.observed[app.id]!;
+    const stale = () => {
+      if (!isStale(core, input, app.id)) return false;
+      report.skipped.push({ app: app.id, reason: ACTED_MEANWHILE, stopReason: null });
+      return true;
+    };
+    if (stale()) return;
     if (core.states.busy(app.id)) {
       report.skipped.push({ app: app.id, reason: "an operation is in progress", stopReason: null });
       return;
@@ -215,6 +234,7 @@ async function executePlan(
     if (wantsStart) {
       const blocked = await core.health.unmetDependency(app);
       if (blocked) {
+        if (stale()) return;
         report.skipped.push({
           app: app.id,
           reason: `waiting for ${blocked}`,
@@ -229,23 +249,20 @@ async function executePlan(
     }
     if (action) {
       const result = await core.queue.run(app.id, async () =>
-        core.states.opsBegun(app.id) === input.opsBegun[app.id]
-          ? core.executor.run(app, action, { slot: limit, imageId: obs.imageId })
-          : null,
+        isStale(core, input, app.id)
+          ? null
+          : core.executor.run(app, action, { slot: limit, imageId: obs.imageId }),
       );
       if (!result) {
-        // The owner's operation came first (the work waited in the app's queue): the plan is stale.
-        report.skipped.push({
-          app: app.id,
-          reason: "an operation ran meanwhile",
-          stopReason: null,
-        });
+        // An operation or a died event came first (the work waited in the app's queue).
+        report.skipped.push({ app: app.id, reason: ACTED_MEANWHILE, stopReason: null });
         return;
       }
       report.actions.push(result);
       if (!result.ok) report.failures.push({ app: app.id, error: result.error ?? "failed" });
       return;
     }
+    if (stale()) return;
     const skip = skips.get(app.id) ?? null;
     if (!skip) report.converged.push(app.id);
     else {

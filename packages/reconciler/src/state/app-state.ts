@@ -176,7 +176,11 @@ export class AppStates {
     return this.state(id).opsBegun;
   }
 
-  /** A start outside a pass (a `died` event, a back-off that ended) begins: a pass that planned before it must not act. */
+  /**
+   * Something newer than a pass's observation was recorded or begun outside
+   * a pass (a `died` event, a back-off's retry): a pass that observed before
+   * it must neither record, settle nor act on the app.
+   */
   overtake(id: string): void {
     this.state(id).opsBegun++;
   }
