@@ -123,3 +123,27 @@ describe("a pass that observed before a died event", () => {
     expect(t.fake.containers.get("archy-web")?.state).toBe("exited");
   });
 });
+
+describe("a pass that observed while a died event's start was in flight", () => {
+  it("does not start the app again once that start is done", async () => {
+    const r = t.make([t.app("web")], { startSettleMs: 100 });
+    await t.settle(r.reconcileAll());
+    const starts = () => t.fake.calls.filter((c) => c.method === "startContainer").length;
+    const before = starts();
+    t.fake.slowNext("startContainer", 500);
+    expect(await r.onDied(await crash("archy-web"))).toBe(true);
+    await t.clock.until(() => starts() > before);
+    // The start is in podman's hands; the pass sees the container exited still.
+    const pass = r.reconcileAll();
+    const report = await t.settle(pass);
+    await t.settle(r.idle());
+    expect(starts()).toBe(before + 1);
+    expect(report.actions).toEqual([]);
+    expect(report.skipped).toContainEqual({
+      app: "web",
+      reason: "an operation or a died event came meanwhile",
+      stopReason: null,
+    });
+    expect(await r.appStatus("web")).toMatchObject({ phase: "running", restarts: 1 });
+  });
+});

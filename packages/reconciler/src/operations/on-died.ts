@@ -44,22 +44,23 @@ export async function onDied(parts: DiedParts, event: ContainerEvent): Promise<b
   const desired = await parts.desired.get(app.id);
   const observed = await observeWith(parts, app, exited, last.imageId ?? null);
   observed.health = null;
-  states.overtake(app.id); // newer than what a pass in flight observed
+  states.touch(app.id); // newer than what a pass in flight observed
   states.observed(app, observed, desired);
   const decision = await decideNow(parts, app, observed, desired);
   if (decision.kind !== "act") {
     states.settle(app, observed, desired, skipOf(decision));
     return true;
   }
-  const opsBegun = states.opsBegun(app.id);
+  const version = states.version(app.id);
   void parts.queue
     .run(app.id, async () => {
       // An operation, or a pass that acted first, decides instead.
       const now = states.get(app.id).container;
-      if (states.opsBegun(app.id) !== opsBegun || now?.id !== event.id || now.state !== "exited")
+      if (states.version(app.id) !== version || now?.id !== event.id || now.state !== "exited")
         return;
-      states.overtake(app.id);
+      states.touch(app.id);
       const result = await parts.executor.run(app, decision.action, { imageId: last.imageId });
+      states.touch(app.id); // a pass that observed while it ran saw it half done
       if (!result.ok)
         parts.log.warn(
           { app: app.id, error: result.error },

@@ -20,10 +20,10 @@ export async function retryAlone(parts: RetryParts, id: string): Promise<void> {
   const { states } = parts;
   const app = parts.manifests.valid().find((a) => a.id === id);
   if (!app || states.busy(id)) return;
-  const opsBegun = states.opsBegun(id);
+  const version = states.version(id);
   try {
     await parts.queue.run(id, async () => {
-      if (states.opsBegun(id) !== opsBegun || states.busy(id)) return;
+      if (states.version(id) !== version || states.busy(id)) return;
       const desired = await parts.desired.get(id);
       if (desired !== "running") return;
       if (app.hooks.preStart.length > 0) {
@@ -36,7 +36,7 @@ export async function retryAlone(parts: RetryParts, id: string): Promise<void> {
       // The image as the last pass saw it, as a died event's start uses it.
       const imageId = parts.last.observed[id]?.imageId;
       const observed = await observeOne(parts, app, { hash: true, imageId });
-      states.overtake(id); // newer than what a pass in flight observed
+      states.touch(id); // newer than what a pass in flight observed
       states.observed(app, observed, desired);
       const decision = await decideNow(parts, app, observed, desired);
       if (decision.kind !== "act") return states.settle(app, observed, desired, skipOf(decision));
@@ -44,6 +44,7 @@ export async function retryAlone(parts: RetryParts, id: string): Promise<void> {
       const result = await parts.executor.run(app, decision.action, {
         imageId: observed.imageId ?? null,
       });
+      states.touch(id); // a pass that observed while it ran saw it half done
       if (!result.ok)
         parts.log.warn({ app: id, error: result.error }, `${id}: ${decision.action.kind} failed`);
     });

@@ -40,8 +40,8 @@ interface PassInput {
   containers: ContainerStatus[];
   /** Apps whose pre-start hook failed in this pass. */
   hookFailures: Map<string, HookError>;
-  /** Each app's operations begun when it was observed: a later one makes the plan stale. */
-  opsBegun: Record<string, number>;
+  /** Each app's version (AppStates.version) when it was observed: a later one makes the plan stale. */
+  versions: Record<string, number>;
 }
 
 /**
@@ -56,7 +56,7 @@ export async function runPass(core: Core, opts: PassOptions = {}): Promise<Recon
   if (core.desired.mayHavePendingRemovals()) await finishPendingRemovals(core);
   const seen = await loadAndObserve(core, report);
   if (seen) {
-    const input = await prepare(core, seen.observation, seen.opsBegun);
+    const input = await prepare(core, seen.observation, seen.versions);
     core.last.observed = input.observed;
     // An app acted on since it was observed (an operation, a died event) is newer than this view.
     for (const app of input.apps)
@@ -86,13 +86,14 @@ export async function runPass(core: Core, opts: PassOptions = {}): Promise<Recon
 
 /**
  * Reads the manifests and observes podman; null (with the reason in the
- * report) when either fails. `opsBegun` is taken just before the observation:
- * whatever acts on an app after it makes the pass's plan for that app stale.
+ * report) when either fails. Each app's version (AppStates.version) is taken
+ * just before the observation: whatever acts on an app after it makes the
+ * pass's view of that app stale.
  */
 async function loadAndObserve(
   core: Core,
   report: ReconcileReport,
-): Promise<{ observation: Observation; opsBegun: Record<string, number> } | null> {
+): Promise<{ observation: Observation; versions: Record<string, number> } | null> {
   try {
     await core.manifests.reload();
   } catch (error) {
@@ -101,7 +102,7 @@ async function loadAndObserve(
   }
   report.manifestErrors = core.manifests.manifestErrors();
   const apps = core.manifests.valid();
-  const opsBegun = Object.fromEntries(apps.map((a) => [a.id, core.states.opsBegun(a.id)]));
+  const versions = Object.fromEntries(apps.map((a) => [a.id, core.states.version(a.id)]));
   try {
     const observation = await observe(core.runtime);
     report.observed = true;
@@ -111,7 +112,7 @@ async function loadAndObserve(
         ? [{ id: c.id, name: c.name, at: c.finishedAt }]
         : [],
     );
-    return { observation, opsBegun };
+    return { observation, versions };
   } catch (error) {
     report.error = `${OBSERVE_FAILED}: ${errorText(error)}`;
     const code = errorCode(error);
@@ -125,7 +126,7 @@ async function loadAndObserve(
 async function prepare(
   core: Core,
   observation: Observation,
-  opsBegun: Record<string, number>,
+  versions: Record<string, number>,
 ): Promise<PassInput> {
   const apps = core.manifests.valid();
   const desired = await core.desired.load();
@@ -150,7 +151,7 @@ async function prepare(
       }),
     ),
   );
-  return { apps, desired, observed, containers: observation.containers, hookFailures, opsBegun };
+  return { apps, desired, observed, containers: observation.containers, hookFailures, versions };
 }
 
 function planInput(
@@ -176,8 +177,8 @@ const ACTED_MEANWHILE = "an operation or a died event came meanwhile";
  * pass observed it: the pass's view of it is older than AppStates', so it
  * neither records, settles nor acts on it (the next pass looks again).
  */
-const isStale = (core: Core, input: Pick<PassInput, "opsBegun">, id: string) =>
-  core.states.opsBegun(id) !== input.opsBegun[id];
+const isStale = (core: Core, input: Pick<PassInput, "versions">, id: string) =>
+  core.states.version(id) !== input.versions[id];
 
 const desiredOf = (desired: Record<string, Desired>, id: string): Desired =>
   desired[id] ?? "running";

@@ -1,6 +1,7 @@
 import type { Clock, ContainerStatus, HealthStatus } from "@archy/runtime-podman";
 import { BackoffLimiter } from "./backoff.js";
 import { ExitMarks } from "./marks.js";
+import { settledPhase } from "./settle.js";
 import { statusOf } from "./status.js";
 import type { EventBus } from "./event-bus.js";
 import type { AppManifest } from "../manifest/index.js";
@@ -30,8 +31,8 @@ export interface AppState {
   /** archy's container of the app as last seen; null when there is none (or the name is taken). */
   container: ContainerStatus | null;
   opsInFlight: number;
-  /** Operations begun so far: a pass that planned before the last one began must not act on its plan. */
-  opsBegun: number;
+  /** Bumped by whatever outside a pass records, begins or ends work on the app (see version). */
+  version: number;
   /** The last phase that was not transitional: what a failed operation reverts to. */
   settled: { phase: Phase; stopReason: StopReason | null };
 }
@@ -157,7 +158,7 @@ export class AppStates {
   begin(id: string, transitional: Phase): void {
     const s = this.state(id);
     s.opsInFlight++;
-    s.opsBegun++;
+    s.version++;
     this.setPhase(id, transitional, null);
   }
 
@@ -169,20 +170,27 @@ export class AppStates {
       this.setPhase(id, phase, stopReason, failure.error, failure.code);
     }
     s.opsInFlight--;
+    s.version++; // what a pass observed while it ran is older than its outcome
   }
 
-  /** How many operations (and starts outside a pass) have begun for the app. */
-  opsBegun(id: string): number {
-    return this.state(id).opsBegun;
+  /**
+   * The app's version: it changes whenever an operation begins or ends, or
+   * work outside a pass (a `died` event, a back-off's retry) records what it
+   * saw or begins or ends acting (`touch`). A pass compares it with the one
+   * it took before observing: a different one means its view of the app is
+   * older than what AppStates holds, and it neither records, settles nor acts.
+   */
+  version(id: string): number {
+    return this.state(id).version;
   }
 
   /**
    * Something newer than a pass's observation was recorded or begun outside
-   * a pass (a `died` event, a back-off's retry): a pass that observed before
-   * it must neither record, settle nor act on the app.
+   * a pass (a `died` event, a back-off's retry), or such work ended: a pass
+   * that observed before it must neither record, settle nor act on the app.
    */
-  overtake(id: string): void {
-    this.state(id).opsBegun++;
+  touch(id: string): void {
+    this.state(id).version++;
   }
 
   /**
@@ -322,8 +330,8 @@ export class AppStates {
 
   /**
    * Sets the phase a decision without an action implies (converged, or the
-   * planner's skip), from what was observed: the one place a phase is
-   * derived (not while an operation runs, unless it is that operation's).
+   * planner's skip), from what was observed (see settledPhase): not while an
+   * operation runs, unless it is that operation's.
    */
   settle(
     app: AppManifest,
@@ -334,42 +342,18 @@ export class AppStates {
   ): void {
     const s = this.state(app.id);
     if (by === "pass" && (s.opsInFlight > 0 || isTransitional(s.phase))) return;
-    if (skip?.failure) return this.setPhase(app.id, "failed", null, skip.reason);
-    const skipReason = skip?.stopReason ?? null;
-    const c = ownContainer(app, obs.container);
-    const backingOff = this.backingOff(app.id);
-    if (desired === "stopped" && c?.state !== "running" && c?.state !== "paused") {
-      this.setHealth(app.id, null);
-      return this.setPhase(app.id, "stopped", "user");
-    }
-    if (!c) {
-      if (skipReason === "dependency") return this.setPhase(app.id, "missing", "dependency");
-      return this.setPhase(
-        app.id,
-        backingOff ? "backoff" : s.phase === "failed" ? "failed" : "missing",
-        backingOff ? "backoff" : "removed",
-      );
-    }
-    switch (c.state) {
-      case "running":
-        // An owner's start of a running app succeeds as it is (its health is the monitor's
-        // to report); a pass clears an error once it runs again.
-        if (obs.health === "unhealthy" && by === "pass")
-          return this.setPhase(app.id, "unhealthy", "health");
-        if (by === "owner" || (s.lastError && (s.phase === "running" || s.phase === "failed")))
-          this.setError(app.id, null);
-        return this.setPhase(app.id, "running", null);
-      case "exited":
-        // The planner's reason when it has one.
-        if (backingOff) return this.setPhase(app.id, "backoff", skipReason ?? "backoff");
-        return this.setPhase(app.id, "exited", skipReason ?? "crash");
-      case "created":
-      case "paused":
-      case "unknown":
-        return this.setPhase(app.id, c.state, skipReason ?? "crash");
-      default:
-        return this.setPhase(app.id, c.state === "stopping" ? "stopping" : "removing", null);
-    }
+    const next = settledPhase({
+      container: ownContainer(app, obs.container),
+      health: obs.health,
+      desired,
+      skip,
+      by,
+      current: s,
+      backingOff: this.backingOff(app.id),
+    });
+    if (next.clearHealth) this.setHealth(app.id, null);
+    if (next.clearError) this.setError(app.id, null);
+    this.setPhase(app.id, next.phase, next.stopReason, next.error);
   }
 
   /** The app as `archy ps` shows it. */
@@ -392,7 +376,7 @@ export class AppStates {
         health: null,
         container: null,
         opsInFlight: 0,
-        opsBegun: 0,
+        version: 0,
         settled: { phase: "missing", stopReason: null },
       };
       this.states.set(id, s);

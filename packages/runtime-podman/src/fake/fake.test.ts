@@ -156,6 +156,17 @@ describe("FakeRuntime", () => {
     expect(settled).toHaveBeenCalledTimes(1);
   });
 
+  it("a scripted slow call does its work after its delay on the injected clock", async () => {
+    await fake.createContainer(spec);
+    fake.slowNext("startContainer", 500);
+    const start = fake.startContainer("archy-web");
+    await clock.advance(499);
+    expect((await fake.getContainerStatus("archy-web"))?.state).toBe("created");
+    await clock.advance(1);
+    await start;
+    expect((await fake.getContainerStatus("archy-web"))?.state).toBe("running");
+  });
+
   it("a started container can exit after N ms of the injected clock", async () => {
     fake.setBehaviour("archy-web", { exitAfterMs: 300, exitCode: 2 });
     await fake.createContainer(spec);

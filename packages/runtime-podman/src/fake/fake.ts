@@ -86,6 +86,11 @@ export class FakeRuntime implements ContainerRuntime {
     });
   }
 
+  /** The next `times` calls of `method` take `delayMs` (on the clock) before they do their work. */
+  slowNext(method: RuntimeMethod, delayMs: number, opts: ScriptOptions = {}): this {
+    return this.script(method, opts, { kind: "slow", delayMs });
+  }
+
   private script(method: RuntimeMethod, opts: ScriptOptions, action: ScriptAction): this {
     this.scripts.add(method, opts, action);
     return this;

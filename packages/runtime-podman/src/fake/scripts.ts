@@ -32,7 +32,9 @@ export interface ContainerBehaviour {
 }
 
 export type ScriptAction =
-  { kind: "fail"; error: Error } | { kind: "hang"; rejectAfterMs?: number };
+  | { kind: "fail"; error: Error }
+  | { kind: "hang"; rejectAfterMs?: number }
+  | { kind: "slow"; delayMs: number };
 
 export interface ScriptOptions {
   /** How many calls the script applies to; default 1. */
@@ -67,9 +69,10 @@ export class CallScripts {
   }
 
   /**
-   * Plays the first script left for this call: throws its failure, or
-   * returns a promise that never settles (or rejects with PodmanTimeoutError
-   * after `rejectAfterMs`) for a hang. Returns undefined when no script
+   * Plays the first script left for this call: throws its failure, returns
+   * a promise that never settles (or rejects with PodmanTimeoutError after
+   * `rejectAfterMs`) for a hang, or one that resolves after `delayMs` for a
+   * slow call (which then does its work). Returns undefined when no script
    * matches, so an unscripted call goes on without waiting.
    */
   play(method: RuntimeMethod, args: unknown[]): Promise<void> | undefined {
@@ -79,6 +82,10 @@ export class CallScripts {
     if (!script) return undefined;
     script.remaining--;
     if (script.action.kind === "fail") throw script.action.error;
+    if (script.action.kind === "slow") {
+      const { delayMs } = script.action;
+      return new Promise<void>((resolve) => this.clock.setTimeout(resolve, delayMs));
+    }
     const after = script.action.rejectAfterMs;
     return new Promise<void>((_, reject) => {
       if (after !== undefined)
