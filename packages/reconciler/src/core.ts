@@ -56,8 +56,9 @@ export interface Core {
   concurrency: number;
   hookTimeoutMs: number;
   /**
-   * The last successful observation: every container (null before the first),
-   * the orphans among them, and each app as the last pass saw it.
+   * The last successful observation: every container (null before a pass's
+   * first; a settle's status poll refreshes it since), the orphans among
+   * them, and each app as the last pass saw it.
    */
   last: {
     containers: ContainerStatus[] | null;
@@ -78,6 +79,7 @@ export function createCore(opts: ReconcilerOptions): Core {
   });
   const states = new AppStates(clock, bus, log);
   const health = new AppHealth(opts.runtime, clock, states, bus, () => manifests.valid());
+  const last: Core["last"] = { containers: null, orphans: [], observed: {} };
   return {
     runtime: opts.runtime,
     clock,
@@ -94,11 +96,15 @@ export function createCore(opts: ReconcilerOptions): Core {
       health,
       log,
       settleMs: opts.startSettleMs ?? 1_000,
+      // A settle's ps is as fresh a view of every container as a pass's (the snapshot's running set).
+      onList: (containers) => {
+        if (last.containers !== null) last.containers = containers;
+      },
       ...(opts.reapStray === null ? {} : { reapStray: opts.reapStray ?? strayConmonReaper() }),
     }),
     queue: new KeyedQueue(),
     concurrency: Math.max(1, opts.concurrency ?? 4),
     hookTimeoutMs: opts.hookTimeoutMs ?? 60_000,
-    last: { containers: null, orphans: [], observed: {} },
+    last,
   };
 }

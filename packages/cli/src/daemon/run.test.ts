@@ -1,7 +1,7 @@
 // The daemon run in process, on the fake runtime: what it adds to the
 // process (its SIGTERM and SIGINT handlers) goes away when it stops, so a
 // test or an embedder can run it again and again without piling handlers up.
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PodmanRuntime } from "@archy/runtime-podman";
@@ -68,5 +68,27 @@ describe("runDaemon in process", () => {
     await startAndStop();
     expect(process.listenerCount("SIGTERM")).toBe(term);
     expect(process.listenerCount("SIGINT")).toBe(int);
+  });
+
+  it("a pass that finds a container started outside archy writes it into the snapshot (no phase changed)", async () => {
+    const term = process.listeners("SIGTERM");
+    const running = runDaemon(context(), { intervalMs: 100 });
+    await vi.waitFor(() => expect(process.listenerCount("SIGTERM")).toBe(term.length + 1));
+    const snapshot = async () =>
+      (
+        JSON.parse(await readFile(join(root, "state", "snapshot.json"), "utf8")) as {
+          data: { containers: { name: string }[] };
+        }
+      ).data.containers.map((c) => c.name);
+    try {
+      await vi.waitFor(async () => expect(await snapshot()).toEqual([]), { timeout: 5_000 });
+      fake.addContainer({ name: "outsider", image: "localhost/other:1", labels: {} }, "running");
+      await vi.waitFor(async () => expect(await snapshot()).toEqual(["outsider"]), {
+        timeout: 5_000,
+      });
+    } finally {
+      added("SIGTERM", term)();
+      await running;
+    }
   });
 });

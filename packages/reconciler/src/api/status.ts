@@ -95,6 +95,8 @@ export interface ReconcileReport {
    * their exit: the loop checks that its event stream reported each death.
    */
   exits?: { id: string; name: string; at: string }[];
+  /** App containers it found running, with the time of their start: each start should have reached the stream too. */
+  starts?: { id: string; name: string; at: string }[];
 }
 
 /** An app's phase changed. */

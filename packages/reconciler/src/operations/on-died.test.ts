@@ -147,3 +147,30 @@ describe("a pass that observed while a died event's start was in flight", () => 
     expect(await r.appStatus("web")).toMatchObject({ phase: "running", restarts: 1 });
   });
 });
+
+describe("the snapshot's running set between passes", () => {
+  it("holds an app a back-off's retry started after the last pass saw it exited", async () => {
+    const r = t.make([t.app("web", { backoff: "{ initial: 5s, max: 1m, reset: 1h }" })], {
+      startSettleMs: 100,
+    });
+    await t.settle(r.reconcileAll());
+    r.startRetries();
+    try {
+      expect(await r.onDied(await crash("archy-web"))).toBe(true); // failure 1: at once
+      await t.settle(r.idle());
+      expect(await r.onDied(await crash("archy-web"))).toBe(true); // failure 2: 5 s
+      await t.settle(r.reconcileAll()); // sees it exited, in its back-off
+      const running = async () => (await r.snapshotState()).containers.map((c) => c.name);
+      expect(await running()).toEqual([]);
+      await t.clock.until(() => t.fake.containers.get("archy-web")?.state === "running", {
+        step: 100,
+        limitMs: 6_000,
+      });
+      await t.settle(r.idle());
+      expect(await r.appStatus("web")).toMatchObject({ phase: "running" });
+      expect(await running()).toEqual(["archy-web"]);
+    } finally {
+      r.stopRetries();
+    }
+  });
+});

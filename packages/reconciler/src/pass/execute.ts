@@ -4,6 +4,7 @@ import {
   type Clock,
   type ContainerRuntime,
   type ContainerSpec,
+  type ContainerStatus,
 } from "@archy/runtime-podman";
 import type { AppHealth } from "../health/app-health.js";
 import type { AppStates, PhaseActor } from "../state/app-state.js";
@@ -30,6 +31,8 @@ export interface ExecutorOptions {
   settleMs: number;
   /** Ends what podman left running for a container it removed (see stray-conmon.ts). */
   reapStray?: StrayReaper;
+  /** Every container list a settle's status poll took (see StatusPoll). */
+  onList?: (containers: ContainerStatus[]) => void;
 }
 
 /**
@@ -73,7 +76,10 @@ export class Executor {
     this.runtime = opts.runtime;
     this.clock = opts.clock;
     this.states = opts.states;
-    this.poll = new StatusPoll(opts.runtime, opts.clock, 50, () => this.working > 0);
+    this.poll = new StatusPoll(opts.runtime, opts.clock, {
+      busy: () => this.working > 0,
+      ...(opts.onList ? { onList: opts.onList } : {}),
+    });
   }
 
   /** Carries out one action; never throws: a failure is in the result and in the app's state. */

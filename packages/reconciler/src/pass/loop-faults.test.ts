@@ -87,6 +87,16 @@ describe("ReconcileLoop: an event stream it cannot trust is replaced", () => {
     expect(loop.streamReopens).toBe(1);
   });
 
+  it("a stream that stalls is replaced by the pass that finds a start it never reported (a restart outside archy, no death to miss)", async () => {
+    await clock.advance(3_000);
+    fake.stallEvents();
+    await fake.stopContainer("archy-web", { timeoutSeconds: 1 });
+    await fake.startContainer("archy-web");
+    expect(fake.containers.get("archy-web")?.state).toBe("running");
+    await clock.until(() => loop.streamReopens === 1, { limitMs: INTERVAL + 1_000 });
+    expect(await crashAndWait(1_000)).toBeLessThan(1_000);
+  });
+
   it("a stream open while podman failed to answer is replaced once podman answers, until one opens an interval after the last failure", async () => {
     await clock.advance(2_000);
     fake.failNext("listContainers", undefined, { times: 2 });

@@ -46,12 +46,14 @@ export interface ReconcileLoopOptions {
   onEvent?: (event: ContainerEvent) => void;
 }
 
-/** An open event stream: its own abort, when it opened, the deaths it reported. */
+/** An open event stream: its own abort, when it opened, the deaths and starts it reported. */
 interface OpenStream {
   ac: AbortController;
   openedAt: number;
-  /** Ids of containers whose `died` it delivered (pruned after an hour). */
+  /** The time (podman's) of the last `died` it delivered for each container (pruned after an hour). */
   died: Map<string, number>;
+  /** The same for `start`. */
+  started: Map<string, number>;
   /** Why the loop closed it to open another; null while it is trusted. */
   reopen: string | null;
 }
@@ -184,8 +186,9 @@ export class ReconcileLoop {
    * Whether the open event stream can still be trusted after a pass; when it
    * cannot, it is closed and readEvents opens another. A stream that is
    * open but silent looks like a quiet host, so two signs are used:
-   * - the pass found an app container that died after the stream opened
-   *   (with a margin) and the stream never delivered that death;
+   * - the pass found an app container that died, or one that started (archy
+   *   starts them: a stream that stalls is found at the next start), after
+   *   the stream opened (with a margin), and the stream never delivered it;
    * - podman failed to answer an observation while the stream was open, or
    *   shortly before it opened: a podman that fails may have started it
    *   broken. Such a stream is replaced at the next pass that observes
@@ -200,13 +203,23 @@ export class ReconcileLoop {
     }
     const s = this.stream;
     if (!s || s.reopen !== null) return;
-    for (const [id, at] of s.died) if (now - at > 3_600_000) s.died.delete(id);
-    const missed = (report.exits ?? []).find((e) => {
-      const at = Date.parse(e.at);
-      return at > s.openedAt + EVENT_GRACE_MS && at < now - EVENT_GRACE_MS && !s.died.has(e.id);
-    });
+    for (const seen of [s.died, s.started])
+      for (const [id, at] of seen) if (now - at > 3_600_000) seen.delete(id);
+    const missedIn = (
+      changes: { id: string; name: string; at: string }[] | undefined,
+      seen: Map<string, number>,
+    ) =>
+      (changes ?? []).find((e) => {
+        const at = Date.parse(e.at);
+        // The event is stamped after the change podman records (a second's rounding aside).
+        const reported = (seen.get(e.id) ?? -Infinity) >= at - 1_000;
+        return at > s.openedAt + EVENT_GRACE_MS && at < now - EVENT_GRACE_MS && !reported;
+      });
+    const death = missedIn(report.exits, s.died);
+    const start = death ? undefined : missedIn(report.starts, s.started);
     const failed = this.observeFailedAt;
-    if (missed) s.reopen = `it never reported the death of ${missed.name}`;
+    if (death) s.reopen = `it never reported the death of ${death.name}`;
+    else if (start) s.reopen = `it never reported the start of ${start.name}`;
     else if (failed !== null && failed > s.openedAt - this.intervalMs) {
       if (now - s.openedAt < STREAM_MIN_LIFE_MS) return;
       s.reopen = "podman failed while it was open";
@@ -223,6 +236,7 @@ export class ReconcileLoop {
         ac: new AbortController(),
         openedAt: this.clock.now(),
         died: new Map(),
+        started: new Map(),
         reopen: null,
       };
       const stop = () => s.ac.abort();
@@ -230,7 +244,11 @@ export class ReconcileLoop {
       this.stream = s;
       try {
         for await (const event of open(s.ac.signal)) {
-          if (event.status === "died") s.died.set(event.id, this.clock.now());
+          if (event.status === "died" || event.status === "start")
+            (event.status === "died" ? s.died : s.started).set(
+              event.id,
+              Date.parse(event.time) || this.clock.now(),
+            );
           const isApp =
             event.labels[LABEL_APP] !== undefined || event.name.startsWith(CONTAINER_PREFIX);
           const handled = isApp && event.status === "died" && (await this.onDied(event)) === true;

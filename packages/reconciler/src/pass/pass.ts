@@ -107,9 +107,15 @@ async function loadAndObserve(
     const observation = await observe(core.runtime);
     report.observed = true;
     core.last.containers = observation.containers;
-    report.exits = observation.containers.flatMap((c) =>
-      c.state === "exited" && c.finishedAt !== null && c.labels[LABEL_APP] !== undefined
+    const ofApps = observation.containers.filter((c) => c.labels[LABEL_APP] !== undefined);
+    report.exits = ofApps.flatMap((c) =>
+      c.state === "exited" && c.finishedAt !== null
         ? [{ id: c.id, name: c.name, at: c.finishedAt }]
+        : [],
+    );
+    report.starts = ofApps.flatMap((c) =>
+      c.state === "running" && c.startedAt !== null
+        ? [{ id: c.id, name: c.name, at: c.startedAt }]
         : [],
     );
     return { observation, versions };

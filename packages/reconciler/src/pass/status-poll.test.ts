@@ -18,7 +18,7 @@ const polls = () => fake.calls.filter((c) => c.method === "listContainers").leng
 
 describe("StatusPoll", () => {
   it("askers due at about the same time share one podman ps; none is answered early", async () => {
-    const poll = new StatusPoll(fake, clock, 50);
+    const poll = new StatusPoll(fake, clock);
     const t0 = clock.now();
     const answers: [string, number][] = [];
     const ask = (name: string, delay: number) =>
@@ -40,7 +40,7 @@ describe("StatusPoll", () => {
 
   it("takes no ps while other podman work is in flight; answers every due asker right after", async () => {
     let busy = true;
-    const poll = new StatusPoll(fake, clock, 50, () => busy);
+    const poll = new StatusPoll(fake, clock, { busy: () => busy });
     const t0 = clock.now();
     const answered: number[] = [];
     const asks = ["archy-a", "archy-b"].map((name, i) =>
@@ -57,7 +57,7 @@ describe("StatusPoll", () => {
   });
 
   it("waits for podman work at most maxDeferMs (a long build never starves a start's check)", async () => {
-    const poll = new StatusPoll(fake, clock, 50, () => true, 1_000);
+    const poll = new StatusPoll(fake, clock, { busy: () => true, maxDeferMs: 1_000 });
     const t0 = clock.now();
     const asked = poll.status("archy-a", 100).then(() => clock.now() - t0);
     await clock.advance(2_000);
@@ -66,7 +66,7 @@ describe("StatusPoll", () => {
   });
 
   it("a container that is gone is null; a failed ps is asked again, and rejects the askers only after 3 in a row", async () => {
-    const poll = new StatusPoll(fake, clock, 10);
+    const poll = new StatusPoll(fake, clock, { batchMs: 10 });
     await fake.removeContainer("archy-a", { force: true });
     const gone = poll.status("archy-a", 100);
     await clock.advance(200);

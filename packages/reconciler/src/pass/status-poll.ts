@@ -10,6 +10,25 @@ interface Waiter {
   failures: number;
 }
 
+export interface StatusPollOptions {
+  /** Askers due within this long of the earliest share its `ps`; default 50 ms. */
+  batchMs?: number;
+  /** Whether other podman work is in flight (a `ps` would contend with it for the store's lock). */
+  busy?: () => boolean;
+  /** The longest a due poll waits for podman work (a long build or pull) to end; default 1 s. */
+  maxDeferMs?: number;
+  /**
+   * A failed `ps` says nothing of the containers: the askers it was for are
+   * asked for again after `retryMs` (default 250 ms), and rejected only when
+   * this many polls in a row failed for them (default 3: a start is not
+   * failed by podman's hiccup).
+   */
+  maxFailures?: number;
+  retryMs?: number;
+  /** Every list a poll took: the freshest view of every container, for whoever keeps one. */
+  onList?: (containers: ContainerStatus[]) => void;
+}
+
 /**
  * Container statuses for everything that waits to settle or turn healthy, all
  * together: whoever asks joins the next shared `podman ps`, taken once the
@@ -25,21 +44,25 @@ export class StatusPoll {
   /** Since when a due poll has waited for podman work to end. */
   private deferredSince: number | null = null;
 
+  private readonly batchMs: number;
+  private readonly busy: () => boolean;
+  private readonly maxDeferMs: number;
+  private readonly maxFailures: number;
+  private readonly retryMs: number;
+  private readonly onList: (containers: ContainerStatus[]) => void;
+
   constructor(
     private readonly runtime: ContainerRuntime,
     private readonly clock: Clock,
-    private readonly batchMs = 50,
-    private readonly busy: () => boolean = () => false,
-    /** The longest a due poll waits for podman work (a long build or pull) to end. */
-    private readonly maxDeferMs = 1_000,
-    /**
-     * A failed `ps` says nothing of the containers: the askers it was for are
-     * asked for again after `retryMs`, and rejected only when this many polls
-     * in a row failed for them (a start is not failed by podman's hiccup).
-     */
-    private readonly maxFailures = 3,
-    private readonly retryMs = 250,
-  ) {}
+    opts: StatusPollOptions = {},
+  ) {
+    this.batchMs = opts.batchMs ?? 50;
+    this.busy = opts.busy ?? (() => false);
+    this.maxDeferMs = opts.maxDeferMs ?? 1_000;
+    this.maxFailures = opts.maxFailures ?? 3;
+    this.retryMs = opts.retryMs ?? 250;
+    this.onList = opts.onList ?? (() => undefined);
+  }
 
   /** The container's status from an observation taken `delayMs` from now or later; null when it is gone. */
   status(name: string, delayMs: number): Promise<ContainerStatus | null> {
@@ -84,7 +107,9 @@ export class StatusPoll {
     this.waiting = this.waiting.filter((w) => w.at > now);
     if (due.length === 0) return this.schedule();
     try {
-      const byName = new Map((await this.runtime.listContainers()).map((c) => [c.name, c]));
+      const list = await this.runtime.listContainers();
+      this.onList(list);
+      const byName = new Map(list.map((c) => [c.name, c]));
       for (const w of due) w.resolve(byName.get(w.name) ?? null);
     } catch (error) {
       for (const w of due) {
