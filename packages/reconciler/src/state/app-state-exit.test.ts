@@ -46,4 +46,38 @@ describe("AppStates: an exit is counted once", () => {
     );
     expect(states.history("web").failures).toBe(2);
   });
+
+  it("an exit a died event counted from a ps's start (s) is not counted again by a retry's inspect (ns)", () => {
+    const clock = new VirtualClock(START);
+    const states = new AppStates(clock, new EventBus(silentLogger), silentLogger);
+    const app = makeApp("web");
+    const seen = (startedAt: string) =>
+      states.observed(
+        app,
+        { container: exited(startedAt), wantedHash: null, health: null },
+        "running",
+      );
+    seen("2026-11-22T12:00:01.000Z"); // the died event, on the container the last ps showed
+    expect(states.history("web").failures).toBe(1);
+    seen("2026-11-22T12:00:01.930123Z"); // the back-off's retry inspects it
+    expect(states.history("web").failures).toBe(1);
+    seen("2026-11-22T12:00:01.000Z"); // and the next pass
+    expect(states.history("web").failures).toBe(1);
+  });
+
+  it("two runs within one second are two exits once archy started the container again", () => {
+    const clock = new VirtualClock(START);
+    const states = new AppStates(clock, new EventBus(silentLogger), silentLogger);
+    const app = makeApp("web");
+    const seen = (startedAt: string) =>
+      states.observed(
+        app,
+        { container: exited(startedAt), wantedHash: null, health: null },
+        "running",
+      );
+    seen("2026-11-22T12:00:01.100000Z");
+    states.countRestart("web"); // archy started it again
+    seen("2026-11-22T12:00:01.700000Z");
+    expect(states.history("web").failures).toBe(2);
+  });
 });

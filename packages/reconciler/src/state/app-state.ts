@@ -145,8 +145,10 @@ export class AppStates {
     s.lastErrorCode = error === null ? null : (code ?? null);
   }
 
+  /** archy starts the app's existing container again. */
   countRestart(id: string): void {
     this.state(id).restarts++;
+    this.marks.restarted(id);
   }
 
   // ---- operations and the executor's steps ------------------------------------------

@@ -8,19 +8,28 @@ export const STUCK_GRACE_MS = 5_000;
 /** Identifies one exit of one container: each run (start) ends at most once. */
 const exitKey = (c: ContainerStatus) => `${c.id}:${c.startedAt ?? ""}`;
 
-/**
- * The keys an exit seen through `podman inspect` (start time in nanoseconds)
- * also has when `podman ps` (whole seconds) shows it: both count once.
- */
-const exitKeys = (c: ContainerStatus) => {
+/** The same, with the start rounded down to its second (what `podman ps` knows of it). */
+const secondKey = (c: ContainerStatus) => {
   const s = c.startedAt === null ? NaN : Date.parse(c.startedAt);
-  const second = Number.isNaN(s) ? null : new Date(Math.floor(s / 1000) * 1000).toISOString();
-  return [exitKey(c), ...(second === null ? [] : [`${c.id}:${second}`])].join("\n");
+  return Number.isNaN(s) ? null : `${c.id}:${new Date(Math.floor(s / 1000) * 1000).toISOString()}`;
+};
+
+/** The keys an exit is known by: its start as given, and to the second. */
+const exitKeys = (c: ContainerStatus) => {
+  const second = secondKey(c);
+  return [exitKey(c), ...(second === null ? [] : [second])].join("\n");
 };
 
 interface Mark {
   /** The key(s) of the last exit counted as a failure. */
   countedExit: string | null;
+  /**
+   * Whether archy has not started the container again since: until it does,
+   * an exit of the same container within the same second is the same exit,
+   * however precisely its start is given (`podman ps` and a `died` event built
+   * on it know the second; `podman inspect` the nanosecond).
+   */
+  sameRun: boolean;
   podmanBusy: AppHistory["podmanBusy"];
 }
 
@@ -37,14 +46,25 @@ export class ExitMarks {
   /** Records an exit as counted; true when it was not counted before. */
   countOnce(id: string, c: ContainerStatus): boolean {
     const m = this.mark(id);
-    if ((m.countedExit ?? "").split("\n").includes(exitKey(c))) return false;
+    const keys = (m.countedExit ?? "").split("\n");
+    const second = secondKey(c);
+    if (keys.includes(exitKey(c)) || (m.sameRun && second !== null && keys.includes(second)))
+      return false;
     m.countedExit = exitKeys(c);
+    m.sameRun = true;
     return true;
+  }
+
+  /** archy starts the app's container again: an exit from now on is another run's. */
+  restarted(id: string): void {
+    this.mark(id).sameRun = false;
   }
 
   /** The exit was seen by a failed start: observations must not count it again. */
   seen(id: string, c: ContainerStatus): void {
-    this.mark(id).countedExit = exitKeys(c);
+    const m = this.mark(id);
+    m.countedExit = exitKeys(c);
+    m.sameRun = true;
   }
 
   /** Notes podman's stopping/removing mark on the app's container (or its absence). */
@@ -78,7 +98,7 @@ export class ExitMarks {
   private mark(id: string): Mark {
     let m = this.marks.get(id);
     if (!m) {
-      m = { countedExit: null, podmanBusy: null };
+      m = { countedExit: null, sameRun: false, podmanBusy: null };
       this.marks.set(id, m);
     }
     return m;
