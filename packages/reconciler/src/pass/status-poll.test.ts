@@ -65,6 +65,17 @@ describe("StatusPoll", () => {
     expect(polls()).toBe(1);
   });
 
+  it("by default waits up to 5 s for podman work: one ps where a stream of runs had five", async () => {
+    const poll = new StatusPoll(fake, clock, { busy: () => true });
+    const t0 = clock.now();
+    const asked = ["archy-a", "archy-b", "archy-c"].map((name, i) =>
+      poll.status(name, 1_000 * (i + 1)).then(() => clock.now() - t0),
+    );
+    await clock.advance(7_000);
+    expect(await Promise.all(asked)).toEqual([6_050, 6_050, 6_050]);
+    expect(polls()).toBe(1);
+  });
+
   it("a container that is gone is null; a failed ps is asked again, and rejects the askers only after 3 in a row", async () => {
     const poll = new StatusPoll(fake, clock, { batchMs: 10 });
     await fake.removeContainer("archy-a", { force: true });

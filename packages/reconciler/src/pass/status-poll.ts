@@ -15,7 +15,12 @@ export interface StatusPollOptions {
   batchMs?: number;
   /** Whether other podman work is in flight (a `ps` would contend with it for the store's lock). */
   busy?: () => boolean;
-  /** The longest a due poll waits for podman work (a long build or pull) to end; default 1 s. */
+  /**
+   * The longest a due poll waits for podman work (a long build or pull, a
+   * stream of `run`s) to end; default 5 s. While `run`s follow each other, a
+   * poll every second took the store's lock from them for nothing: only the
+   * last start's answer ends a cold `up`, and it comes once the runs are done.
+   */
   maxDeferMs?: number;
   /**
    * A failed `ps` says nothing of the containers: the askers it was for are
@@ -58,7 +63,7 @@ export class StatusPoll {
   ) {
     this.batchMs = opts.batchMs ?? 50;
     this.busy = opts.busy ?? (() => false);
-    this.maxDeferMs = opts.maxDeferMs ?? 1_000;
+    this.maxDeferMs = opts.maxDeferMs ?? 5_000;
     this.maxFailures = opts.maxFailures ?? 3;
     this.retryMs = opts.retryMs ?? 250;
     this.onList = opts.onList ?? (() => undefined);
