@@ -23,6 +23,19 @@ const exited = (startedAt: string): ContainerStatus => ({
   ports: [],
 });
 
+/** Fresh AppStates, and the exit of web's container with a given start, as an observation shows it. */
+function observer() {
+  const states = new AppStates(new VirtualClock(START), new EventBus(silentLogger), silentLogger);
+  const app = makeApp("web");
+  const seen = (startedAt: string) =>
+    states.observed(
+      app,
+      { container: exited(startedAt), wantedHash: null, health: null },
+      "running",
+    );
+  return { states, seen };
+}
+
 describe("AppStates: an exit is counted once", () => {
   it("a failed start's exit seen by inspect (ns) is not counted again when the next pass's ps (s) shows it", () => {
     const clock = new VirtualClock(START);
@@ -48,15 +61,7 @@ describe("AppStates: an exit is counted once", () => {
   });
 
   it("an exit a died event counted from a ps's start (s) is not counted again by a retry's inspect (ns)", () => {
-    const clock = new VirtualClock(START);
-    const states = new AppStates(clock, new EventBus(silentLogger), silentLogger);
-    const app = makeApp("web");
-    const seen = (startedAt: string) =>
-      states.observed(
-        app,
-        { container: exited(startedAt), wantedHash: null, health: null },
-        "running",
-      );
+    const { states, seen } = observer();
     seen("2026-11-22T12:00:01.000Z"); // the died event, on the container the last ps showed
     expect(states.history("web").failures).toBe(1);
     seen("2026-11-22T12:00:01.930123Z"); // the back-off's retry inspects it
@@ -66,15 +71,7 @@ describe("AppStates: an exit is counted once", () => {
   });
 
   it("two runs within one second are two exits once archy started the container again", () => {
-    const clock = new VirtualClock(START);
-    const states = new AppStates(clock, new EventBus(silentLogger), silentLogger);
-    const app = makeApp("web");
-    const seen = (startedAt: string) =>
-      states.observed(
-        app,
-        { container: exited(startedAt), wantedHash: null, health: null },
-        "running",
-      );
+    const { states, seen } = observer();
     seen("2026-11-22T12:00:01.100000Z");
     states.countRestart("web"); // archy started it again
     seen("2026-11-22T12:00:01.700000Z");
