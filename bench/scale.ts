@@ -15,7 +15,8 @@
 //   RSS; the targets hold at 100 apps;
 // - the restart after `kill -9` of one app's main process with the largest
 //   size running, against the same with 10 apps (a second store, its own
-//   daemon, the kills interleaved);
+//   daemon, the kills interleaved), and podman's own `podman start` of a
+//   stopped app in each store (its share of that restart);
 // - the missed-restart check: 200 kills 1.5 s apart, alternating `podman
 //   kill` and `kill -9`, round-robin over the 10 apps (no health check, back-off reset 1 s),
 //   each restarted within 2 s.
@@ -346,6 +347,51 @@ async function restart(big: Fleet, small: Fleet, rows: Row[]): Promise<void> {
     target: "<= 1.1x",
     result: verdict(a / b <= 1.1),
   });
+  await podmanStart(big, small, rows);
+}
+
+/**
+ * podman's own share of that restart: one `podman start` of a stopped app in
+ * each store, the daemons stopped (they would restart it first); restarted after.
+ */
+async function podmanStart(big: Fleet, small: Fleet, rows: Row[]): Promise<void> {
+  await big.stopDaemon();
+  await small.stopDaemon();
+  progress(`podman start of one stopped app, ${big.size} apps against 10 (${KILLS} each)`);
+  let bigRuns = 0;
+  let smallRuns = 0;
+  const contender = (fleet: Fleet, next: () => number) => {
+    let name = "";
+    return {
+      before: async () => {
+        name = fleet.names[next() % fleet.size]!;
+        await fleet.podman(["stop", "--time", "0", name]);
+      },
+      run: async () => {
+        await fleet.podman(["start", name]);
+      },
+    };
+  };
+  const times = await interleaved(
+    KILLS,
+    [
+      { name: "big", ...contender(big, () => bigRuns++) },
+      { name: "small", ...contender(small, () => smallRuns++) },
+    ],
+    { progress },
+  );
+  const a = medianOf(times.get("big")!);
+  const b = medianOf(times.get("small")!);
+  rows.push({
+    measure: `  podman's own \`podman start\` of a stopped app, ${big.size} apps in the store (p50 of ${KILLS})`,
+    archy: `(podman) ${fmt(a)}`,
+    alternative: `the same with 10 apps: ${fmt(b)}`,
+    ratio: `${(a / b).toFixed(2)}x`,
+    target: "reported",
+    result: "—",
+  });
+  await big.ensureDaemon();
+  await small.ensureDaemon();
 }
 
 async function missed(small: Fleet, rows: Row[]): Promise<void> {
