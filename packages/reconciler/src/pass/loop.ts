@@ -244,11 +244,9 @@ export class ReconcileLoop {
       this.stream = s;
       try {
         for await (const event of open(s.ac.signal)) {
-          if (event.status === "died" || event.status === "start")
-            (event.status === "died" ? s.died : s.started).set(
-              event.id,
-              Date.parse(event.time) || this.clock.now(),
-            );
+          const seen =
+            event.status === "died" ? s.died : event.status === "start" ? s.started : null;
+          seen?.set(event.id, Date.parse(event.time) || this.clock.now());
           const isApp =
             event.labels[LABEL_APP] !== undefined || event.name.startsWith(CONTAINER_PREFIX);
           const handled = isApp && event.status === "died" && (await this.onDied(event)) === true;

@@ -50,8 +50,7 @@ export class ExitMarks {
     const second = secondKey(c);
     if (keys.includes(exitKey(c)) || (m.sameRun && second !== null && keys.includes(second)))
       return false;
-    m.countedExit = exitKeys(c);
-    m.sameRun = true;
+    this.seen(id, c);
     return true;
   }
 
