@@ -12,6 +12,7 @@ import { Executor } from "./pass/execute.js";
 import type { AppManifest } from "./manifest/index.js";
 import { ManifestsFolder } from "./manifest/folder.js";
 import { KeyedQueue } from "./state/queue.js";
+import { watchPodmanTrouble } from "./pass/podman-trouble.js";
 import { strayConmonReaper, type StrayReaper } from "./pass/stray-conmon.js";
 import { silentLogger, type Logger, type ObservedApp } from "./types.js";
 
@@ -42,7 +43,10 @@ export interface ReconcilerOptions {
 
 /** The parts of a reconciler, wired once; each room of the pass gets what it needs from here. */
 export interface Core {
+  /** The runtime every room calls, watched for podman's own failures. */
   runtime: ContainerRuntime;
+  /** When a call last failed because of podman itself (see watchPodmanTrouble). */
+  podmanTroubleAt: () => number | null;
   clock: Clock;
   log: Logger;
   bus: EventBus;
@@ -78,10 +82,12 @@ export function createCore(opts: ReconcilerOptions): Core {
     stateDir: opts.stateDir,
   });
   const states = new AppStates(clock, bus, log);
-  const health = new AppHealth(opts.runtime, clock, states, bus, () => manifests.valid());
+  const { runtime, troubleAt } = watchPodmanTrouble(opts.runtime, clock);
+  const health = new AppHealth(runtime, clock, states, bus, () => manifests.valid());
   const last: Core["last"] = { containers: null, orphans: [], observed: {} };
   return {
-    runtime: opts.runtime,
+    runtime,
+    podmanTroubleAt: troubleAt,
     clock,
     log,
     bus,
@@ -90,7 +96,7 @@ export function createCore(opts: ReconcilerOptions): Core {
     states,
     health,
     executor: new Executor({
-      runtime: opts.runtime,
+      runtime,
       clock,
       states,
       health,

@@ -74,6 +74,11 @@ export class Reconciler {
     return onDied(this.core, event);
   }
 
+  /** When a podman call last failed because of podman itself; null when none did. */
+  podmanTroubleAt(): number | null {
+    return this.core.podmanTroubleAt();
+  }
+
   /** The earliest time a backed-off app may be retried; null when none waits. */
   nextWakeAt(): number | null {
     return this.core.states.nextWakeAt();

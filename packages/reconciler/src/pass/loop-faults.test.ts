@@ -2,7 +2,7 @@
 // its event stream (a `podman events` that stays alive but silent, or one
 // opened while podman was failing, is replaced; a healthy one never is) and a
 // back-off that runs out during a slow pass. Virtual time.
-import { sleep } from "@archy/runtime-podman";
+import { PodmanTimeoutError, sleep } from "@archy/runtime-podman";
 import { FakeRuntime, VirtualClock } from "@archy/runtime-podman/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ReconcileLoop, type LoopTarget } from "./loop.js";
@@ -97,7 +97,19 @@ describe("ReconcileLoop: an event stream it cannot trust is replaced", () => {
     expect(await crashAndWait(1_000)).toBeLessThan(1_000);
   });
 
-  it("a stream open while podman failed to answer is replaced once podman answers, until one opens an interval after the last failure", async () => {
+  it("a stream open while a call outside a pass timed out (a died event's start) is replaced by the next pass, though every observation succeeded", async () => {
+    await clock.advance(3_000);
+    fake.failNext("startContainer", new PodmanTimeoutError(["start", "archy-web"], 5_000));
+    // The died event's start times out; the back-off's retry starts it (a start the stream reports).
+    expect(await crashAndWait(2_000)).toBeLessThan(2_000);
+    await clock.advance(3_000);
+    // Then it goes silent: no pass ever failed, only podman's trouble tells.
+    fake.stallEvents();
+    await clock.until(() => loop.streamReopens === 1, { limitMs: INTERVAL + 1_000 });
+    expect(await crashAndWait(1_000)).toBeLessThan(1_000);
+  });
+
+  it("a stream open while podman failed to answer is replaced once podman answers, until one opens two intervals after the last failure", async () => {
     await clock.advance(2_000);
     fake.failNext("listContainers", undefined, { times: 2 });
     loop.trigger("test: a pass that fails");
@@ -111,7 +123,7 @@ describe("ReconcileLoop: an event stream it cannot trust is replaced", () => {
     loop.trigger("test: a pass that observes");
     await clock.until(() => loop.streamReopens === 1, { limitMs: 1_000 });
     expect(await crashAndWait(1_000)).toBeLessThan(1_000);
-    // Streams opened within an interval of the failure are replaced at the following passes, then one is kept.
+    // Streams opened within two intervals of the failure are replaced at the following passes, then one is kept.
     await clock.advance(5 * INTERVAL);
     const reopens = loop.streamReopens;
     expect(reopens).toBeLessThanOrEqual(3);

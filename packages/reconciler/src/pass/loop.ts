@@ -15,6 +15,8 @@ export interface LoopTarget {
   reconcileAll(): Promise<ReconcileReport>;
   /** The earliest time a backed-off app may be retried; null when none waits. */
   nextWakeAt(): number | null;
+  /** When a podman call (any, not only a pass's) last failed because of podman itself. */
+  podmanTroubleAt?(): number | null;
   startHealthMonitor(signal?: AbortSignal): void;
   stopHealthMonitor(): void;
   /**
@@ -189,11 +191,13 @@ export class ReconcileLoop {
    * - the pass found an app container that died, or one that started (archy
    *   starts them: a stream that stalls is found at the next start), after
    *   the stream opened (with a margin), and the stream never delivered it;
-   * - podman failed to answer an observation while the stream was open, or
-   *   shortly before it opened: a podman that fails may have started it
-   *   broken. Such a stream is replaced at the next pass that observes
-   *   (once it has lived a second), until one opens an interval after the
-   *   last failure.
+   * - podman failed (a pass's observation, or any call in trouble: a
+   *   timeout, unreadable output, a read that failed) while the stream was
+   *   open, or less than two intervals before it opened: a podman that fails
+   *   may have started it broken, and archy calls podman too seldom to see
+   *   every failure. Such a stream is replaced at the next pass that
+   *   observes (once it has lived a second), until one opens two intervals
+   *   after the last failure.
    */
   private checkStream(report: ReconcileReport): void {
     const now = this.clock.now();
@@ -217,10 +221,13 @@ export class ReconcileLoop {
       });
     const death = missedIn(report.exits, s.died);
     const start = death ? undefined : missedIn(report.starts, s.started);
-    const failed = this.observeFailedAt;
+    const failed = Math.max(
+      this.observeFailedAt ?? -Infinity,
+      this.reconciler.podmanTroubleAt?.() ?? -Infinity,
+    );
     if (death) s.reopen = `it never reported the death of ${death.name}`;
     else if (start) s.reopen = `it never reported the start of ${start.name}`;
-    else if (failed !== null && failed > s.openedAt - this.intervalMs) {
+    else if (failed > s.openedAt - 2 * this.intervalMs) {
       if (now - s.openedAt < STREAM_MIN_LIFE_MS) return;
       s.reopen = "podman failed while it was open";
     } else return;
