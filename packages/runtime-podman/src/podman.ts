@@ -372,14 +372,20 @@ export class PodmanRuntime implements ContainerRuntime {
    * Streams `podman events --format json` (containers only) line by line.
    * Aborting the signal ends the iterator cleanly and kills podman; if podman
    * exits on its own, EventStreamError is thrown so the caller can reconnect.
+   * `since` (ms since the epoch) first replays what happened from then on:
+   * a stream reopened with the time the last one ended misses nothing in
+   * between, nor while podman gets ready.
    */
-  async *events(opts: { signal?: AbortSignal } = {}): AsyncIterable<ContainerEvent> {
+  async *events(
+    opts: { signal?: AbortSignal; since?: number } = {},
+  ): AsyncIterable<ContainerEvent> {
     if (opts.signal?.aborted) return;
+    const since = opts.since !== undefined ? ["--since", new Date(opts.since).toISOString()] : [];
     let end;
     try {
       end = yield* streamPodman(
         this.podman,
-        ["events", "--format", "json", "--filter", "type=container"],
+        ["events", "--format", "json", "--filter", "type=container", ...since],
         "stdout",
         opts.signal,
         parseEventLine,

@@ -155,7 +155,7 @@ export interface ContainerRuntime {
   /** Runs the container's health check once. */
   runHealthcheck(name: string): Promise<"healthy" | "unhealthy">;
   /** Container events until `signal` aborts; throws EventStreamError if the stream breaks. */
-  events(opts?: { signal?: AbortSignal }): AsyncIterable<ContainerEvent>;
+  events(opts?: { signal?: AbortSignal; since?: number }): AsyncIterable<ContainerEvent>;
   /** The container's IP address on its network; null when it has none (host network, not running). */
   containerAddress(name: string): Promise<string | null>;
   /** Removes a named volume (absent is fine). */

@@ -142,6 +142,27 @@ describe.skipIf(podman.skipReason !== null)(
       });
     });
 
+    it("a stream opened with since replays what happened from then on: a reopened stream misses nothing", async () => {
+      await store.podman(["start", "rt-web"]);
+      const before = Date.now();
+      await store.podman(["kill", "rt-web"]);
+      await store.podman(["start", "rt-web"]);
+      const ac = new AbortController();
+      const events: ContainerEvent[] = [];
+      const reading = (async () => {
+        for await (const e of rt.events({ signal: ac.signal, since: before })) events.push(e);
+      })();
+      // Both happened before the stream opened; only the replay can bring them.
+      await waitFor(() => events.find((e) => e.name === "rt-web" && e.status === "start"), {
+        timeoutMs: 5_000,
+        intervalMs: 10,
+        what: "the replayed start",
+      });
+      expect(events.filter((e) => e.name === "rt-web").map((e) => e.status)).toContain("died");
+      ac.abort();
+      await reading;
+    });
+
     it("stop honours the timeout and reports SIGKILL for a process that ignores SIGTERM", async () => {
       // busybox sleep as PID 1 ignores SIGTERM.
       await rt.createContainer(

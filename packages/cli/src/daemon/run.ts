@@ -209,7 +209,7 @@ export async function runDaemon(
       intervalMs: opts.intervalMs,
       signal: ac.signal,
       logger: log,
-      events: (signal) => runtime.events({ signal }),
+      events: (signal, since) => runtime.events({ signal, since }),
       onPass: (report) => {
         lastPass = report;
         if (report.observed) scheduleSnapshot();

@@ -2,6 +2,7 @@
 // normalised) and the app id pattern. No YAML or schema library: importers
 // that only read manifests (the cache, the folder) load neither.
 import type { PortMapping, VolumeMount } from "@archy/runtime-podman";
+import type { UpdateWindow } from "./window.js";
 
 /** `^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`: also a valid container-name suffix and file name. */
 export const APP_ID = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -50,6 +51,17 @@ export interface AppManifest {
   hooks: { preStart: string[][] };
   /** Absolute paths. */
   configFiles: string[];
+  /** How new images and manifest edits go live (`archy update`, the gate). */
+  update: {
+    /** manual: only `archy update`; notify: also reported by the daemon's checks; auto: applied by them, inside the window. */
+    policy: "manual" | "notify" | "auto";
+    /** Running (healthy, when checked) and not restarted this long, or rolled back. */
+    gateMs: number;
+    /** The whole update, pull to gate, or rolled back. */
+    timeoutMs: number;
+    /** When `auto` may apply; null is any time. */
+    window: UpdateWindow | null;
+  };
   /** The manifest file (absolute) and its folder. */
   file: string;
   dir: string;

@@ -270,6 +270,21 @@ export const FIELD_CASES: BadManifestCase[] = [
     "  config_files: [--x]\n",
     "web.yaml:9:18: app.config_files[0]: must not start with '-' (expected a file path)",
   ),
+  a(
+    "an update policy that is not one",
+    "  update: { policy: always }\n",
+    "web.yaml:9:21: app.update.policy: expected manual, notify or auto",
+  ),
+  a(
+    "an update window that is not one",
+    '  update: { policy: auto, window: "Sundays 3-5" }\n',
+    'web.yaml:9:35: app.update.window: expected "[days ]HH:MM-HH:MM" such as "Sun 03:00-05:00" or "Mon-Fri 02:00-04:00"',
+  ),
+  a(
+    "an update gate as long as its timeout",
+    "  update: { gate: 5m }\n",
+    "web.yaml:9:19: app.update.gate: the gate (5m) must be shorter than the timeout (5m)",
+  ),
   // ---- unknown keys at every level ---------------------------------------------
   one(
     "a top-level typo",

@@ -32,6 +32,11 @@ app:
     pre_start:
       - ["./render-config.sh"]
   config_files: ["./conf/hello.conf"]
+  update:
+    policy: auto
+    gate: 45s
+    timeout: 10m
+    window: "Sun 03:00-05:00"
 `;
 
 const minimal = (id: string, extra = "") =>
@@ -83,6 +88,12 @@ describe("parseManifest", () => {
       },
       hooks: { preStart: [["./render-config.sh"]] },
       configFiles: ["/etc/archy/apps/conf/hello.conf"],
+      update: {
+        policy: "auto",
+        gateMs: 45_000,
+        timeoutMs: 600_000,
+        window: { text: "Sun 03:00-05:00", days: [0], startMin: 180, endMin: 300 },
+      },
       file: "/etc/archy/apps/hello.yaml",
       dir: "/etc/archy/apps",
     });
@@ -103,6 +114,7 @@ describe("parseManifest", () => {
 
   it("applies the documented defaults", () => {
     const { app } = parseManifest(minimal("web"), "web.yaml");
+    expect(app?.update).toEqual({ policy: "manual", gateMs: 30_000, timeoutMs: 300_000, window: null });
     expect(app?.container).toMatchObject({
       pull: "missing",
       network: "bridge",

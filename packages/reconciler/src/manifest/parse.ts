@@ -18,6 +18,7 @@ import {
   type RawManifest,
 } from "./schema.js";
 import { readYaml } from "./yaml-doc.js";
+import { parseWindow, type UpdateWindow } from "./window.js";
 
 const parsePort = (spec: string): PortMapping => {
   const m = PORT_SPEC.exec(spec)!;
@@ -233,6 +234,12 @@ function parseText(original: string, file: string): ParseResult {
     },
     hooks: { preStart: a.hooks?.pre_start ?? [] },
     configFiles: (a.config_files ?? []).map((f) => (isAbsolute(f) ? f : resolve(dir, f))),
+    update: {
+      policy: a.update?.policy ?? "manual",
+      gateMs: d(a.update?.gate, 30_000),
+      timeoutMs: d(a.update?.timeout, 300_000),
+      window: a.update?.window ? (parseWindow(a.update.window) as UpdateWindow) : null,
+    },
     file: absFile,
     dir,
     source: text,

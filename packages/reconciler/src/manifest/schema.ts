@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { parseDuration } from "./duration.js";
 import { APP_ID } from "./app.js";
+import { parseWindow } from "./window.js";
 
 // ---- schema (snake_case, as written) -------------------------------------
 
@@ -179,6 +180,32 @@ export const manifestSchema = z.strictObject(
           .optional(),
         config_files: z
           .array(noFlag("a file path"), { error: "expected a list of file paths" })
+          .optional(),
+        update: z
+          .strictObject({
+            policy: z
+              .enum(["manual", "notify", "auto"], { error: "expected manual, notify or auto" })
+              .optional(),
+            gate: duration.optional(),
+            timeout: duration.optional(),
+            window: z
+              .string({ error: 'expected a window such as "Sun 03:00-05:00"' })
+              .superRefine((w, ctx) => {
+                const parsed = parseWindow(w);
+                if ("error" in parsed) ctx.addIssue({ code: "custom", message: parsed.error });
+              })
+              .optional(),
+          })
+          .superRefine((u, ctx) => {
+            const gate = parseDuration(u.gate ?? "30s");
+            const timeout = parseDuration(u.timeout ?? "5m");
+            if (gate !== null && timeout !== null && gate >= timeout)
+              ctx.addIssue({
+                code: "custom",
+                path: [u.gate !== undefined ? "gate" : "timeout"],
+                message: `the gate (${u.gate ?? "30s"}) must be shorter than the timeout (${u.timeout ?? "5m"})`,
+              });
+          })
           .optional(),
       },
       { error: "expected a map with id, name, version and container" },

@@ -2,7 +2,7 @@
 // its event stream (a `podman events` that stays alive but silent, or one
 // opened while podman was failing, is replaced; a healthy one never is) and a
 // back-off that runs out during a slow pass. Virtual time.
-import { PodmanTimeoutError, sleep } from "@archy/runtime-podman";
+import { PodmanOutputError, sleep } from "@archy/runtime-podman";
 import { FakeRuntime, VirtualClock } from "@archy/runtime-podman/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ReconcileLoop, type LoopTarget } from "./loop.js";
@@ -16,6 +16,7 @@ describe("ReconcileLoop: an event stream it cannot trust is replaced", () => {
   let state: { dir: string; remove: () => Promise<void> };
   let clock: VirtualClock;
   let fake: FakeRuntime;
+  let reconciler: Reconciler;
   let loop: ReconcileLoop;
   let ac: AbortController;
   let running: Promise<void>;
@@ -24,7 +25,7 @@ describe("ReconcileLoop: an event stream it cannot trust is replaced", () => {
     state = await tempState();
     clock = new VirtualClock(START);
     fake = new FakeRuntime({ clock, images: ["localhost/web:1"] });
-    const reconciler = new Reconciler({
+    reconciler = new Reconciler({
       runtime: fake,
       // A short back-off: crashes a few seconds apart restart at once.
       apps: [
@@ -40,7 +41,7 @@ describe("ReconcileLoop: an event stream it cannot trust is replaced", () => {
       clock,
       intervalMs: INTERVAL,
       signal: ac.signal,
-      events: (signal) => fake.events({ signal }),
+      events: (signal, since) => fake.events({ signal, since }),
     });
     running = loop.run();
     await clock.until(() => loop.passes === 1);
@@ -97,16 +98,24 @@ describe("ReconcileLoop: an event stream it cannot trust is replaced", () => {
     expect(await crashAndWait(1_000)).toBeLessThan(1_000);
   });
 
-  it("a stream open while a call outside a pass timed out (a died event's start) is replaced by the next pass, though every observation succeeded", async () => {
+  it("a stream open while a call outside a pass failed (a status refresh's unreadable ps) is replaced by the next pass, though every pass observed", async () => {
     await clock.advance(3_000);
-    fake.failNext("startContainer", new PodmanTimeoutError(["start", "archy-web"], 5_000));
-    // The died event's start times out; the back-off's retry starts it (a start the stream reports).
-    expect(await crashAndWait(2_000)).toBeLessThan(2_000);
-    await clock.advance(3_000);
-    // Then it goes silent: no pass ever failed, only podman's trouble tells.
+    // It goes silent; only podman's trouble, outside any pass, tells.
     fake.stallEvents();
+    fake.failNext("listContainers", new PodmanOutputError("ps", "not JSON"));
+    await expect(reconciler.refresh()).rejects.toThrow(PodmanOutputError);
     await clock.until(() => loop.streamReopens === 1, { limitMs: INTERVAL + 1_000 });
     expect(await crashAndWait(1_000)).toBeLessThan(1_000);
+  });
+
+  it("a stream that delivers an event after podman's trouble is alive: kept", async () => {
+    await clock.advance(3_000);
+    fake.failNext("listContainers", new PodmanOutputError("ps", "not JSON"));
+    await expect(reconciler.refresh()).rejects.toThrow(PodmanOutputError);
+    await clock.advance(100);
+    expect(await crashAndWait(1_000)).toBeLessThan(1_000);
+    await clock.advance(3 * INTERVAL);
+    expect(loop.streamReopens).toBe(0);
   });
 
   it("a stream open while podman failed to answer is replaced once podman answers, until one opens two intervals after the last failure", async () => {

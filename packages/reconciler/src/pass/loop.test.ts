@@ -263,7 +263,7 @@ describe("ReconcileLoop with a Reconciler on FakeRuntime (virtual time)", () => 
         clock,
         intervalMs: 60_000,
         signal: ac.signal,
-        events: (signal) => fake.events({ signal }),
+        events: (signal, since) => fake.events({ signal, since }),
       });
       const running = loop.run();
       await clock.until(() => loop.passes === 1);
@@ -317,7 +317,7 @@ describe("ReconcileLoop with a Reconciler on FakeRuntime (virtual time)", () => 
         clock,
         intervalMs: 30_000,
         signal: ac.signal,
-        events: (signal) => fake.events({ signal }),
+        events: (signal, since) => fake.events({ signal, since }),
       });
       const running = loop.run();
       await clock.until(() => loop.passes === 1);

@@ -35,8 +35,13 @@ export interface ReconcileLoopOptions {
   clock?: Clock;
   /** The safety-net pass period; default 30 s. */
   intervalMs?: number;
-  /** Opens the container event stream; called again after the stream breaks. */
-  events?: (signal: AbortSignal) => AsyncIterable<ContainerEvent>;
+  /**
+   * Opens the container event stream, replaying what happened from `since`
+   * (ms since the epoch) on; called again after the stream breaks or is
+   * replaced, from the last event the one before delivered: nothing between
+   * two streams is missed (an event may come twice).
+   */
+  events?: (signal: AbortSignal, since: number) => AsyncIterable<ContainerEvent>;
   signal: AbortSignal;
   logger?: Logger;
   /** Delay before reopening a broken event stream; default 1 s. */
@@ -58,6 +63,8 @@ interface OpenStream {
   started: Map<string, number>;
   /** Why the loop closed it to open another; null while it is trusted. */
   reopen: string | null;
+  /** podman's time of the last event it delivered: alive then. */
+  lastEventAt: number;
 }
 
 /** A death this long before or after an observation may not have reached the stream yet. */
@@ -193,11 +200,13 @@ export class ReconcileLoop {
    *   the stream opened (with a margin), and the stream never delivered it;
    * - podman failed (a pass's observation, or any call in trouble: a
    *   timeout, unreadable output, a read that failed) while the stream was
-   *   open, or less than two intervals before it opened: a podman that fails
+   *   open, or less than two intervals before it opened, and the stream has
+   *   delivered nothing that happened after that failure: a podman that fails
    *   may have started it broken, and archy calls podman too seldom to see
    *   every failure. Such a stream is replaced at the next pass that
    *   observes (once it has lived a second), until one opens two intervals
-   *   after the last failure.
+   *   after the last failure or proves alive. Each new stream replays from
+   *   the end of the last one, so a replacement loses nothing.
    */
   private checkStream(report: ReconcileReport): void {
     const now = this.clock.now();
@@ -227,7 +236,7 @@ export class ReconcileLoop {
     );
     if (death) s.reopen = `it never reported the death of ${death.name}`;
     else if (start) s.reopen = `it never reported the start of ${start.name}`;
-    else if (failed > s.openedAt - 2 * this.intervalMs) {
+    else if (s.lastEventAt <= failed && failed > s.openedAt - 2 * this.intervalMs) {
       if (now - s.openedAt < STREAM_MIN_LIFE_MS) return;
       s.reopen = "podman failed while it was open";
     } else return;
@@ -236,8 +245,9 @@ export class ReconcileLoop {
   }
 
   private async readEvents(
-    open: (signal: AbortSignal) => AsyncIterable<ContainerEvent>,
+    open: (signal: AbortSignal, since: number) => AsyncIterable<ContainerEvent>,
   ): Promise<void> {
+    let since = this.clock.now();
     while (!this.signal.aborted) {
       const s: OpenStream = {
         ac: new AbortController(),
@@ -245,15 +255,20 @@ export class ReconcileLoop {
         died: new Map(),
         started: new Map(),
         reopen: null,
+        lastEventAt: -Infinity,
       };
       const stop = () => s.ac.abort();
       this.signal.addEventListener("abort", stop, { once: true });
       this.stream = s;
       try {
-        for await (const event of open(s.ac.signal)) {
+        for await (const event of open(s.ac.signal, since)) {
+          const at = Date.parse(event.time) || this.clock.now();
+          s.lastEventAt = Math.max(s.lastEventAt, at);
+          // The next stream replays from the last event this one delivered (a stalled one: from its own start).
+          since = Math.max(since, at);
           const seen =
             event.status === "died" ? s.died : event.status === "start" ? s.started : null;
-          seen?.set(event.id, Date.parse(event.time) || this.clock.now());
+          seen?.set(event.id, at);
           const isApp =
             event.labels[LABEL_APP] !== undefined || event.name.startsWith(CONTAINER_PREFIX);
           const handled = isApp && event.status === "died" && (await this.onDied(event)) === true;

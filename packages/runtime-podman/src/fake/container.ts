@@ -38,6 +38,8 @@ export class ContainerModel {
   readonly containers = new Map<string, FakeContainer>();
   readonly behaviours = new Map<string, ContainerBehaviour>();
   private readonly subscribers = new Set<Subscriber>();
+  /** The last HISTORY events, for a stream opened with `since`. */
+  private readonly history: ContainerEvent[] = [];
   private readonly timers = new Set<TimerHandle>();
   private readonly clock: Clock;
 
@@ -157,12 +159,20 @@ export class ContainerModel {
       health: status === "health_status" ? c.health : null,
       labels: { ...(c.spec.labels ?? {}) },
     };
+    this.history.push(event);
+    if (this.history.length > HISTORY) this.history.shift();
     for (const s of this.subscribers) s.push(event);
   }
 
-  /** Every event emitted from the first read on, until `signal` aborts or the streams break. */
-  async *stream(opts: { signal?: AbortSignal } = {}): AsyncIterable<ContainerEvent> {
-    const queue: ContainerEvent[] = [];
+  /**
+   * Every event emitted from the first read on, until `signal` aborts or the
+   * streams break; with `since`, first those emitted from then on (as
+   * podman's `--since` replays its event log).
+   */
+  async *stream(opts: { signal?: AbortSignal; since?: number } = {}): AsyncIterable<ContainerEvent> {
+    const since = opts.since;
+    const queue: ContainerEvent[] =
+      since === undefined ? [] : this.history.filter((e) => Date.parse(e.time) >= since);
     let failure: Error | null = null;
     let wake: (() => void) | null = null;
     const sub = {
@@ -210,6 +220,9 @@ export class ContainerModel {
     this.timers.clear();
   }
 }
+
+/** Events the fake keeps for replays. */
+const HISTORY = 1_000;
 
 export function statusOf(c: FakeContainer): ContainerStatus {
   return {

@@ -123,6 +123,22 @@ describe("FakeRuntime", () => {
     });
   });
 
+  it("a stream opened with since first replays the events from then on, as podman's --since", async () => {
+    await fake.createContainer(spec);
+    await clock.advance(1_000);
+    const since = clock.now();
+    await fake.startContainer("archy-web");
+    fake.crash("archy-web", 137);
+    const ac = new AbortController();
+    const events: ContainerEvent[] = [];
+    const done = collect(fake.events({ signal: ac.signal, since }), events);
+    await fake.removeContainer("archy-web");
+    await clock.advance(0);
+    ac.abort();
+    await done;
+    expect(events.map((e) => e.status)).toEqual(["init", "start", "died", "cleanup", "remove"]);
+  });
+
   it("a broken event stream throws EventStreamError", async () => {
     const events: ContainerEvent[] = [];
     const done = collect(fake.events(), events);

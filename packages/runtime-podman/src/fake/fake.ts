@@ -329,7 +329,7 @@ export class FakeRuntime implements ContainerRuntime {
     return this.model.runHealthcheck(c);
   }
 
-  events(opts: { signal?: AbortSignal } = {}): AsyncIterable<ContainerEvent> {
+  events(opts: { signal?: AbortSignal; since?: number } = {}): AsyncIterable<ContainerEvent> {
     return this.model.stream(opts);
   }
 
