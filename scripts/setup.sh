@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what archy and its tests need on a Debian machine, skipping what is
-# already there: podman, runc and busybox-static from Debian, Debian's chromium
+# already there: podman, runc, busybox-static and docker-registry from Debian, Debian's chromium
 # for the status page's browser tests (driven by playwright-core, which never
 # downloads a browser of its own), then the Node packages of the workspace
 # through the pinned pnpm.
@@ -11,6 +11,8 @@ need=()
 command -v podman >/dev/null 2>&1 || need+=(podman)
 command -v runc >/dev/null 2>&1 || need+=(runc)
 [ -x /bin/busybox ] || need+=(busybox-static)
+# The distribution registry the update tests push to and check against.
+[ -x /usr/bin/docker-registry ] || need+=(docker-registry)
 browser=()
 [ -x /usr/bin/chromium ] || browser+=(chromium)
 if [ "${#need[@]}" -gt 0 ] || [ "${#browser[@]}" -gt 0 ]; then

@@ -173,6 +173,18 @@ export async function main(argv: string[]): Promise<number> {
         (await import("./commands/resurrect.js")).run(c, file),
       ),
     );
+  const update = program
+    .command("update")
+    .description("newer images: found without pulling, applied through the gate");
+  update
+    .command("check")
+    .description("which apps have a newer image in their registry (nothing is pulled or changed)")
+    .argument("[app]")
+    .action(
+      action(async (c, app: string | undefined) =>
+        (await import("./commands/update.js")).check(c, app),
+      ),
+    );
   program
     .command("events")
     .description("the live stream of state changes, one JSON object per line")

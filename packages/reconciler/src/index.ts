@@ -68,3 +68,5 @@ export type {
   PlanSkip,
   StopReason,
 } from "./types.js";
+export { checkUpdates } from "./update/check.js";
+export type { DigestLookup, UpdateCheck, UpdateCheckStatus } from "./update/check.js";

@@ -8,7 +8,8 @@ export type RuntimeErrorCode =
   | "EIMAGENOTFOUND"
   | "EINVALIDARGUMENT"
   | "EEVENTSTREAM"
-  | "EPODMANOUTPUT";
+  | "EPODMANOUTPUT"
+  | "EREGISTRY";
 
 /**
  * Base of this package's errors. As every archy error (see @archy/errors) it
@@ -143,5 +144,33 @@ export class PodmanOutputError extends RuntimeError {
       options,
     );
     this.command = command;
+  }
+}
+
+/** Why a registry could not say what a reference points to. */
+export type RegistryProblem =
+  "unreachable" | "unauthorized" | "not-found" | "blocked" | "local" | "protocol";
+
+/**
+ * A registry did not answer what a reference points to now: not reachable,
+ * the credentials refused (or none given), the reference unknown to it, the
+ * registry blocked by registries.conf, a local-only image, or an answer that
+ * breaks the protocol. Nothing on the host changed.
+ */
+export class RegistryError extends RuntimeError {
+  static override readonly marker = "archy.runtime-podman.error.RegistryError";
+  override readonly name = "RegistryError";
+  declare readonly code: "EREGISTRY";
+  readonly reference: string;
+  readonly problem: RegistryProblem;
+  constructor(
+    reference: string,
+    problem: RegistryProblem,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super("EREGISTRY", `${reference}: ${detail}`, options);
+    this.reference = reference;
+    this.problem = problem;
   }
 }

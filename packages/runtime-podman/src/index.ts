@@ -25,6 +25,9 @@ export {
   PodmanOutputError,
   PodmanTimeoutError,
   PodmanUnavailableError,
+  RegistryError,
   RuntimeError,
 } from "./errors.js";
-export type { RuntimeErrorCode } from "./errors.js";
+export type { RegistryProblem, RuntimeErrorCode } from "./errors.js";
+export { parseReference, remoteDigest } from "./registry/index.js";
+export type { ImageReference, RemoteDigestOptions } from "./registry/index.js";

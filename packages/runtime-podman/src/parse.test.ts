@@ -57,8 +57,10 @@ describe("podman 4.3.1 output recorded on this machine", () => {
     expect(stubborn?.finishedAt).toMatch(/^2026-11-22T/);
   });
 
-  it("images: ids and names", () => {
+  it("images: ids, names and registry digests", () => {
     const images = parseImagesJson(fixture("podman-4.3.1", "images.json"));
+    expect(images[0]?.digests[0]).toMatch(/^localhost\/other@sha256:[0-9a-f]{64}$/);
+    expect(images[0]?.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(images.map((i) => i.names)).toEqual([
       ["localhost/other:2"],
       ["localhost/archy-test-busybox:latest"],
@@ -69,8 +71,8 @@ describe("podman 4.3.1 output recorded on this machine", () => {
         '[{"Id":"sha256:ab","Names":null},{"ID":"cd","RepoTags":["<none>:<none>","x:1"]}]',
       ),
     ).toEqual([
-      { id: "ab", names: [] },
-      { id: "cd", names: ["x:1"] },
+      { id: "ab", names: [], digests: [], digest: null },
+      { id: "cd", names: ["x:1"], digests: [], digest: null },
     ]);
   });
 

@@ -257,6 +257,8 @@ export function parseImagesJson(text: string): ImageInfo[] {
     return {
       id: String(i.Id ?? i.ID ?? "").replace(/^sha256:/, ""),
       names: (names as unknown[]).map(String).filter((n) => n !== "<none>:<none>"),
+      digests: Array.isArray(i.RepoDigests) ? (i.RepoDigests as unknown[]).map(String) : [],
+      digest: typeof i.Digest === "string" && i.Digest.startsWith("sha256:") ? i.Digest : null,
     };
   });
 }

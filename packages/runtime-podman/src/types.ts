@@ -98,6 +98,10 @@ export interface ImageInfo {
   id: string;
   /** Every reference the image is known by, e.g. "localhost/web:1.0". */
   names: string[];
+  /** The registry digests it is known by, per name, e.g. "127.0.0.1:5000/web@sha256:…" (gone with its names). */
+  digests: string[];
+  /** The digest of the manifest it was pulled by (kept when a newer pull takes its tag); null when built here. */
+  digest: string | null;
 }
 
 export interface BuildImageOptions {

@@ -114,7 +114,12 @@ describe("parseManifest", () => {
 
   it("applies the documented defaults", () => {
     const { app } = parseManifest(minimal("web"), "web.yaml");
-    expect(app?.update).toEqual({ policy: "manual", gateMs: 30_000, timeoutMs: 300_000, window: null });
+    expect(app?.update).toEqual({
+      policy: "manual",
+      gateMs: 30_000,
+      timeoutMs: 300_000,
+      window: null,
+    });
     expect(app?.container).toMatchObject({
       pull: "missing",
       network: "bridge",

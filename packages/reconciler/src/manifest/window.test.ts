@@ -25,13 +25,23 @@ describe("update windows", () => {
   it("ranges and lists of days, full names, any case; no days is every day", () => {
     const weekdays = w("Mon-Fri 02:00-04:00");
     expect([0, 1, 2, 3, 4, 5, 6].map((d) => inWindow(weekdays, at(d, "03:00")))).toEqual([
-      false, true, true, true, true, true, false,
+      false,
+      true,
+      true,
+      true,
+      true,
+      true,
+      false,
     ]);
     const weekend = w("saturday,SUN 01:00-02:00");
     expect([0, 1, 6].map((d) => inWindow(weekend, at(d, "01:30")))).toEqual([true, false, true]);
     const wrapsWeek = w("Fri-Mon 01:00-02:00");
     expect([0, 1, 2, 5, 6].map((d) => inWindow(wrapsWeek, at(d, "01:30")))).toEqual([
-      true, true, false, true, true,
+      true,
+      true,
+      false,
+      true,
+      true,
     ]);
     expect(inWindow(w("03:00-05:00"), at(3, "04:00"))).toBe(true);
   });
@@ -45,7 +55,17 @@ describe("update windows", () => {
   });
 
   it("what is not a window says what is expected", () => {
-    for (const bad of ["Sun", "Sun 3-5", "Sun 25:00-26:00", "Sun 03:60-04:00", "Funday 03:00-04:00", "Mon-Tue-Wed 01:00-02:00", "Mon, 01:00-02:00"])
-      expect(parseWindow(bad), bad).toMatchObject({ error: expect.stringMatching(/expected "\[days \]HH:MM-HH:MM"/) });
+    for (const bad of [
+      "Sun",
+      "Sun 3-5",
+      "Sun 25:00-26:00",
+      "Sun 03:60-04:00",
+      "Funday 03:00-04:00",
+      "Mon-Tue-Wed 01:00-02:00",
+      "Mon, 01:00-02:00",
+    ])
+      expect(parseWindow(bad), bad).toMatchObject({
+        error: expect.stringMatching(/expected "\[days \]HH:MM-HH:MM"/),
+      });
   });
 });

@@ -27,7 +27,8 @@ const day = (name: string): number | null => {
 /** The window, or why the text is not one. */
 export function parseWindow(text: string): UpdateWindow | { error: string } {
   const m = FORM.exec(text.trim());
-  const expected = 'expected "[days ]HH:MM-HH:MM" such as "Sun 03:00-05:00" or "Mon-Fri 02:00-04:00"';
+  const expected =
+    'expected "[days ]HH:MM-HH:MM" such as "Sun 03:00-05:00" or "Mon-Fri 02:00-04:00"';
   if (!m) return { error: expected };
   const [, daysText, sh, sm, eh, em] = m;
   const minutes = (h: string, mm: string) =>
@@ -56,6 +57,7 @@ export function inWindow(w: UpdateWindow, at: Date): boolean {
   if (w.startMin < w.endMin) return w.days.includes(today) && m >= w.startMin && m < w.endMin;
   // Past midnight: the evening of a window day, or the morning after one.
   return (
-    (w.days.includes(today) && m >= w.startMin) || (w.days.includes((today + 6) % 7) && m < w.endMin)
+    (w.days.includes(today) && m >= w.startMin) ||
+    (w.days.includes((today + 6) % 7) && m < w.endMin)
   );
 }

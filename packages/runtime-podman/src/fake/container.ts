@@ -169,7 +169,9 @@ export class ContainerModel {
    * streams break; with `since`, first those emitted from then on (as
    * podman's `--since` replays its event log).
    */
-  async *stream(opts: { signal?: AbortSignal; since?: number } = {}): AsyncIterable<ContainerEvent> {
+  async *stream(
+    opts: { signal?: AbortSignal; since?: number } = {},
+  ): AsyncIterable<ContainerEvent> {
     const since = opts.since;
     const queue: ContainerEvent[] =
       since === undefined ? [] : this.history.filter((e) => Date.parse(e.time) >= since);

@@ -175,7 +175,15 @@ export class FakeRuntime implements ContainerRuntime {
     await this.enter("listImages", []);
     const byId = new Map<string, string[]>();
     for (const [name, id] of this.images) byId.set(id, [...(byId.get(id) ?? []), name]);
-    return [...byId].map(([id, names]) => ({ id, names }));
+    // As podman: an image from a registry carries its repository's digest (here, of its id).
+    return [...byId].map(([id, names]) => ({
+      id,
+      names,
+      digests: names
+        .filter((n) => !n.startsWith("localhost/"))
+        .map((n) => `${n.replace(/:[^:/]*$/, "")}@sha256:${id}`),
+      digest: names.some((n) => !n.startsWith("localhost/")) ? `sha256:${id}` : null,
+    }));
   }
 
   async containerAddress(name: string): Promise<string | null> {
