@@ -294,6 +294,27 @@ export class PodmanRuntime implements ContainerRuntime {
     await onContainer(name, () => this.run(args));
   }
 
+  async renameContainer(name: string, newName: string): Promise<void> {
+    assertContainerName(name);
+    assertContainerName(newName);
+    await onContainer(name, () => this.run(["rename", "--", name, newName]));
+  }
+
+  async tagImage(source: string, target: string): Promise<void> {
+    assertImage(source);
+    assertImage(target);
+    await this.run(["tag", "--", source, target]);
+  }
+
+  async removeImage(image: string): Promise<boolean> {
+    assertImage(image);
+    // 2: in use by a container; 1: no such image; 125 when other names still refer to it.
+    const { exitCode, stderr } = await this.run(["rmi", "--", image], { okExitCodes: [1, 2, 125] });
+    if (exitCode === 125 && !/more than one tag/.test(stderr))
+      throw new PodmanCommandError(["rmi", image], exitCode, stderr);
+    return exitCode === 0;
+  }
+
   async removeVolume(name: string): Promise<void> {
     assertVolumeName(name);
     await this.run(["volume", "rm", "--force", "--", name]);

@@ -164,6 +164,16 @@ export interface ContainerRuntime {
   containerAddress(name: string): Promise<string | null>;
   /** Removes a named volume (absent is fine). */
   removeVolume(name: string): Promise<void>;
+  /** `podman rename`: the container keeps its id, state and labels; running ones too. */
+  renameContainer(name: string, newName: string): Promise<void>;
+  /** `podman tag`: `target` names the image `source` (an id or a reference) from now on. */
+  tagImage(source: string, target: string): Promise<void>;
+  /**
+   * `podman rmi` without force: an id goes when no container uses it and no
+   * other name refers to it (false otherwise, or when it is gone); a name
+   * only loses that name while others remain.
+   */
+  removeImage(image: string): Promise<boolean>;
   /** The engine's version; throws PodmanUnavailableError when it does not answer. */
   version(): Promise<string>;
 }

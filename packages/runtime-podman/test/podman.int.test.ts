@@ -163,6 +163,31 @@ describe.skipIf(podman.skipReason !== null)(
       await reading;
     });
 
+    it("rename keeps a running container running under its new name; tag and rmi of an image in use", async () => {
+      await rt.createContainer(
+        labelled({ name: "rt-renamed", image: store.image, command: ["sleep", "300"] }),
+      );
+      await rt.startContainer("rt-renamed");
+      const before = await rt.getContainerStatus("rt-renamed");
+      await rt.renameContainer("rt-renamed", "rt-renamed.prev");
+      expect(await rt.getContainerStatus("rt-renamed")).toBeNull();
+      expect(await rt.getContainerStatus("rt-renamed.prev")).toMatchObject({
+        id: before!.id,
+        state: "running",
+        startedAt: before!.startedAt,
+        labels: before!.labels,
+      });
+      await expect(rt.renameContainer("rt-nope", "rt-x")).rejects.toThrow(ContainerNotFoundError);
+      await rt.tagImage(before!.imageId!, "localhost/rt-tagged:1");
+      expect(await rt.imageId("localhost/rt-tagged:1")).toBe(before!.imageId);
+      // In use by the container, and named twice: kept, and said so.
+      expect(await rt.removeImage(before!.imageId!)).toBe(false);
+      expect(await rt.removeImage("localhost/rt-tagged:1")).toBe(true); // the name only
+      expect(await rt.imageId(store.image)).toBe(before!.imageId);
+      expect(await rt.removeImage("localhost/rt-absent:1")).toBe(false);
+      await rt.removeContainer("rt-renamed.prev", { force: true });
+    });
+
     it("stop honours the timeout and reports SIGKILL for a process that ignores SIGTERM", async () => {
       // busybox sleep as PID 1 ignores SIGTERM.
       await rt.createContainer(

@@ -139,6 +139,26 @@ describe("FakeRuntime", () => {
     expect(events.map((e) => e.status)).toEqual(["init", "start", "died", "cleanup", "remove"]);
   });
 
+  it("publish, pull, rename, tag and rmi as podman: a pull moves the tag, the old image stays by id until unused", async () => {
+    const old = fake.publish("reg.lan/web:1");
+    await fake.pullImage("reg.lan/web:1");
+    expect(await fake.imageId("reg.lan/web:1")).toBe(old);
+    await fake.createContainer({ ...spec, image: "reg.lan/web:1" });
+    await fake.startContainer("archy-web");
+    const fresh = fake.publish("reg.lan/web:1");
+    await fake.pullImage("reg.lan/web:1");
+    expect(await fake.imageId("reg.lan/web:1")).toBe(fresh);
+    await fake.renameContainer("archy-web", "archy-web.prev");
+    expect(await fake.getContainerStatus("archy-web.prev")).toMatchObject({ state: "running", imageId: old });
+    await expect(fake.renameContainer("archy-nope", "x")).rejects.toThrow(ContainerNotFoundError);
+    expect(await fake.removeImage(old)).toBe(false); // in use
+    await fake.tagImage(old, "reg.lan/web:1");
+    expect(await fake.imageId("reg.lan/web:1")).toBe(old);
+    await fake.removeContainer("archy-web.prev", { force: true });
+    expect(await fake.removeImage(fresh)).toBe(true); // unnamed and unused now
+    expect(await fake.removeImage(old)).toBe(false); // still named
+  });
+
   it("a broken event stream throws EventStreamError", async () => {
     const events: ContainerEvent[] = [];
     const done = collect(fake.events(), events);

@@ -53,6 +53,10 @@ export class FakeRuntime implements ContainerRuntime {
   readonly images = new Map<string, string>();
   readonly volumes = new Set<string>();
   private readonly registry: Set<string>;
+  /** Every image id in the store, named or not (a pull that moves a tag leaves the old one). */
+  private readonly imageIds = new Set<string>();
+  /** What the registry serves under a reference when it differs from the local image (publish). */
+  private readonly published = new Map<string, string>();
   private readonly model: ContainerModel;
   private readonly scripts: CallScripts;
   private readonly clock: Clock;
@@ -105,6 +109,7 @@ export class FakeRuntime implements ContainerRuntime {
   addImage(image: string): string {
     const id = createHash("sha256").update(`${image}#${this.seq++}`).digest("hex");
     this.images.set(image, id);
+    this.imageIds.add(id);
     return id;
   }
 
@@ -196,7 +201,12 @@ export class FakeRuntime implements ContainerRuntime {
     assertImage(image);
     await this.enter("pullImage", [image]);
     if (!this.registry.has(image) && !this.images.has(image)) throw new ImageNotFoundError(image);
-    if (!this.images.has(image)) this.addImage(image);
+    const published = this.published.get(image);
+    if (published !== undefined) {
+      this.images.set(image, published);
+      this.imageIds.add(published);
+    }
+    else if (!this.images.has(image)) this.addImage(image);
   }
 
   async buildImage(opts: BuildImageOptions): Promise<void> {
@@ -276,6 +286,60 @@ export class FakeRuntime implements ContainerRuntime {
       );
     }
     this.model.remove(c);
+  }
+
+  async renameContainer(name: string, newName: string): Promise<void> {
+    assertContainerName(name);
+    assertContainerName(newName);
+    await this.enter("renameContainer", [name, newName]);
+    const c = this.mustGet(name);
+    if (this.containers.has(newName))
+      throw new PodmanCommandError(
+        ["rename", name, newName],
+        125,
+        `Error: renaming container ${c.id}: the container name "${newName}" is already in use`,
+      );
+    this.containers.delete(name);
+    c.name = newName;
+    c.spec = { ...c.spec, name: newName };
+    this.containers.set(newName, c);
+    this.model.emit(c, "rename");
+  }
+
+  async tagImage(source: string, target: string): Promise<void> {
+    await this.enter("tagImage", [source, target]);
+    const id = this.images.get(source) ?? (this.imageIds.has(source) ? source : null);
+    if (id === null) throw new ImageNotFoundError(source);
+    this.images.set(target, id);
+  }
+
+  async removeImage(image: string): Promise<boolean> {
+    await this.enter("removeImage", [image]);
+    if (this.images.has(image)) {
+      const id = this.images.get(image)!;
+      const named = [...this.images.values()].filter((other) => other === id).length;
+      if (named === 1 && [...this.containers.values()].some((c) => c.imageId === id)) return false;
+      this.images.delete(image);
+      return true;
+    }
+    // By id: no container uses it, no name refers to it (podman's rmi without force).
+    const used =
+      [...this.images.values()].includes(image) ||
+      [...this.containers.values()].some((c) => c.imageId === image);
+    if (!this.imageIds.has(image) || used) return false;
+    this.imageIds.delete(image);
+    return true;
+  }
+
+  /**
+   * The registry gets a new image under `ref` (a push): the next pull of
+   * `ref` fetches it, a new id. Returns that id.
+   */
+  publish(ref: string): string {
+    const id = createHash("sha256").update(`${ref}#published#${this.seq++}`).digest("hex");
+    this.published.set(ref, id);
+    this.registry.add(ref);
+    return id;
   }
 
   async removeVolume(name: string): Promise<void> {

@@ -15,6 +15,9 @@ export const MUTATING: ReadonlySet<RuntimeMethod> = new Set([
   "stopContainer",
   "removeContainer",
   "removeVolume",
+  "renameContainer",
+  "tagImage",
+  "removeImage",
 ]);
 
 /** What the "process" in a container does once it is started. */
