@@ -175,7 +175,24 @@ export async function main(argv: string[]): Promise<number> {
     );
   const update = program
     .command("update")
-    .description("newer images: found without pulling, applied through the gate");
+    .description(
+      "pull an app's image and replace its container through the gate; rolled back when it fails",
+    )
+    .argument("[app]")
+    .option("--all", "every app pulled from a registry, one after the other")
+    .option("--dry-run", "say what would be updated and how (the strategy), change nothing")
+    .option("--no-wait", "return once the update has begun")
+    .action(
+      action(
+        async (c, id: string | undefined, o: { all?: boolean; dryRun?: boolean; wait: boolean }) =>
+          (await import("./commands/update.js")).update(c, id, o),
+      ),
+    );
+  update
+    .command("unblock")
+    .description("let an image that failed its gate be tried again")
+    .argument("<app>")
+    .action(action(async (c, id: string) => (await import("./commands/update.js")).unblock(c, id)));
   update
     .command("check")
     .description("which apps have a newer image in their registry (nothing is pulled or changed)")

@@ -51,6 +51,8 @@ describe("DaemonClient.subscribe with the daemon's API server", () => {
       start: notUsed,
       stop: notUsed,
       restart: notUsed,
+      update: notUsed,
+      unblockUpdates: notUsed,
       install: notUsed,
       remove: notUsed,
       resurrect: notUsed,

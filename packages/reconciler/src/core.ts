@@ -7,6 +7,8 @@ import {
 import { AppHealth } from "./health/app-health.js";
 import { AppStates } from "./state/app-state.js";
 import { DesiredStateStore } from "./state/desired.js";
+import { UpdatesStore } from "./state/updates.js";
+import { recoverUpdates } from "./update/recover.js";
 import { EventBus } from "./state/event-bus.js";
 import { Executor } from "./pass/execute.js";
 import type { AppManifest } from "./manifest/index.js";
@@ -52,6 +54,10 @@ export interface Core {
   bus: EventBus;
   manifests: ManifestsFolder;
   desired: DesiredStateStore;
+  /** Updates: the journal of one under way, blocked images, last outcomes. */
+  updates: UpdatesStore;
+  /** Finishes or undoes the updates a crash cut; runs once per process, before the first pass or update. */
+  recoverUpdates: () => Promise<void>;
   states: AppStates;
   health: AppHealth;
   executor: Executor;
@@ -85,7 +91,7 @@ export function createCore(opts: ReconcilerOptions): Core {
   const { runtime, troubleAt } = watchPodmanTrouble(opts.runtime, clock);
   const health = new AppHealth(runtime, clock, states, bus, () => manifests.valid());
   const last: Core["last"] = { containers: null, orphans: [], observed: {} };
-  return {
+  const core: Core = {
     runtime,
     podmanTroubleAt: troubleAt,
     clock,
@@ -93,6 +99,7 @@ export function createCore(opts: ReconcilerOptions): Core {
     bus,
     manifests,
     desired: new DesiredStateStore(opts.stateDir, log),
+    updates: new UpdatesStore(opts.stateDir, log),
     states,
     health,
     executor: new Executor({
@@ -112,5 +119,15 @@ export function createCore(opts: ReconcilerOptions): Core {
     concurrency: Math.max(1, opts.concurrency ?? 4),
     hookTimeoutMs: opts.hookTimeoutMs ?? 60_000,
     last,
+    recoverUpdates: () => {
+      // A failure (podman not answering) is tried again by the next caller.
+      recovering ??= recoverUpdates(core).catch((error: unknown) => {
+        recovering = null;
+        throw error;
+      });
+      return recovering;
+    },
   };
+  let recovering: Promise<void> | null = null;
+  return core;
 }

@@ -8,7 +8,13 @@ export type ReconcilerErrorCode =
   | "EHOOK"
   | "ESTARTFAILED"
   | "EUNHEALTHY"
-  | "EDEPENDENCY";
+  | "EDEPENDENCY"
+  /** An update that cannot begin (a built image, an image absent after its pull). */
+  | "EUPDATE"
+  /** The new image is blocked: it failed its gate before. */
+  | "EUPDATEBLOCKED"
+  /** The new image failed its gate; the old container runs again. */
+  | "EROLLEDBACK";
 
 /**
  * Base of this package's errors. As every archy error (see @archy/errors) it

@@ -70,3 +70,5 @@ export type {
 } from "./types.js";
 export { checkUpdates } from "./update/check.js";
 export type { DigestLookup, UpdateCheck, UpdateCheckStatus } from "./update/check.js";
+export { updateStrategy } from "./update/apply.js";
+export type { UpdateStrategy } from "./state/updates.js";

@@ -161,6 +161,17 @@ export class Reconciler {
     return this.lifecycle.restart(id);
   }
 
+  /** A newer image through the gate, rolled back when it fails (update/apply.ts). */
+  update(id: string): Promise<LifecycleHandle> {
+    return this.lifecycle.update(id);
+  }
+
+  /** Clears the images an app's failed gates blocked; resolves how many were. */
+  async unblockUpdates(id: string): Promise<number> {
+    await this.core.manifests.require(id);
+    return this.core.updates.unblock(id);
+  }
+
   install(text: string, fileName?: string): Promise<LifecycleHandle> {
     return this.lifecycle.install(text, fileName);
   }

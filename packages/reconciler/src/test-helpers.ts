@@ -18,6 +18,9 @@ export interface AppOptions {
   dir?: string;
   image?: string;
   backoff?: string;
+  /** `update:` as flow YAML, e.g. "{ gate: 10s }". */
+  update?: string;
+  ports?: string[];
 }
 
 /** An app manifest parsed from YAML, as a user would write it. */
@@ -32,6 +35,7 @@ export function makeApp(id: string, o: AppOptions = {}): AppManifest {
     `    image: ${o.image ?? `localhost/${id}:1`}`,
     "    stop_timeout: 1s",
     ...(o.env ? [`    env: ${JSON.stringify(o.env)}`] : []),
+    ...(o.ports ? [`    ports: ${JSON.stringify(o.ports)}`] : []),
     ...(o.health ? [`    healthcheck: ${o.health}`] : []),
     ...(o.policy || o.backoff
       ? [
@@ -40,6 +44,7 @@ export function makeApp(id: string, o: AppOptions = {}): AppManifest {
       : []),
     ...(o.hooks ? [`  hooks: { pre_start: ${JSON.stringify(o.hooks)} }`] : []),
     ...(o.configFiles ? [`  config_files: ${JSON.stringify(o.configFiles)}`] : []),
+    ...(o.update ? [`  update: ${o.update}`] : []),
   ];
   const r = parseManifest(lines.join("\n") + "\n", join(o.dir ?? "/tmp", `${id}.yaml`));
   if (!r.app) throw new Error(r.errors.map((e) => e.message).join("; "));

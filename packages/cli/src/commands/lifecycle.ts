@@ -13,11 +13,12 @@ import type { Context } from "../context.js";
 import { spinner } from "../progress.js";
 import { appView } from "../views.js";
 
-export type Op = "start" | "stop" | "restart" | "install" | "remove";
+export type Op = "start" | "stop" | "restart" | "update" | "install" | "remove";
 
 const expected: Record<Op, AppStatus["phase"][]> = {
   start: ["running"],
   restart: ["running"],
+  update: ["running"],
   install: ["running"],
   stop: ["stopped"],
   remove: ["stopped"],

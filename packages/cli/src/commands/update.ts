@@ -1,6 +1,8 @@
-import { checkUpdates, loadManifests, type UpdateCheck } from "@archy/reconciler";
+import { checkUpdates, loadManifests, updateStrategy, type UpdateCheck } from "@archy/reconciler";
 import { remoteDigest } from "@archy/runtime-podman";
 import { CliError, EXIT } from "../cli-error.js";
+import { DaemonClient } from "../client.js";
+import { withStateLock } from "../state-lock.js";
 import type { Context } from "../context.js";
 import { formatManifestError } from "../views.js";
 
@@ -35,4 +37,67 @@ export async function check(ctx: Context, appId: string | undefined): Promise<nu
   }
   if (loaded.errors.length > 0) return EXIT.usage;
   return checks.some((c) => c.status === "error") ? EXIT.failed : EXIT.ok;
+}
+
+/**
+ * `archy update APP|--all [--dry-run] [--no-wait]`: each app in turn through
+ * the lifecycle operation `update` (the daemon's when it runs). The exit code
+ * is the worst: 1 when one rolled back or was blocked.
+ */
+export async function update(
+  ctx: Context,
+  appId: string | undefined,
+  opts: { all?: boolean; dryRun?: boolean; wait: boolean },
+): Promise<number> {
+  if ((appId === undefined) === (opts.all !== true))
+    throw new CliError("name one app, or --all", EXIT.usage);
+  const loaded = await loadManifests(ctx.manifestsDir);
+  const pulled = loaded.apps.filter((a) => a.container.build === null);
+  const apps = opts.all ? pulled : loaded.apps.filter((a) => a.id === appId);
+  if (appId !== undefined && apps.length === 0)
+    throw new CliError(`unknown app: ${appId}`, EXIT.usage);
+  if (opts.dryRun) {
+    const plan = apps.map((a) =>
+      a.container.build
+        ? {
+            app: a.id,
+            image: a.container.image,
+            strategy: null,
+            why: "built here: nothing to pull",
+          }
+        : { app: a.id, image: a.container.image, ...updateStrategy(a) },
+    );
+    if (ctx.json) ctx.out.document({ plan });
+    else
+      ctx.out.table(
+        ["APP", "IMAGE", "STRATEGY", "WHY"],
+        plan.map((p) => [p.app, p.image, p.strategy ?? "-", p.why]),
+      );
+    return EXIT.ok;
+  }
+  const { run } = await import("./lifecycle.js");
+  let worst: number = EXIT.ok;
+  for (const app of apps) {
+    const code = await run(ctx, { op: "update", target: app.id, wait: opts.wait });
+    if (code !== EXIT.ok && worst === EXIT.ok) worst = code;
+  }
+  return worst;
+}
+
+/** `archy update unblock APP`: images that failed the app's gate may be tried again. */
+export async function unblock(ctx: Context, appId: string): Promise<number> {
+  const daemon = await DaemonClient.connect(ctx.socketPath);
+  const unblocked = daemon
+    ? (
+        await daemon.request<{ unblocked: number }>(
+          "POST",
+          `/v1/apps/${encodeURIComponent(appId)}/unblock`,
+        )
+      ).unblocked
+    : await withStateLock(ctx, async () =>
+        (await import("../local.js")).localReconciler(ctx).unblockUpdates(appId),
+      );
+  if (ctx.json) ctx.out.document({ app: appId, unblocked });
+  else ctx.out.line(`${appId}: ${unblocked} blocked image${unblocked === 1 ? "" : "s"} cleared`);
+  return EXIT.ok;
 }

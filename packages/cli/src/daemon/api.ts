@@ -27,6 +27,8 @@ export type ApiReconciler = Pick<
   | "start"
   | "stop"
   | "restart"
+  | "update"
+  | "unblockUpdates"
   | "install"
   | "remove"
   | "resurrect"
@@ -190,12 +192,18 @@ export function createApiHandler(
     ],
     [
       "POST",
-      /^\/v1\/apps\/([^/]+)\/(start|stop|restart)$/,
+      /^\/v1\/apps\/([^/]+)\/(start|stop|restart|update)$/,
       async (m, _u, _q, res) => {
         const id = segment(m[1]!);
-        const op = m[2] as "start" | "stop" | "restart";
+        const op = m[2] as "start" | "stop" | "restart" | "update";
         accepted(res, op, id, await reconciler[op](id));
       },
+    ],
+    [
+      "POST",
+      /^\/v1\/apps\/([^/]+)\/unblock$/,
+      async (m, _u, _q, res) =>
+        send(res, 200, { unblocked: await reconciler.unblockUpdates(segment(m[1]!)) }),
     ],
     [
       "POST",

@@ -27,6 +27,7 @@ describe("@archy/reconciler/api", () => {
       starting: true,
       stopping: true,
       restarting: true,
+      updating: true,
       installing: true,
       removing: true,
       stopped: true,
@@ -40,7 +41,14 @@ describe("@archy/reconciler/api", () => {
       unknown: true,
     };
     const transitional = (Object.keys(all) as Phase[]).filter((p) => isTransitional(p));
-    expect(transitional).toEqual(["starting", "stopping", "restarting", "installing", "removing"]);
+    expect(transitional).toEqual([
+      "starting",
+      "stopping",
+      "restarting",
+      "updating",
+      "installing",
+      "removing",
+    ]);
     expect(transitional).toEqual([...TRANSITIONAL_PHASES]);
     expect(isTransitional("migrating")).toBe(false);
   });

@@ -7,6 +7,7 @@ export type Phase =
   | "starting"
   | "stopping"
   | "restarting"
+  | "updating"
   | "installing"
   | "removing"
   | "stopped"
@@ -24,6 +25,7 @@ export const TRANSITIONAL_PHASES: readonly Phase[] = [
   "starting",
   "stopping",
   "restarting",
+  "updating",
   "installing",
   "removing",
 ];
@@ -51,4 +53,4 @@ export type ContainerState =
   "running" | "exited" | "created" | "paused" | "stopping" | "removing" | "unknown";
 
 /** The lifecycle operations of `POST /v1/apps/:id/<op>`. */
-export type AppOperation = "start" | "stop" | "restart";
+export type AppOperation = "start" | "stop" | "restart" | "update";

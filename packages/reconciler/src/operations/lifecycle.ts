@@ -7,10 +7,11 @@ import type { AppManifest } from "../manifest/index.js";
 import { redactText } from "../manifest/spec.js";
 import type { Desired, LifecycleHandle, Phase } from "../types.js";
 import { decideNow, observeOne, type OneAppParts } from "../pass/one-app.js";
+import { applyUpdate } from "../update/apply.js";
 
 /** What the owner's operations use. */
 export type LifecycleParts = OneAppParts &
-  Pick<Core, "bus" | "executor" | "hookTimeoutMs" | "log" | "queue">;
+  Pick<Core, "bus" | "executor" | "hookTimeoutMs" | "log" | "queue" | "updates" | "recoverUpdates">;
 
 /**
  * The owner's operations (SPEC section 5, "Lifecycle phases"): each persists
@@ -42,6 +43,21 @@ export class Lifecycle {
     await this.setDesired(id, "running");
     this.core.states.clearBackoff(id);
     return this.operate(id, "restarting", (app) => this.converge(app, "restart"));
+  }
+
+  /**
+   * Pulls the app's image and, when it changed, replaces the container
+   * through the gate (update/apply.ts); a failed gate rolls back and is the
+   * operation's failure. Desired = running.
+   */
+  async update(id: string): Promise<LifecycleHandle> {
+    await this.core.manifests.require(id);
+    await this.setDesired(id, "running");
+    return this.operate(id, "updating", async (app) => {
+      await this.core.recoverUpdates();
+      await runPreStartHooks(app, this.core.hookTimeoutMs);
+      await applyUpdate(this.core, app);
+    });
   }
 
   /**

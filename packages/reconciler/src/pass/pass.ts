@@ -54,6 +54,15 @@ export async function runPass(core: Core, opts: PassOptions = {}): Promise<Recon
   const started = core.clock.now();
   const report = emptyReport(core.states.iso(started));
   if (core.desired.mayHavePendingRemovals()) await finishPendingRemovals(core);
+  try {
+    await core.recoverUpdates();
+  } catch (error) {
+    // An app whose update a crash cut may have its old container renamed: no pass before it is whole.
+    report.error = `cannot finish or undo an update a crash cut: ${errorText(error)}`;
+    core.log.error({ err: report.error }, "pass skipped");
+    report.durationMs = core.clock.now() - started;
+    return report;
+  }
   const seen = await loadAndObserve(core, report);
   if (seen) {
     const input = await prepare(core, seen.observation, seen.versions);

@@ -37,6 +37,14 @@ interface Subscriber {
 export class ContainerModel {
   readonly containers = new Map<string, FakeContainer>();
   readonly behaviours = new Map<string, ContainerBehaviour>();
+  /** By image id: every container of that image behaves so (a broken image), unless its name has one. */
+  readonly imageBehaviours = new Map<string, ContainerBehaviour>();
+
+  private behaviourOf(c: FakeContainer): ContainerBehaviour | undefined {
+    return (
+      this.behaviours.get(c.name) ?? (c.imageId ? this.imageBehaviours.get(c.imageId) : undefined)
+    );
+  }
   private readonly subscribers = new Set<Subscriber>();
   /** The last HISTORY events, for a stream opened with `since`. */
   private readonly history: ContainerEvent[] = [];
@@ -89,7 +97,7 @@ export class ContainerModel {
     c.health = c.spec.healthcheck ? "starting" : null;
     this.emit(c, "init");
     this.emit(c, "start");
-    const b = this.behaviours.get(c.name);
+    const b = this.behaviourOf(c);
     if (b?.exitAfterMs !== undefined) {
       const starts = c.starts;
       const timer = this.clock.setTimeout(() => {
@@ -104,7 +112,7 @@ export class ContainerModel {
 
   /** Stops a running or paused container: SIGTERM, or SIGKILL if its behaviour ignores SIGTERM. */
   stop(c: FakeContainer): { killed: boolean } {
-    const killed = this.behaviours.get(c.name)?.ignoreSigterm === true;
+    const killed = this.behaviourOf(c)?.ignoreSigterm === true;
     this.emit(c, "stop");
     this.exit(c, killed ? 137 : 143);
     return { killed };
@@ -134,14 +142,14 @@ export class ContainerModel {
   observe(c: FakeContainer): void {
     if (c.state !== "running") return;
     c.checksSinceStart++;
-    const b = this.behaviours.get(c.name);
+    const b = this.behaviourOf(c);
     if (b?.exitAfterChecks !== undefined && c.checksSinceStart > b.exitAfterChecks)
       this.exit(c, b.exitCode ?? 1);
   }
 
   /** The next health result its behaviour scripts for a running container with a healthcheck. */
   runHealthcheck(c: FakeContainer): "healthy" | "unhealthy" {
-    const seq = this.behaviours.get(c.name)?.health ?? ["healthy"];
+    const seq = this.behaviourOf(c)?.health ?? ["healthy"];
     const result = seq[Math.min(c.healthRuns, seq.length - 1)] ?? "healthy";
     c.healthRuns++;
     c.health = result;

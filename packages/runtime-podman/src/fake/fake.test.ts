@@ -149,7 +149,10 @@ describe("FakeRuntime", () => {
     await fake.pullImage("reg.lan/web:1");
     expect(await fake.imageId("reg.lan/web:1")).toBe(fresh);
     await fake.renameContainer("archy-web", "archy-web.prev");
-    expect(await fake.getContainerStatus("archy-web.prev")).toMatchObject({ state: "running", imageId: old });
+    expect(await fake.getContainerStatus("archy-web.prev")).toMatchObject({
+      state: "running",
+      imageId: old,
+    });
     await expect(fake.renameContainer("archy-nope", "x")).rejects.toThrow(ContainerNotFoundError);
     expect(await fake.removeImage(old)).toBe(false); // in use
     await fake.tagImage(old, "reg.lan/web:1");

@@ -106,6 +106,12 @@ export class FakeRuntime implements ContainerRuntime {
     return this;
   }
 
+  /** How every container of this image behaves after each start (a broken image), unless its name has its own. */
+  setImageBehaviour(imageId: string, behaviour: ContainerBehaviour): this {
+    this.model.imageBehaviours.set(imageId, behaviour);
+    return this;
+  }
+
   addImage(image: string): string {
     const id = createHash("sha256").update(`${image}#${this.seq++}`).digest("hex");
     this.images.set(image, id);
@@ -205,8 +211,7 @@ export class FakeRuntime implements ContainerRuntime {
     if (published !== undefined) {
       this.images.set(image, published);
       this.imageIds.add(published);
-    }
-    else if (!this.images.has(image)) this.addImage(image);
+    } else if (!this.images.has(image)) this.addImage(image);
   }
 
   async buildImage(opts: BuildImageOptions): Promise<void> {

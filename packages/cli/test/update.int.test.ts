@@ -1,0 +1,162 @@
+// archy update against a real registry (Debian's docker-registry on
+// loopback), on podman 4.3 and 5: a good image goes live after the gate; one
+// that never turns healthy is rolled back, the old version serving again,
+// and blocked; one that cannot be pulled changes nothing. Through the
+// daemon's API, as an owner runs it.
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createPodmanStore,
+  freePort,
+  podmanAvailability,
+  startRegistry,
+  tempDir,
+  waitFor,
+  type PodmanStore,
+  type TestRegistry,
+} from "@archy/test-utils";
+import { archyHarness } from "./harness.js";
+
+const podman = podmanAvailability();
+
+describe.skipIf(podman.skipReason !== null)(
+  `archy update through the gate, podman ${podman.version ?? ""} ${podman.skipReason ?? ""}`,
+  () => {
+    let store: PodmanStore;
+    let registry: TestRegistry;
+    let work: { path: string; remove: () => Promise<void> };
+    let env: Record<string, string>;
+    let port: number;
+    let ref: string;
+    const h = archyHarness(() => env);
+    const { archy } = h;
+
+    /** Builds an image whose page says `text` (none: no page, a 404), pushes it as `ref`. */
+    const push = async (text: string | null) => {
+      const page =
+        text === null ? "RUN rm /www/index.html\n" : `RUN echo ${text} > /www/index.html\n`;
+      const ctx = await store.imageContext(`v-${text ?? "broken"}`, page);
+      await store.podman(["build", "--quiet", "--tag", ref, ctx]);
+      const digestFile = join(work.path, "digest");
+      await execa("podman", [...store.globalArgs, "push", "--digestfile", digestFile, ref], {
+        env: { ...store.env, ...registry.env },
+      });
+      await store.podman(["rmi", ref]);
+      return (await readFile(digestFile, "utf8")).trim();
+    };
+    const page = async () => {
+      const r = await fetch(`http://127.0.0.1:${port}/`).catch(() => null);
+      return r?.ok ? (await r.text()).trim() : null;
+    };
+    const webContainer = async () =>
+      (
+        await store.podman([
+          "ps",
+          "-a",
+          "--filter",
+          "label=io.archy.app=web",
+          "--format",
+          "{{.Names}} {{.ID}}",
+        ])
+      ).stdout
+        .split("\n")
+        .filter(Boolean);
+
+    beforeAll(async () => {
+      store = await createPodmanStore({ buildImage: false });
+      registry = await startRegistry();
+      work = await tempDir("archy-update-");
+      port = await freePort();
+      ref = `${registry.host}/shop/web:1`;
+      await mkdir(join(work.path, "apps"));
+      env = {
+        ...(process.env as Record<string, string>),
+        ...store.archyEnv,
+        ...registry.env,
+        ARCHY_STATE_DIR: join(work.path, "state"),
+        ARCHY_MANIFESTS: join(work.path, "apps"),
+        NO_COLOR: "1",
+      };
+      await push("one");
+      await writeFile(
+        join(work.path, "apps", "web.yaml"),
+        `app:
+  id: web
+  name: Web
+  version: "1"
+  container:
+    image: ${ref}
+    command: ["httpd", "-f", "-p", "8080", "-h", "/www"]
+    ports: ["127.0.0.1:${port}:8080"]
+    stop_timeout: 1s
+    healthcheck: { http: { port: 8080, path: / }, interval: 1s, retries: 2, start_period: 1s }
+  update: { gate: 3s, timeout: 1m }
+`,
+      );
+      await h.startDaemon(["--interval", "5s"]);
+      await waitFor(async () => (await page()) === "one", {
+        timeoutMs: 60_000,
+        what: "web serving",
+      });
+    }, 180_000);
+    afterAll(async () => {
+      await h.stopDaemon();
+      await registry?.stop();
+      await store?.cleanup();
+      await work?.remove();
+    });
+
+    it("a good image: live after the gate, one container, nothing newer afterwards", async () => {
+      const digest = await push("two");
+      const dry = await archy(["update", "web", "--dry-run"]);
+      expect(dry.stdout).toMatch(/^web\s+\S+\s+stop-first\s+it publishes host port/m);
+      const r = await archy(["update", "web"]);
+      expect(r.exitCode, r.stderr + r.stdout).toBe(0);
+      expect(r.stdout).toMatch(/^web: updating$/m);
+      expect(r.stdout).toMatch(/^web: running$/m);
+      expect(await page()).toBe("two");
+      expect(await webContainer()).toEqual([expect.stringMatching(/^archy-web \w+$/)]);
+      const check = await archy(["update", "check", "web", "--json"]);
+      expect(JSON.parse(check.stdout).checks[0]).toMatchObject({
+        status: "up-to-date",
+        running: digest,
+      });
+    }, 180_000);
+
+    it("an image that never turns healthy: rolled back, the old version serves, exit 1 with the reason; then blocked", async () => {
+      const before = await webContainer();
+      await push(null);
+      const r = await archy(["update", "web"]);
+      expect(r.exitCode).toBe(1);
+      expect(r.stdout).toMatch(/rolled back: the new image failed its gate: .*healthy/);
+      expect(await page()).toBe("two");
+      expect(await webContainer()).toEqual(before); // the same container, running again
+      const status = JSON.parse((await archy(["status", "web", "--json"])).stdout);
+      expect(status.app).toMatchObject({ phase: "running", lastErrorCode: "EROLLEDBACK" });
+
+      const again = await archy(["update", "web"]);
+      expect(again.exitCode).toBe(1);
+      expect(again.stdout).toMatch(/is blocked: it failed its gate/);
+      expect(await webContainer()).toEqual(before);
+      // A later pass does not recreate toward it either: the tag points at the old image.
+      await new Promise((resolve) => setTimeout(resolve, 6_000));
+      expect(await webContainer()).toEqual(before);
+      expect(await page()).toBe("two");
+
+      const unblock = await archy(["update", "unblock", "web"]);
+      expect(unblock.stdout).toBe("web: 1 blocked image cleared");
+    }, 180_000);
+
+    it("an image that cannot be pulled (the registry is gone): exit 1, nothing changes", async () => {
+      const before = await webContainer();
+      await registry.stop();
+      const r = await archy(["update", "web"]);
+      expect(r.exitCode).toBe(1);
+      expect(r.stdout).toMatch(/web: running.*pull/);
+      expect(await webContainer()).toEqual(before);
+      expect(await page()).toBe("two");
+    }, 180_000);
+  },
+);

@@ -1,0 +1,54 @@
+// An update a crash cut (the daemon killed, the host's power lost) is
+// finished or undone from its journal before anything else acts on the app:
+// afterwards the app has exactly one container, of the old version or the
+// new one, never none and never two. Every step here is idempotent: a crash
+// during recovery is recovered the same way next time.
+import { containerName } from "../manifest/spec.js";
+import { finishKept, keptName, rollBack, type UpdateParts } from "./apply.js";
+
+export async function recoverUpdates(
+  parts: Pick<UpdateParts, "runtime" | "states" | "updates" | "log" | "clock">,
+): Promise<void> {
+  const { runtime, updates, log } = parts;
+  for (const [id, journal] of Object.entries(await updates.journals())) {
+    const at = new Date(parts.clock.now()).toISOString();
+    switch (journal.step) {
+      case "pulled":
+        // Nothing changed but the tag: it points at the old image again.
+        if (journal.from.imageId) await runtime.tagImage(journal.from.imageId, journal.image);
+        await updates.drop(id);
+        log.warn({ app: id }, `${id}: an update cut before it replaced anything was undone`);
+        break;
+      case "gate-passed":
+        await finishKept(parts, id);
+        await updates.finish(id, {
+          kind: "updated",
+          from: journal.from.imageId,
+          to: journal.to.imageId,
+          at,
+        });
+        log.warn({ app: id }, `${id}: an update cut after its gate passed was finished`);
+        break;
+      case "replacing":
+      case "rolling-back": {
+        const judged = journal.step === "rolling-back";
+        // No old container to go back to (the app had none): the new one stays, one container.
+        const kept = await runtime.getContainerStatus(keptName(id));
+        if (kept || journal.from.container !== null) await rollBack(parts, id, journal);
+        const reason = journal.reason ?? "interrupted before its gate ended";
+        if (judged)
+          await updates.finish(
+            id,
+            { kind: "rolled-back", reason, imageId: journal.to.imageId, at },
+            { imageId: journal.to.imageId, digest: journal.to.digest, reason, at },
+          );
+        else await updates.drop(id);
+        log.warn(
+          { app: id, container: containerName(id) },
+          `${id}: an update cut ${judged ? "while rolling back" : "before its gate ended"} was undone: the old container runs again`,
+        );
+        break;
+      }
+    }
+  }
+}
