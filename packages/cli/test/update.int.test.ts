@@ -47,7 +47,9 @@ describe.skipIf(podman.skipReason !== null)(
       return (await readFile(digestFile, "utf8")).trim();
     };
     const page = async () => {
-      const r = await fetch(`http://127.0.0.1:${port}/`).catch(() => null);
+      const r = await fetch(`http://127.0.0.1:${port}/`, {
+        signal: AbortSignal.timeout(2_000),
+      }).catch(() => null);
       return r?.ok ? (await r.text()).trim() : null;
     };
     const webContainer = async () =>
@@ -79,7 +81,10 @@ describe.skipIf(podman.skipReason !== null)(
         ARCHY_MANIFESTS: join(work.path, "apps"),
         NO_COLOR: "1",
       };
+      const step = (what: string) => process.stderr.write(`update test: ${what}\n`);
+      step("pushing one");
       await push("one");
+      step("pushed");
       await writeFile(
         join(work.path, "apps", "web.yaml"),
         `app:
@@ -96,11 +101,18 @@ describe.skipIf(podman.skipReason !== null)(
 `,
       );
       await h.startDaemon(["--interval", "5s"]);
+      step("daemon up");
       await waitFor(async () => (await page()) === "one", {
         timeoutMs: 60_000,
         what: "web serving",
+      }).catch(async (error: Error) => {
+        const ps = await archy(["ps"]);
+        const log = await readFile(join(work.path, "state/log/archy.log"), "utf8").catch(() => "");
+        throw new Error(
+          `${error.message}\n${ps.stdout}${ps.stderr}\n${log.split("\n").slice(-30).join("\n")}`,
+        );
       });
-    }, 180_000);
+    }, 300_000);
     afterAll(async () => {
       await h.stopDaemon();
       await registry?.stop();
@@ -147,6 +159,35 @@ describe.skipIf(podman.skipReason !== null)(
 
       const unblock = await archy(["update", "unblock", "web"]);
       expect(unblock.stdout).toBe("web: 1 blocked image cleared");
+    }, 180_000);
+
+    it("a manifest edit through the same gate: a broken one is rolled back and left until the manifest changes; a good one goes live", async () => {
+      const before = await webContainer();
+      const manifest = join(work.path, "apps", "web.yaml");
+      const good = await readFile(manifest, "utf8");
+      await writeFile(
+        manifest,
+        good.replace(
+          `command: ["httpd", "-f", "-p", "8080", "-h", "/www"]`,
+          `command: ["sh", "-c", "sleep 1; exit 3"]`,
+        ),
+      );
+      const up = await archy(["up"]);
+      expect(up.exitCode).toBe(1);
+      expect(up.stderr + up.stdout).toMatch(
+        /rolled back: the edited manifest's container failed its gate/,
+      );
+      expect(await webContainer()).toEqual(before);
+      expect(await page()).toBe("two");
+      const again = await archy(["up"]);
+      expect(again.stderr + again.stdout).toMatch(/the manifest's last edit was rolled back/);
+      expect(await webContainer()).toEqual(before);
+
+      await writeFile(manifest, good.replace(`-h", "/www"]`, `-h", "/www", "-v"]`));
+      const fixed = await archy(["up"]);
+      expect(fixed.exitCode, fixed.stderr).toBe(0);
+      expect(await webContainer()).not.toEqual(before);
+      expect(await page()).toBe("two");
     }, 180_000);
 
     it("an image that cannot be pulled (the registry is gone): exit 1, nothing changes", async () => {

@@ -70,5 +70,5 @@ export type {
 } from "./types.js";
 export { checkUpdates } from "./update/check.js";
 export type { DigestLookup, UpdateCheck, UpdateCheckStatus } from "./update/check.js";
-export { updateStrategy } from "./update/apply.js";
+export { updateStrategy } from "./update/replace.js";
 export type { UpdateStrategy } from "./state/updates.js";

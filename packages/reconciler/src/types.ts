@@ -50,6 +50,8 @@ export interface ObservedApp {
   health: HealthStatus;
   /** A config file exists but cannot be read: the app fails with this, and nothing is recreated. */
   configError?: string;
+  /** The manifest edit whose container failed its gate (state/updates.ts): not tried again while wanted. */
+  rejectedEdit?: { hash: string; reason: string } | null;
 }
 
 export interface PlannedAction {
@@ -62,6 +64,8 @@ export interface PlannedAction {
   container: string;
   /** Counted as a failed start for back-off (the restart of an unhealthy app). */
   countsAsFailure?: boolean;
+  /** A running container replaced for a manifest edit: through the gate (update/edit.ts). */
+  gated?: boolean;
 }
 
 export interface PlanSkip {

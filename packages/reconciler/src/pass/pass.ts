@@ -2,6 +2,7 @@ import pLimit from "p-limit";
 import type { ContainerStatus } from "@archy/runtime-podman";
 import type { Core } from "../core.js";
 import { errorCode, errorText } from "../errors.js";
+import { applyEdit } from "../update/edit.js";
 import { runPreStartHooks, type HookError } from "./hooks.js";
 import type { AppManifest, ManifestError } from "../manifest/index.js";
 import {
@@ -163,6 +164,8 @@ async function prepare(
         observed[app.id] = await observeApp(app, observation.containers, imageId, (a, c) =>
           core.health.view(a, c),
         );
+        const rejected = await core.updates.rejection(app.id);
+        if (rejected) observed[app.id]!.rejectedEdit = rejected;
       }),
     ),
   );
@@ -267,7 +270,9 @@ async function executePlan(
       const result = await core.queue.run(app.id, async () =>
         isStale(core, input, app.id)
           ? null
-          : core.executor.run(app, action, { slot: limit, imageId: obs.imageId }),
+          : action.gated && obs.imageId
+            ? applyEdit(core, app, action, obs.imageId, obs.wantedHash)
+            : core.executor.run(app, action, { slot: limit, imageId: obs.imageId }),
       );
       if (!result) {
         // An operation or a died event came first (the work waited in the app's queue).

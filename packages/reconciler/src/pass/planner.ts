@@ -145,7 +145,23 @@ export function decideApp(input: AppDecisionInput): AppDecision {
 
   switch (c.state) {
     case "running":
-      if (hashDiffers) return act("recreate", hashReason());
+      if (hashDiffers && obs.rejectedEdit?.hash === obs.wantedHash)
+        // It runs (the old container): dependents go on; the owner is told until the manifest changes.
+        return {
+          kind: "skip",
+          skip: {
+            app: id,
+            reason: `the manifest's last edit was rolled back (${obs.rejectedEdit.reason}); the old container runs until the manifest changes again`,
+            stopReason: null,
+            failure: true,
+          },
+          runs: true,
+        };
+      if (hashDiffers) {
+        const decision = act("recreate", hashReason());
+        if (decision.kind === "act") decision.action.gated = true;
+        return decision;
+      }
       if (requested === "restart") return act("restart", "restart requested by the owner");
       if (requested === "start") return converged(); // already running: nothing to start
       if (obs.health === "unhealthy")

@@ -9,7 +9,8 @@ import { silentLogger, type Logger } from "../types.js";
 
 /**
  * Where an update stands. Written before the step it names acts:
- * - `pulled`: the new image is here; nothing else changed (the tag may point to it);
+ * - `pulled`: a pull is under way or done; nothing else changed, but the tag may point
+ *   to the new image (a crash here: it is pointed at the old one again);
  * - `replacing`: the old container is being stopped (stop-first) and kept as `archy-<id>.prev`,
  *   the new one created and started as `archy-<id>`;
  * - `gate-passed`: the new one passed; the old one is being removed;
@@ -19,11 +20,13 @@ export type UpdateStep = "pulled" | "replacing" | "gate-passed" | "rolling-back"
 
 export interface UpdateJournal {
   step: UpdateStep;
+  /** A new image (`archy update`), or an edited manifest (a new config hash). */
+  change: "image" | "edit";
   image: string;
   strategy: UpdateStrategy;
   /** The container and image the app ran before (null: it had no container). */
   from: { container: string | null; imageId: string | null };
-  to: { imageId: string; digest: string | null };
+  to: { imageId: string; digest: string | null; hash: string | null };
   at: string;
   /** Why it rolls back (`rolling-back`). */
   reason?: string;
@@ -44,10 +47,18 @@ export type UpdateOutcome =
   | { kind: "updated"; from: string | null; to: string; at: string }
   | { kind: "rolled-back"; reason: string; imageId: string; at: string };
 
+/** A manifest edit whose container failed its gate: not tried again until the manifest changes. */
+export interface RejectedEdit {
+  hash: string;
+  reason: string;
+  at: string;
+}
+
 interface UpdatesFile {
   journal: Record<string, UpdateJournal>;
   blocked: Record<string, BlockedDigest[]>;
   last: Record<string, UpdateOutcome>;
+  rejected?: Record<string, RejectedEdit>;
 }
 
 function validate(data: unknown): UpdatesFile {
@@ -139,5 +150,20 @@ export class UpdatesStore {
 
   async last(id: string): Promise<UpdateOutcome | null> {
     return (await this.load()).last[id] ?? null;
+  }
+
+  /** The app's manifest edit that failed its gate, if its hash is still the one wanted. */
+  async rejection(id: string): Promise<RejectedEdit | null> {
+    return (await this.load()).rejected?.[id] ?? null;
+  }
+
+  /** Records a failed edit (null: clears it, the edit passed or the manifest moved on). */
+  async setRejection(id: string, rejected: RejectedEdit | null): Promise<void> {
+    const data = await this.load();
+    if (rejected === null && !data.rejected?.[id]) return;
+    data.rejected = { ...data.rejected };
+    if (rejected) data.rejected[id] = rejected;
+    else delete data.rejected[id];
+    await this.save();
   }
 }

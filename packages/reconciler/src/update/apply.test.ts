@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { reconcilerFixture } from "../test-helpers.js";
 import { UpdatesStore } from "../state/updates.js";
-import { updateStrategy } from "./apply.js";
+import { updateStrategy } from "./replace.js";
 
 const REF = "reg.lan/shop/web:1";
 

@@ -4,14 +4,20 @@
 // new one, never none and never two. Every step here is idempotent: a crash
 // during recovery is recovered the same way next time.
 import { containerName } from "../manifest/spec.js";
-import { finishKept, keptName, rollBack, type UpdateParts } from "./apply.js";
+import {
+  concludeFailure,
+  concludeSuccess,
+  finishKept,
+  keptName,
+  rollBack,
+  type ReplaceParts,
+} from "./replace.js";
 
 export async function recoverUpdates(
-  parts: Pick<UpdateParts, "runtime" | "states" | "updates" | "log" | "clock">,
+  parts: Pick<ReplaceParts, "runtime" | "states" | "updates" | "log" | "clock">,
 ): Promise<void> {
   const { runtime, updates, log } = parts;
   for (const [id, journal] of Object.entries(await updates.journals())) {
-    const at = new Date(parts.clock.now()).toISOString();
     switch (journal.step) {
       case "pulled":
         // Nothing changed but the tag: it points at the old image again.
@@ -21,12 +27,7 @@ export async function recoverUpdates(
         break;
       case "gate-passed":
         await finishKept(parts, id);
-        await updates.finish(id, {
-          kind: "updated",
-          from: journal.from.imageId,
-          to: journal.to.imageId,
-          at,
-        });
+        await concludeSuccess(parts, id, journal);
         log.warn({ app: id }, `${id}: an update cut after its gate passed was finished`);
         break;
       case "replacing":
@@ -36,12 +37,7 @@ export async function recoverUpdates(
         const kept = await runtime.getContainerStatus(keptName(id));
         if (kept || journal.from.container !== null) await rollBack(parts, id, journal);
         const reason = journal.reason ?? "interrupted before its gate ended";
-        if (judged)
-          await updates.finish(
-            id,
-            { kind: "rolled-back", reason, imageId: journal.to.imageId, at },
-            { imageId: journal.to.imageId, digest: journal.to.digest, reason, at },
-          );
+        if (judged) await concludeFailure(parts, id, journal, reason);
         else await updates.drop(id);
         log.warn(
           { app: id, container: containerName(id) },
