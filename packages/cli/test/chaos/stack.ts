@@ -87,6 +87,8 @@ function manifest(app: AppDef, port: number | null, edit: number): string {
     "  restart:",
     "    policy: always",
     "    backoff: { initial: 300ms, max: 2s, reset: 5s }",
+    // An edit goes live through the gate: a kill may land in it (and a crash-looping app fails it).
+    "  update: { gate: 2s, timeout: 1m }",
     "",
   ].join("\n");
 }
