@@ -31,12 +31,14 @@ describe.skipIf(podman.skipReason !== null)(
     const withRegistry = (r: TestRegistry) => ({ ...store.env, ...r.env });
     /** Builds an image whose page says `text`, pushes it as `ref`; returns the digest pushed. */
     const push = async (r: TestRegistry, ref: string, text: string) => {
+      // Built under a tag of its own: the store sees `ref` only through archy's pulls.
+      const local = `localhost/build-${text}:1`;
       const ctx = await store.imageContext(`v-${text}`, `RUN echo ${text} > /www/index.html\n`);
-      await store.podman(["build", "--quiet", "--tag", ref, ctx]);
+      await store.podman(["build", "--quiet", "--tag", local, ctx]);
       const digestFile = join(work.path, "digest");
       const creds = r.auth ? ["--creds", `${r.auth.user}:${r.auth.password}`] : [];
-      await podmanWith(r, ["push", ...creds, "--digestfile", digestFile, ref]);
-      await podmanWith(r, ["rmi", ref]); // archy pulls it, as on a host
+      await podmanWith(r, ["push", ...creds, "--digestfile", digestFile, local, ref]);
+      await podmanWith(r, ["rmi", local]);
       const { readFile } = await import("node:fs/promises");
       return (await readFile(digestFile, "utf8")).trim();
     };

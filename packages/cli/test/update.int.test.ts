@@ -33,17 +33,22 @@ describe.skipIf(podman.skipReason !== null)(
     const h = archyHarness(() => env);
     const { archy } = h;
 
-    /** Builds an image whose page says `text` (none: no page, a 404), pushes it as `ref`. */
+    /**
+     * Builds an image whose page says `text` (none: no page, a 404) under a
+     * tag of its own and pushes it as `ref`: the daemon's store never sees
+     * `ref` move but through archy's own pulls.
+     */
     const push = async (text: string | null) => {
       const page =
         text === null ? "RUN rm /www/index.html\n" : `RUN echo ${text} > /www/index.html\n`;
+      const local = `localhost/build-${text ?? "broken"}:1`;
       const ctx = await store.imageContext(`v-${text ?? "broken"}`, page);
-      await store.podman(["build", "--quiet", "--tag", ref, ctx]);
+      await store.podman(["build", "--quiet", "--tag", local, ctx]);
       const digestFile = join(work.path, "digest");
-      await execa("podman", [...store.globalArgs, "push", "--digestfile", digestFile, ref], {
+      await execa("podman", [...store.globalArgs, "push", "--digestfile", digestFile, local, ref], {
         env: { ...store.env, ...registry.env },
       });
-      await store.podman(["rmi", ref]);
+      await store.podman(["rmi", local]);
       return (await readFile(digestFile, "utf8")).trim();
     };
     const page = async () => {
