@@ -1,4 +1,6 @@
-// archy update against `podman-compose pull && podman-compose up -d` of the
+// archy update against `podman-compose pull && podman-compose up -d
+// --force-recreate` (1.0.3's plain `up -d` keeps a container whose image
+// changed) of the
 // same change, side by side in one run, on one isolated store and a real
 // registry (Debian's docker-registry on loopback). Each side serves a page on
 // its own published port (so both are stop-first), probed every 20 ms:
@@ -117,7 +119,8 @@ export async function benchUpdate(): Promise<ComparisonRow[]> {
       });
     const composeUpdate = async () => {
       await compose("pull");
-      await compose("up", "-d");
+      // 1.0.3's `up -d` leaves a container whose image changed as it is: recreate it.
+      await compose("up", "-d", "--force-recreate");
     };
     const page = (port: number) =>
       fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1_000) })
@@ -138,7 +141,8 @@ export async function benchUpdate(): Promise<ComparisonRow[]> {
     const goodCompose = await probe(composePort, composeUpdate, 2_000);
 
     progress("a broken v3 (its process exits at once)");
-    await push("three", "RUN rm /bin/httpd\n");
+    // No shell: the app's `sh -c` cannot start (busybox would still run its httpd applet without the link).
+    await push("three", 'RUN ["/bin/busybox", "rm", "/bin/sh"]\n');
     const badArchy = await probe(archyPort, () => archy(["update", "web"]), AFTER_MS);
     const badCompose = await probe(
       composePort,
@@ -183,7 +187,7 @@ export async function benchUpdate(): Promise<ComparisonRow[]> {
     ];
     const podman = (await store.podman(["--version"])).stdout.trim();
     const archyVersion = (await archy(["--version"])).stdout.trim();
-    printComparison("archy update against podman-compose pull && up -d", rows, {
+    printComparison("archy update against podman-compose pull && up -d --force-recreate", rows, {
       seconds: (performance.now() - started) / 1000,
       archy: archyVersion,
       podman,
