@@ -71,11 +71,15 @@ export async function main(argv: string[]): Promise<number> {
     .description("the supervisor: recovery, passes on events and every interval, the local API")
     .option("--interval <duration>", "safety-net pass period", "30s")
     .option(
+      "--update-check-interval <duration>",
+      "ask the registries for newer images this often (apps with update.policy notify or auto); off by default",
+    )
+    .option(
       "--http <addr>",
       "also serve the status page and the API over HTTP on ADDR (host:port, :port; loopback by default), token-protected",
     )
     .action(
-      action(async (c, o: { interval: string; http?: string }) =>
+      action(async (c, o: { interval: string; http?: string; updateCheckInterval?: string }) =>
         (await import("./commands/daemon.js")).run(c, o),
       ),
     );

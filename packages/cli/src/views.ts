@@ -37,7 +37,15 @@ export function appView(a: AppStatus, now = Date.now()): AppView {
     nextRetryAt: a.nextRetryAt,
     dependsOn: a.dependsOn,
     container: a.container,
+    update: a.update ?? null,
   };
+}
+
+/** An app's update in a word or a line: available, updating, rolled back (why). */
+export function updateText(u: AppStatus["update"]): string {
+  if (!u) return "-";
+  if (u.state === "rolled-back") return `rolled back (${u.reason ?? "?"})`;
+  return u.state === "available" ? `available (${u.latest?.slice(0, 19) ?? "?"})` : "updating";
 }
 
 export function appsPayload(
@@ -58,8 +66,21 @@ export function appsPayload(
 
 export function printApps(out: Output, payload: AppsPayload): void {
   const c = out.c;
+  // The UPDATE column only when an app has something to say (update checks, a rollback).
+  const updates = payload.apps.some((a) => a.update);
+  const short = (text: string) => (text.length > 48 ? `${text.slice(0, 47)}…` : text);
   out.table(
-    ["APP", "DESIRED", "PHASE", "HEALTH", "RESTARTS", "UPTIME", "IMAGE", "REASON"],
+    [
+      "APP",
+      "DESIRED",
+      "PHASE",
+      "HEALTH",
+      "RESTARTS",
+      "UPTIME",
+      "IMAGE",
+      ...(updates ? ["UPDATE"] : []),
+      "REASON",
+    ],
     payload.apps.map((a) => [
       a.id,
       a.desired === "stopped" ? c.dim(a.desired) : a.desired,
@@ -70,6 +91,7 @@ export function printApps(out: Output, payload: AppsPayload): void {
         ? "-"
         : uptime({ container: { ...a.container!, state: "running" } } as AppStatus),
       a.image,
+      ...(updates ? [short(updateText(a.update))] : []),
       a.stopReason
         ? `${a.stopReason}${a.nextRetryAt ? ` (retry ${a.nextRetryAt.slice(11, 19)})` : ""}`
         : "",

@@ -12,10 +12,12 @@ import {
   podmanAvailability,
   startRegistry,
   tempDir,
+  waitFor,
   type PodmanStore,
   type TestRegistry,
 } from "@archy/test-utils";
-import { archyHarness } from "./harness.js";
+import { execa } from "execa";
+import { archyHarness, bin, containerState } from "./harness.js";
 
 const podman = podmanAvailability();
 
@@ -27,7 +29,8 @@ describe.skipIf(podman.skipReason !== null)(
     let locked: TestRegistry;
     let work: { path: string; remove: () => Promise<void> };
     let env: Record<string, string>;
-    const { archy } = archyHarness(() => env);
+    const h = archyHarness(() => env);
+    const { archy } = h;
     const withRegistry = (r: TestRegistry) => ({ ...store.env, ...r.env });
     /** Builds an image whose page says `text`, pushes it as `ref`; returns the digest pushed. */
     const push = async (r: TestRegistry, ref: string, text: string) => {
@@ -147,6 +150,49 @@ describe.skipIf(podman.skipReason !== null)(
       await writeFile(authFile, "{}");
       const anonymous = await check(lockedEnv, "api");
       expect(anonymous.checks[0]!.error).toMatch(/wants credentials; podman login has stored none/);
+    }, 180_000);
+
+    it("the daemon's checks (--update-check-interval): a notify app's newer image shows in archy ps and archy events; nothing is applied", async () => {
+      const ref = `${open.host}/shop/notes:1`;
+      await push(open, ref, "notes-one");
+      await writeFile(
+        join(work.path, "apps", "notes.yaml"),
+        `app:\n  id: notes\n  name: notes\n  version: "1"\n  container:\n    image: ${ref}\n    command: ["httpd", "-f", "-p", "8080", "-h", "/www"]\n    stop_timeout: 1s\n  update: { policy: notify }\n`,
+      );
+      await h.startDaemon(["--update-check-interval", "1s"]);
+      try {
+        await waitFor(async () => (await containerState(store, "archy-notes")) === "running", {
+          timeoutMs: 60_000,
+          what: "notes running",
+        });
+        const events = execa(process.execPath, [bin, "events"], { env, reject: false });
+        const before = await ids();
+        const latest = await push(open, ref, "notes-two");
+        const shown = await waitFor(
+          async () => {
+            const apps = JSON.parse((await archy(["ps", "--json"])).stdout).apps as {
+              id: string;
+              update: { state: string; latest: string } | null;
+            }[];
+            const notes = apps.find((a) => a.id === "notes");
+            return notes?.update?.state === "available" && notes.update;
+          },
+          { timeoutMs: 30_000, what: "the update shown by archy ps" },
+        );
+        expect(shown.latest).toBe(latest);
+        expect((await archy(["ps"])).stdout).toMatch(/^notes\s.*available \(sha256:/m);
+        events.kill("SIGINT");
+        const streamed = (await events).stdout
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as { type: string; app?: string; latest?: string });
+        expect(streamed).toContainEqual(
+          expect.objectContaining({ type: "update", app: "notes", latest }),
+        );
+        expect(await ids()).toBe(before); // notify: nothing applied
+      } finally {
+        await h.stopDaemon();
+      }
     }, 180_000);
 
     it("a reference the registry does not know, and a registry that is gone: each app's own error", async () => {

@@ -56,6 +56,8 @@ export interface Core {
   desired: DesiredStateStore;
   /** Updates: the journal of one under way, blocked images, last outcomes. */
   updates: UpdatesStore;
+  /** Newer images the daemon's update checks found, by app id (update/watch.ts). */
+  available: Map<string, { latest: string; at: string }>;
   /** Finishes or undoes the updates a crash cut; runs once per process, before the first pass or update. */
   recoverUpdates: () => Promise<void>;
   states: AppStates;
@@ -100,6 +102,7 @@ export function createCore(opts: ReconcilerOptions): Core {
     manifests,
     desired: new DesiredStateStore(opts.stateDir, log),
     updates: new UpdatesStore(opts.stateDir, log),
+    available: new Map(),
     states,
     health,
     executor: new Executor({

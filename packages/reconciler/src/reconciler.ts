@@ -8,6 +8,9 @@ import { planOnly, refresh, runPass, type PassOptions } from "./pass/pass.js";
 import { recoverAfterCrash, type RecoveryReport } from "./operations/recovery.js";
 import { resurrect, type ResurrectReport } from "./operations/resurrect.js";
 import { snapshotStateOf, type SnapshotState } from "./state/snapshot-state.js";
+import type { DigestLookup, UpdateCheck } from "./update/check.js";
+import { updateView } from "./update/view.js";
+import { checkForUpdates } from "./update/watch.js";
 import type {
   AppStatus,
   LifecycleHandle,
@@ -125,14 +128,30 @@ export class Reconciler {
   async status(): Promise<AppStatus[]> {
     await this.core.manifests.ensureLoaded();
     const desired = await this.core.desired.load();
-    return this.core.manifests
-      .valid()
-      .map((app) => this.core.states.status(app, desired[app.id] ?? "running"));
+    return Promise.all(
+      this.core.manifests
+        .valid()
+        .map((app) => this.withUpdate(this.core.states.status(app, desired[app.id] ?? "running"))),
+    );
   }
 
   async appStatus(id: string): Promise<AppStatus> {
     const app = await this.core.manifests.require(id);
-    return this.core.states.status(app, await this.core.desired.get(id));
+    return this.withUpdate(this.core.states.status(app, await this.core.desired.get(id)));
+  }
+
+  /** The status with where its updates stand (see UpdateView). */
+  private async withUpdate(status: AppStatus): Promise<AppStatus> {
+    status.update = await updateView(this.core, status);
+    return status;
+  }
+
+  /**
+   * One round of the daemon's update checks (update/watch.ts): apps with
+   * policy notify or auto; auto ones are updated inside their window.
+   */
+  checkForUpdates(lookup: DigestLookup): Promise<UpdateCheck[]> {
+    return checkForUpdates({ core: this.core, lookup, update: (id) => this.update(id) });
   }
 
   /** Containers labelled for apps with no manifest, at the last observation. */

@@ -2,7 +2,7 @@ import type { DaemonInfo } from "@archy/reconciler/api";
 import { DaemonClient } from "../client.js";
 import type { Context } from "../context.js";
 import { CliError, EXIT } from "../cli-error.js";
-import { appsPayload, printApps, type AppsPayload, type AppView } from "../views.js";
+import { appsPayload, printApps, updateText, type AppsPayload, type AppView } from "../views.js";
 
 /** Every app, through the daemon when one answers: one request for ps, two for status. */
 async function load(
@@ -99,6 +99,7 @@ function printApp(ctx: Context, a: AppView): void {
   ];
   if (a.stopReason) rows.push(["stop reason", a.stopReason]);
   if (a.nextRetryAt) rows.push(["next retry", a.nextRetryAt]);
+  if (a.update) rows.push(["update", updateText(a.update)]);
   if (a.lastError) rows.push(["last error", a.lastError]);
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) ctx.out.line(`${ctx.out.c.bold(k.padEnd(width))}  ${v}`);

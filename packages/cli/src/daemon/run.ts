@@ -1,6 +1,7 @@
 import { chmod, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { acquireMarker, type Marker } from "@archy/crash-marker";
+import { remoteDigest, sleep, systemClock } from "@archy/runtime-podman";
 import {
   ReconcileLoop,
   Reconciler,
@@ -50,7 +51,7 @@ export function appsStatusLine(apps: readonly AppStatus[], report: ReconcileRepo
  */
 export async function runDaemon(
   ctx: Context,
-  opts: { intervalMs: number; http?: HttpAddress | null },
+  opts: { intervalMs: number; http?: HttpAddress | null; updateCheckMs?: number | null },
 ): Promise<number> {
   await ensureStateDir(ctx.stateDir);
   const marker: Marker = await acquireMarker(ctx.stateDir); // AlreadyRunningError -> exit 3
@@ -276,7 +277,22 @@ export async function runDaemon(
       signalHandlers.push([sig, handler]);
     }
 
+    // The daemon's update checks: the first one interval after the start (a restart asks no registry).
+    const checking = opts.updateCheckMs
+      ? (async (every: number) => {
+          while (!ac.signal.aborted) {
+            await sleep(systemClock, every, ac.signal);
+            if (ac.signal.aborted) return;
+            await reconciler
+              .checkForUpdates((ref) => remoteDigest(ref))
+              .catch((error: unknown) =>
+                log.warn({ err: String(error) }, "the update check failed; the next one follows"),
+              );
+          }
+        })(opts.updateCheckMs)
+      : null;
     await loop.run();
+    await checking;
     api.close(); // the event and log streams of both listeners end
     httpServer?.close();
     httpServer?.closeAllConnections();

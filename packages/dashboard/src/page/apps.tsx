@@ -146,6 +146,15 @@ function AppRowView({ app, state, now, logsOpen, onToggleLogs, onOperate }: RowP
           <code data-field="image" class="image">
             {app.image}
           </code>
+          {app.update && (
+            <span class="sub" data-field="update">
+              {app.update.state === "available"
+                ? "update available"
+                : app.update.state === "updating"
+                  ? "updating"
+                  : `rolled back (${app.update.reason ?? "?"})`}
+            </span>
+          )}
         </td>
         <td role="cell" data-label="Stop reason">
           <span

@@ -14,6 +14,7 @@ const ALL: Phase[] = [
   "starting",
   "stopping",
   "restarting",
+  "updating",
   "installing",
   "removing",
   "stopped",
@@ -28,12 +29,13 @@ const ALL: Phase[] = [
 ];
 
 describe("phases", () => {
-  it("knows every phase of SPEC section 5, transitional exactly for the five operations' phases", () => {
+  it("knows every phase of SPEC section 5, transitional exactly for the six operations' phases", () => {
     expect(Object.keys(PHASES).sort()).toEqual([...ALL].sort());
     expect(ALL.filter(isTransitional)).toEqual([
       "starting",
       "stopping",
       "restarting",
+      "updating",
       "installing",
       "removing",
     ]);

@@ -16,6 +16,12 @@ export const PHASES: Readonly<Record<Phase, PhaseLook>> = {
   starting: { icon: "◌", tone: "busy", transitional: true, meaning: "being started" },
   stopping: { icon: "◌", tone: "busy", transitional: true, meaning: "being stopped" },
   restarting: { icon: "◌", tone: "busy", transitional: true, meaning: "being restarted" },
+  updating: {
+    icon: "◌",
+    tone: "busy",
+    transitional: true,
+    meaning: "a new image or manifest edit going through the gate",
+  },
   installing: { icon: "◌", tone: "busy", transitional: true, meaning: "being installed" },
   removing: { icon: "◌", tone: "busy", transitional: true, meaning: "being removed" },
   stopped: { icon: "■", tone: "idle", transitional: false, meaning: "stopped" },

@@ -267,7 +267,8 @@ export function reduce(state: PageState, action: Action): PageState {
 }
 
 function applyEvent(state: PageState, event: ReconcilerEvent): PageState {
-  if (event.type === "wake") return state;
+  // An update found is shown from the apps it makes the page fetch (needsFetch).
+  if (event.type === "wake" || event.type === "update") return state;
   if (event.type === "pass") {
     if (!state.daemon) return state;
     return {
@@ -326,6 +327,8 @@ export function needsFetch(state: PageState, event: ReconcilerEvent): boolean {
   switch (event.type) {
     case "wake":
       return false;
+    case "update":
+      return true; // the row's update field
     case "health":
     case "desired":
       return !known.has(event.app);

@@ -22,4 +22,5 @@ export type {
 } from "@archy/reconciler/api";
 
 /** The operations the page's buttons ask for. */
-export type Op = AppOperation;
+/** The operations the page offers buttons for (`archy update` stays on the command line). */
+export type Op = Exclude<AppOperation, "update">;

@@ -9,6 +9,7 @@ export type {
   ActionResult,
   AppContainer,
   AppStatus,
+  UpdateView,
   AppView,
   ManifestError,
   PhaseEvent,

@@ -38,6 +38,23 @@ export interface AppStatus {
   /** The next start attempt under back-off (ISO). */
   nextRetryAt: string | null;
   container: AppContainer | null;
+  /** Where updates stand for the app; null (or absent, from an older daemon) when nothing is to say. */
+  update?: UpdateView | null;
+}
+
+/**
+ * An app's updates as the owner sees them: `available` (the daemon's check
+ * found a newer image, not a blocked one), `updating` (one goes through the
+ * gate), `rolled-back` (the last update or manifest edit failed its gate and
+ * the old container runs; until a later one passes).
+ */
+export interface UpdateView {
+  state: "available" | "updating" | "rolled-back";
+  /** The digest the reference points to now (available). */
+  latest?: string;
+  /** Why the gate failed (rolled-back). */
+  reason?: string;
+  at: string;
 }
 
 /** An app as GET /v1/apps and `archy ps --json` show it: its status and its uptime. */
@@ -118,5 +135,7 @@ export type ReconcilerEvent =
   | PhaseEvent
   | { type: "health"; app: string; health: Health; previous: Health; at: string }
   | { type: "desired"; app: string; desired: Desired; at: string }
+  /** The daemon's update check found a newer image for the app (once per digest). */
+  | { type: "update"; app: string; state: "available"; image: string; latest: string; at: string }
   | { type: "wake"; reason: string; at: string }
   | { type: "pass"; report: ReconcileReport; at: string };

@@ -11,7 +11,17 @@ import { applyUpdate } from "../update/apply.js";
 
 /** What the owner's operations use. */
 export type LifecycleParts = OneAppParts &
-  Pick<Core, "bus" | "executor" | "hookTimeoutMs" | "log" | "queue" | "updates" | "recoverUpdates">;
+  Pick<
+    Core,
+    | "bus"
+    | "executor"
+    | "hookTimeoutMs"
+    | "log"
+    | "queue"
+    | "updates"
+    | "recoverUpdates"
+    | "available"
+  >;
 
 /**
  * The owner's operations (SPEC section 5, "Lifecycle phases"): each persists

@@ -13,7 +13,7 @@ import {
   type ReplaceParts,
 } from "./replace.js";
 
-export type UpdateParts = ReplaceParts & Pick<Core, "updates">;
+export type UpdateParts = ReplaceParts & Pick<Core, "updates" | "available">;
 
 /** The outcome the owner sees; a rollback throws instead (the operation's failure). */
 export type UpdateResult =
@@ -82,11 +82,13 @@ export async function applyUpdate(parts: UpdateParts, app: AppManifest): Promise
   );
   if (verdict.passed) {
     await concludeSuccess(parts, app.id, journal);
+    parts.available.delete(app.id);
     parts.states.progress(app.id, "running", "owner");
     parts.log.info({ app: app.id, image: ref, digest }, `${app.id}: updated to ${ref} (${shown})`);
     return { kind: "updated", from: oldImageId, to: newImageId, strategy: journal.strategy };
   }
   await concludeFailure(parts, app.id, journal, verdict.reason);
+  parts.available.delete(app.id); // blocked now: nothing newer to offer
   const tail = verdict.logs.length > 0 ? `\nits last log lines:\n${verdict.logs.join("\n")}` : "";
   throw new ReconcilerError(
     "EROLLEDBACK",
