@@ -14,7 +14,7 @@
 // Runs alone with `bash scripts/pnpm.sh exec tsx bench/update.ts` (about 2
 // minutes; podman-compose from Debian must be installed), progress on
 // stderr. It runs the built CLI (packages/cli/bin/archy.js).
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
