@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { parseManifest } from "@archy/reconciler";
 import { importCompose } from "./import.js";
 import { app, failure, FILE, imp, warned } from "./test-helpers.js";
 
@@ -294,5 +295,36 @@ describe("what cannot be mapped", () => {
       "7:5 services.web.x-note",
       "8:5 services.web.hostname",
     ]);
+  });
+});
+
+describe("labels: watchtower's become the update policy", () => {
+  it("enable true is auto, false manual, monitor-only notify; other labels are left out with a warning", async () => {
+    const r = await imp([
+      "services:",
+      "  a:",
+      "    image: nginx:1",
+      "    labels: { com.centurylinklabs.watchtower.enable: 'true', traefik.enable: 'true' }",
+      "  b:",
+      "    image: nginx:1",
+      "    labels: [com.centurylinklabs.watchtower.enable=false]",
+      "  c:",
+      "    image: nginx:1",
+      "    labels: [com.centurylinklabs.watchtower.monitor-only=true]",
+      "  d:",
+      "    image: nginx:1",
+    ]);
+    expect([0, 1, 2, 3].map((i) => app(r, i).update)).toEqual([
+      { policy: "auto" },
+      { policy: "manual" },
+      { policy: "notify" },
+      undefined,
+    ]);
+    expect(warned(r)).toEqual(["services.a.labels"]);
+    expect(r.warnings[0]!.message).toBe(
+      "archy sets its own labels on the container: traefik.enable is left out",
+    );
+    // The manifests it writes are valid archy manifests.
+    expect(parseManifest(r.manifests[0]!.text, "a.yaml").app?.update.policy).toBe("auto");
   });
 });

@@ -6,6 +6,7 @@ import { isDict, warnOtherKeys, type MapContext } from "./context.js";
 import { mapHealthcheck, mapDuration, mapRestart, type ArchyHealthcheck } from "./map-health.js";
 import { mapDependsOn, mapNetwork } from "./map-links.js";
 import { mapEnv } from "./map-env.js";
+import { mapLabels, type UpdatePolicy } from "./map-labels.js";
 import { mapPorts } from "./map-ports.js";
 import { createDirsHook, mapVolumes } from "./map-volumes.js";
 import type { ComposePath, Located } from "./positions.js";
@@ -38,6 +39,7 @@ export interface ArchyManifest {
     };
     restart: { policy: "always" | "on-failure" | "no" };
     hooks?: { pre_start: string[][] };
+    update?: { policy: UpdatePolicy };
   };
 }
 
@@ -63,6 +65,7 @@ const HANDLED = [
   "cap_add",
   "cap_drop",
   "read_only",
+  "labels",
 ];
 
 const WHY: Record<string, string> = {
@@ -220,6 +223,7 @@ export async function mapService(
   const healthcheck = mapHealthcheck(ctx, [...path, "healthcheck"], s.healthcheck);
   if (healthcheck) c.healthcheck = healthcheck;
 
+  const policy = mapLabels(ctx, [...path, "labels"], s.labels);
   const hook = createDirsHook(createDirs);
   const dependsOn = mapDependsOn(ctx, [...path, "depends_on"], s.depends_on);
   return {
@@ -231,6 +235,7 @@ export async function mapService(
       container: c,
       restart: { policy: mapRestart(ctx, [...path, "restart"], s.restart) },
       ...(hook ? { hooks: { pre_start: [hook] } } : {}),
+      ...(policy ? { update: { policy } } : {}),
     },
   };
 }

@@ -110,7 +110,9 @@ describe("warnings", () => {
     expect(e.code).toBe("EUNSUPPORTED");
     expect(e.locations).toHaveLength(7);
     expect(e.message.split("\n")[0]).toBe(`--strict: 7 warnings for ${FILE}:`);
-    expect(e.message).toContain(`${FILE}:7:5: services.web.labels: archy cannot express "labels"`);
+    expect(e.message).toContain(
+      `${FILE}:7:5: services.web.labels: archy sets its own labels on the container: a is left out`,
+    );
   });
 
   it("--strict passes a file archy expresses fully", async () => {
