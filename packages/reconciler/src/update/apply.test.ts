@@ -178,3 +178,34 @@ describe("archy update: a crash at any step leaves exactly one container, the ol
     expect(await r.updates.blocked("web")).toMatchObject([{ imageId: r.newId }]);
   });
 });
+
+describe("archy update: dependents", () => {
+  const f = reconcilerFixture(["localhost/api:1", "localhost/web:1"]);
+
+  it("after an update the apps that depend on it restart, in dependency order; after a start-first rollback they are left alone", async () => {
+    f.fake.publish(REF);
+    const db = f.app("db", { image: REF, update: "{ gate: 2s }" });
+    const api = f.app("api", { deps: ["db"] });
+    const web = f.app("web", { deps: ["api"] });
+    const r = f.make([db, api, web]);
+    await f.settle(r.reconcileAll());
+    const started = () => ["api", "web"].map((id) => f.fake.containers.get(`archy-${id}`)!.startedAt);
+    const before = started();
+    f.fake.publish(REF);
+    const calls = f.fake.calls.length;
+    expect((await f.settle((await r.update("db")).done)).lastError).toBeNull();
+    const after = started();
+    expect(after[0]).not.toBe(before[0]);
+    expect(after[1]).not.toBe(before[1]);
+    const restarts = f.fake.calls
+      .slice(calls)
+      .filter((c) => c.method === "startContainer")
+      .map((c) => c.args[0]);
+    expect(restarts).toEqual(["archy-api", "archy-web"]);
+
+    const bad = f.fake.publish(REF);
+    f.fake.setImageBehaviour(bad, { exitAfterMs: 500 });
+    expect((await f.settle((await r.update("db")).done)).lastErrorCode).toBe("EROLLEDBACK");
+    expect(started()).toEqual(after); // db (start-first) never stopped: nothing to restart for
+  });
+});

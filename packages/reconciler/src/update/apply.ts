@@ -2,6 +2,7 @@
 // the gate (replace.ts), and is blocked when it fails it.
 import type { Core } from "../core.js";
 import { ReconcilerError } from "../errors.js";
+import { restartDependents, type DependentsParts } from "./dependents.js";
 import type { AppManifest } from "../manifest/index.js";
 import { containerName } from "../manifest/spec.js";
 import type { UpdateStrategy } from "../state/updates.js";
@@ -13,7 +14,7 @@ import {
   type ReplaceParts,
 } from "./replace.js";
 
-export type UpdateParts = ReplaceParts & Pick<Core, "updates" | "available">;
+export type UpdateParts = ReplaceParts & DependentsParts & Pick<Core, "updates" | "available">;
 
 /** The outcome the owner sees; a rollback throws instead (the operation's failure). */
 export type UpdateResult =
@@ -80,6 +81,7 @@ export async function applyUpdate(parts: UpdateParts, app: AppManifest): Promise
     { change: "image", imageId: newImageId, digest, hash: null, what: `update to ${shown}` },
     t0,
   );
+  if (verdict.restarted) await restartDependents(parts, app.id);
   if (verdict.passed) {
     await concludeSuccess(parts, app.id, journal);
     parts.available.delete(app.id);

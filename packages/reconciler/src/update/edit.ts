@@ -5,6 +5,7 @@ import type { Core } from "../core.js";
 import type { AppManifest } from "../manifest/index.js";
 import { errorCode, errorText } from "../errors.js";
 import type { ActionResult, PlannedAction } from "../types.js";
+import { restartDependents } from "./dependents.js";
 import { concludeFailure, concludeSuccess, replaceThroughGate } from "./replace.js";
 
 /** Carries out a pass's gated recreate (the app shows `updating` meanwhile); never throws. */
@@ -37,6 +38,7 @@ export async function applyEdit(
       { change: "edit", imageId, digest: null, hash, what: action.reason },
       t0,
     );
+    if (verdict.restarted) await restartDependents(core, app.id);
     if (verdict.passed) {
       await concludeSuccess(core, app.id, journal);
       core.states.progress(app.id, "running", "owner");

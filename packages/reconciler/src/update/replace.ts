@@ -46,8 +46,14 @@ export interface Change {
   what: string;
 }
 
-/** The verdict: null when the new container passed; else why not and its last log lines. */
-export type Verdict = { passed: true } | { passed: false; reason: string; logs: string[] };
+/**
+ * The verdict: passed, or why not and the new container's last log lines.
+ * `restarted`: the app's container is not the run it was before (a new one,
+ * or the old one started again): its dependents restart (dependents.ts).
+ */
+export type Verdict = ({ passed: true } | { passed: false; reason: string; logs: string[] }) & {
+  restarted: boolean;
+};
 
 /**
  * Replaces the app's container through the gate (`update.gate` within
@@ -98,14 +104,20 @@ export async function replaceThroughGate(
     await finishKept(parts, app.id);
     const oldImage = journal.from.imageId;
     if (oldImage && oldImage !== to.imageId) await runtime.removeImage(oldImage).catch(() => false);
-    return { verdict: { passed: true }, journal };
+    return { verdict: { passed: true, restarted: true }, journal };
   }
   const failed = { ...journal, step: "rolling-back" as const, reason };
   await updates.step(app.id, failed);
   const logs = await runtime.getContainerLogs(name, { tail: 20 }).catch(() => [] as string[]);
   await rollBack(parts, app.id, failed);
+  const back = await runtime.getContainerStatus(name);
   return {
-    verdict: { passed: false, reason, logs: logs.map((l) => redactText(l, app.container.env)) },
+    verdict: {
+      passed: false,
+      reason,
+      logs: logs.map((l) => redactText(l, app.container.env)),
+      restarted: back?.id !== old?.id || back?.startedAt !== old?.startedAt,
+    },
     journal: failed,
   };
 }
