@@ -18,7 +18,14 @@ import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import { createPodmanStore, freePort, startRegistry, tempDir, waitFor } from "@archy/test-utils";
+import {
+  createPodmanStore,
+  freePort,
+  pushTestImage,
+  startRegistry,
+  tempDir,
+  waitFor,
+} from "@archy/test-utils";
 import { APP_COMMAND, printComparison, type ComparisonRow } from "./lib.js";
 
 const progress = (line: string) => process.stderr.write(`update: ${line}\n`);
@@ -72,14 +79,8 @@ export async function benchUpdate(): Promise<ComparisonRow[]> {
   try {
     const ref = `${registry.host}/bench/web:1`;
     const env = { ...process.env, ...store.env, ...registry.env };
-    // Built under a tag of their own: the store sees `ref` move only by the pulls measured.
-    const push = async (name: string, extra: string) => {
-      const local = `localhost/build-${name}:1`;
-      const ctx = await store.imageContext(name, extra);
-      await store.podman(["build", "--quiet", "--tag", local, ctx]);
-      await execa("podman", [...store.globalArgs, "push", local, ref], { env });
-      await store.podman(["rmi", local]);
-    };
+    const push = (name: string, extra: string) =>
+      pushTestImage(store, registry, ref, { name, extra });
     const archyPort = await freePort();
     const composePort = await freePort();
     const apps = join(work.path, "apps");

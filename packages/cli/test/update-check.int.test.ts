@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createPodmanStore,
   podmanAvailability,
+  pushTestImage,
   startRegistry,
   tempDir,
   waitFor,
@@ -31,24 +32,9 @@ describe.skipIf(podman.skipReason !== null)(
     let env: Record<string, string>;
     const h = archyHarness(() => env);
     const { archy } = h;
-    const withRegistry = (r: TestRegistry) => ({ ...store.env, ...r.env });
-    /** Builds an image whose page says `text`, pushes it as `ref`; returns the digest pushed. */
-    const push = async (r: TestRegistry, ref: string, text: string) => {
-      // Built under a tag of its own: the store sees `ref` only through archy's pulls.
-      const local = `localhost/build-${text}:1`;
-      const ctx = await store.imageContext(`v-${text}`, `RUN echo ${text} > /www/index.html\n`);
-      await store.podman(["build", "--quiet", "--tag", local, ctx]);
-      const digestFile = join(work.path, "digest");
-      const creds = r.auth ? ["--creds", `${r.auth.user}:${r.auth.password}`] : [];
-      await podmanWith(r, ["push", ...creds, "--digestfile", digestFile, local, ref]);
-      await podmanWith(r, ["rmi", local]);
-      const { readFile } = await import("node:fs/promises");
-      return (await readFile(digestFile, "utf8")).trim();
-    };
-    const podmanWith = async (r: TestRegistry, args: string[]) => {
-      const { execa } = await import("execa");
-      return execa("podman", [...store.globalArgs, ...args], { env: withRegistry(r) });
-    };
+    /** Pushes an image whose page says `text` as `ref`; returns the digest pushed. */
+    const push = (r: TestRegistry, ref: string, text: string) =>
+      pushTestImage(store, r, ref, { name: text, extra: `RUN echo ${text} > /www/index.html\n` });
     const manifest = (id: string, image: string) =>
       writeFile(
         join(work.path, "apps", `${id}.yaml`),

@@ -5,12 +5,12 @@
 // daemon's API, as an owner runs it.
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createPodmanStore,
   freePort,
   podmanAvailability,
+  pushTestImage,
   startRegistry,
   tempDir,
   waitFor,
@@ -33,24 +33,12 @@ describe.skipIf(podman.skipReason !== null)(
     const h = archyHarness(() => env);
     const { archy } = h;
 
-    /**
-     * Builds an image whose page says `text` (none: no page, a 404) under a
-     * tag of its own and pushes it as `ref`: the daemon's store never sees
-     * `ref` move but through archy's own pulls.
-     */
-    const push = async (text: string | null) => {
-      const page =
-        text === null ? "RUN rm /www/index.html\n" : `RUN echo ${text} > /www/index.html\n`;
-      const local = `localhost/build-${text ?? "broken"}:1`;
-      const ctx = await store.imageContext(`v-${text ?? "broken"}`, page);
-      await store.podman(["build", "--quiet", "--tag", local, ctx]);
-      const digestFile = join(work.path, "digest");
-      await execa("podman", [...store.globalArgs, "push", "--digestfile", digestFile, local, ref], {
-        env: { ...store.env, ...registry.env },
+    /** Pushes an image whose page says `text` (none: no page, a 404) as `ref`. */
+    const push = (text: string | null) =>
+      pushTestImage(store, registry, ref, {
+        name: text ?? "broken",
+        extra: text === null ? "RUN rm /www/index.html\n" : `RUN echo ${text} > /www/index.html\n`,
       });
-      await store.podman(["rmi", local]);
-      return (await readFile(digestFile, "utf8")).trim();
-    };
     const page = async () => {
       const r = await fetch(`http://127.0.0.1:${port}/`, {
         signal: AbortSignal.timeout(2_000),

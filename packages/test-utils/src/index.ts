@@ -29,5 +29,5 @@ export { copyExamplesInto, createBox, packTarballs, shellQuote } from "./box.js"
 export type { Box, BoxResult } from "./box.js";
 export { buildRelease, RELEASES_DIR } from "./release.js";
 export type { Release } from "./release.js";
-export { startRegistry, REGISTRY_BIN } from "./registry.js";
+export { pushTestImage, startRegistry, REGISTRY_BIN } from "./registry.js";
 export type { TestRegistry } from "./registry.js";

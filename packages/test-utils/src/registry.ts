@@ -4,10 +4,12 @@
 // insecure (plain HTTP) the way an owner would, so podman and archy both read
 // the same configuration; `env` carries it (and an auth file of its own).
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import bcrypt from "bcryptjs";
+import { execa } from "execa";
+import type { PodmanStore } from "./podman-store.js";
 import { freePort, waitFor } from "./temp.js";
 
 export const REGISTRY_BIN = "/usr/bin/docker-registry";
@@ -89,4 +91,32 @@ ${auth}`,
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Builds the busybox test image plus `extra` Containerfile lines under a
+ * local tag of its own and pushes it to `registry` as `ref` (with the
+ * registry's credentials when it has some); returns the digest pushed. The
+ * store never sees `ref` move: only archy's own pulls move it there.
+ */
+export async function pushTestImage(
+  store: PodmanStore,
+  registry: TestRegistry,
+  ref: string,
+  opts: { name: string; extra: string },
+): Promise<string> {
+  const local = `localhost/build-${opts.name}:1`;
+  const ctx = await store.imageContext(`push-${opts.name}`, opts.extra);
+  await store.podman(["build", "--quiet", "--tag", local, ctx]);
+  const digestFile = join(store.dir, `digest-${opts.name}`);
+  const creds = registry.auth ? ["--creds", `${registry.auth.user}:${registry.auth.password}`] : [];
+  await execa(
+    "podman",
+    [...store.globalArgs, "push", ...creds, "--digestfile", digestFile, local, ref],
+    {
+      env: { ...store.env, ...registry.env },
+    },
+  );
+  await store.podman(["rmi", local]);
+  return (await readFile(digestFile, "utf8")).trim();
 }
