@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { systemClock, type Clock } from "../clock/clock.js";
 import { ContainerNotFoundError, ImageNotFoundError, PodmanCommandError } from "../errors.js";
+import { FakeImages } from "./images.js";
 import { ContainerModel, statusOf, type FakeContainer } from "./container.js";
 import {
   CallScripts,
@@ -50,13 +51,8 @@ export interface FakeRuntimeOptions {
 export class FakeRuntime implements ContainerRuntime {
   readonly calls: FakeCall[] = [];
   readonly containers: Map<string, FakeContainer>;
-  readonly images = new Map<string, string>();
+  private readonly imageStore: FakeImages;
   readonly volumes = new Set<string>();
-  private readonly registry: Set<string>;
-  /** Every image id in the store, named or not (a pull that moves a tag leaves the old one). */
-  private readonly imageIds = new Set<string>();
-  /** What the registry serves under a reference when it differs from the local image (publish). */
-  private readonly published = new Map<string, string>();
   private readonly model: ContainerModel;
   private readonly scripts: CallScripts;
   private readonly clock: Clock;
@@ -67,7 +63,7 @@ export class FakeRuntime implements ContainerRuntime {
     this.model = new ContainerModel(this.clock);
     this.containers = this.model.containers;
     this.scripts = new CallScripts(this.clock);
-    this.registry = new Set(opts.registry ?? []);
+    this.imageStore = new FakeImages(opts.registry ?? []);
     for (const image of opts.images ?? []) this.addImage(image);
   }
 
@@ -112,11 +108,21 @@ export class FakeRuntime implements ContainerRuntime {
     return this;
   }
 
+  /** Every image name and the id it points to. */
+  get images(): Map<string, string> {
+    return this.imageStore.names;
+  }
+
   addImage(image: string): string {
-    const id = createHash("sha256").update(`${image}#${this.seq++}`).digest("hex");
-    this.images.set(image, id);
-    this.imageIds.add(id);
-    return id;
+    return this.imageStore.add(image);
+  }
+
+  /**
+   * The registry gets a new image under `ref` (a push): the next pull of
+   * `ref` fetches it, a new id. Returns that id.
+   */
+  publish(ref: string): string {
+    return this.imageStore.publish(ref);
   }
 
   /** Puts a container in place directly, in any state (an unmanaged or wedged one). */
@@ -184,17 +190,7 @@ export class FakeRuntime implements ContainerRuntime {
 
   async listImages(): Promise<ImageInfo[]> {
     await this.enter("listImages", []);
-    const byId = new Map<string, string[]>();
-    for (const [name, id] of this.images) byId.set(id, [...(byId.get(id) ?? []), name]);
-    // As podman: an image from a registry carries its repository's digest (here, of its id).
-    return [...byId].map(([id, names]) => ({
-      id,
-      names,
-      digests: names
-        .filter((n) => !n.startsWith("localhost/"))
-        .map((n) => `${n.replace(/:[^:/]*$/, "")}@sha256:${id}`),
-      digest: names.some((n) => !n.startsWith("localhost/")) ? `sha256:${id}` : null,
-    }));
+    return this.imageStore.list();
   }
 
   async containerAddress(name: string): Promise<string | null> {
@@ -206,12 +202,7 @@ export class FakeRuntime implements ContainerRuntime {
   async pullImage(image: string): Promise<void> {
     assertImage(image);
     await this.enter("pullImage", [image]);
-    if (!this.registry.has(image) && !this.images.has(image)) throw new ImageNotFoundError(image);
-    const published = this.published.get(image);
-    if (published !== undefined) {
-      this.images.set(image, published);
-      this.imageIds.add(published);
-    } else if (!this.images.has(image)) this.addImage(image);
+    this.imageStore.pull(image);
   }
 
   async buildImage(opts: BuildImageOptions): Promise<void> {
@@ -313,38 +304,14 @@ export class FakeRuntime implements ContainerRuntime {
 
   async tagImage(source: string, target: string): Promise<void> {
     await this.enter("tagImage", [source, target]);
-    const id = this.images.get(source) ?? (this.imageIds.has(source) ? source : null);
-    if (id === null) throw new ImageNotFoundError(source);
-    this.images.set(target, id);
+    this.imageStore.tag(source, target);
   }
 
   async removeImage(image: string): Promise<boolean> {
     await this.enter("removeImage", [image]);
-    if (this.images.has(image)) {
-      const id = this.images.get(image)!;
-      const named = [...this.images.values()].filter((other) => other === id).length;
-      if (named === 1 && [...this.containers.values()].some((c) => c.imageId === id)) return false;
-      this.images.delete(image);
-      return true;
-    }
-    // By id: no container uses it, no name refers to it (podman's rmi without force).
-    const used =
-      [...this.images.values()].includes(image) ||
-      [...this.containers.values()].some((c) => c.imageId === image);
-    if (!this.imageIds.has(image) || used) return false;
-    this.imageIds.delete(image);
-    return true;
-  }
-
-  /**
-   * The registry gets a new image under `ref` (a push): the next pull of
-   * `ref` fetches it, a new id. Returns that id.
-   */
-  publish(ref: string): string {
-    const id = createHash("sha256").update(`${ref}#published#${this.seq++}`).digest("hex");
-    this.published.set(ref, id);
-    this.registry.add(ref);
-    return id;
+    return this.imageStore.remove(image, (id) =>
+      [...this.containers.values()].some((c) => c.imageId === id),
+    );
   }
 
   async removeVolume(name: string): Promise<void> {
