@@ -41,6 +41,16 @@ export interface ExecutorOptions {
  */
 export type Slot = <T>(work: () => Promise<T>) => Promise<T>;
 
+/** The result of an action not carried out yet (not ok, no time). */
+export const pendingResult = (action: PlannedAction): ActionResult => ({
+  app: action.app,
+  kind: action.kind,
+  reason: action.reason,
+  container: action.container,
+  ok: false,
+  durationMs: 0,
+});
+
 /** No limit (a lifecycle operation). */
 const direct: Slot = (work) => work();
 
@@ -89,14 +99,7 @@ export class Executor {
     opts: Omit<CarryOptions, "by"> = {},
   ): Promise<ActionResult> {
     const t0 = this.clock.now();
-    const result: ActionResult = {
-      app: app.id,
-      kind: action.kind,
-      reason: action.reason,
-      container: action.container,
-      ok: false,
-      durationMs: 0,
-    };
+    const result = pendingResult(action);
     this.opts.log.info(
       { app: app.id, action: action.kind, reason: action.reason },
       `${app.id}: ${action.kind} (${action.reason})`,

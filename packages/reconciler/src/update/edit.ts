@@ -4,6 +4,7 @@
 import type { Core } from "../core.js";
 import type { AppManifest } from "../manifest/index.js";
 import { errorCode, errorText } from "../errors.js";
+import { pendingResult } from "../pass/execute.js";
 import type { ActionResult, PlannedAction } from "../types.js";
 import { restartDependents } from "./dependents.js";
 import { concludeFailure, concludeSuccess, replaceThroughGate } from "./replace.js";
@@ -17,14 +18,7 @@ export async function applyEdit(
   hash: string | null,
 ): Promise<ActionResult> {
   const t0 = core.clock.now();
-  const result: ActionResult = {
-    app: app.id,
-    kind: action.kind,
-    reason: action.reason,
-    container: action.container,
-    ok: false,
-    durationMs: 0,
-  };
+  const result = pendingResult(action);
   core.log.info(
     { app: app.id, action: "recreate", reason: action.reason },
     `${app.id}: recreate through the gate (${action.reason})`,
