@@ -189,7 +189,8 @@ describe("archy update: dependents", () => {
     const web = f.app("web", { deps: ["api"] });
     const r = f.make([db, api, web]);
     await f.settle(r.reconcileAll());
-    const started = () => ["api", "web"].map((id) => f.fake.containers.get(`archy-${id}`)!.startedAt);
+    const started = () =>
+      ["api", "web"].map((id) => f.fake.containers.get(`archy-${id}`)!.startedAt);
     const before = started();
     f.fake.publish(REF);
     const calls = f.fake.calls.length;
