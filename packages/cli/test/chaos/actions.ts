@@ -1,7 +1,7 @@
 // The random mix of what owners and the world do to a running daemon, drawn
 // from a seeded PRNG: the same seed draws the same rounds.
 import type { ChaosStack } from "./stack.js";
-import { BASE_APPS, EDITABLE, EXTRA_APP } from "./stack.js";
+import { BASE_APPS, EDITABLE, EXTRA_APP, UPDATED } from "./stack.js";
 import { archyCli, type KillMode } from "./daemon.js";
 import type { Intent, IntentModel } from "./model.js";
 import type { Prng } from "./prng.js";
@@ -11,7 +11,9 @@ export type Action =
   /** `archy install` when the extra app is absent, `archy remove` when present. */
   | { kind: "toggle-extra"; noWait: boolean }
   | { kind: "podman-kill" | "podman-stop"; app: string }
-  | { kind: "edit-up"; app: string };
+  | { kind: "edit-up"; app: string }
+  /** A new image pushed for the updated app (good, or one that cannot start), then `archy update`. */
+  | { kind: "update"; good: boolean; noWait: boolean };
 
 export interface RoundPlan {
   actions: Action[];
@@ -41,7 +43,8 @@ export function drawRound(rng: Prng): RoundPlan {
         kind: rng.pick(["podman-kill", "podman-stop"] as const),
         app: rng.pick(TARGETS),
       });
-    else actions.push({ kind: "edit-up", app: rng.pick(EDITABLE) });
+    else if (r < 0.9) actions.push({ kind: "edit-up", app: rng.pick(EDITABLE) });
+    else actions.push({ kind: "update", good: rng.chance(0.6), noWait: rng.chance(0.3) });
   }
   const m = rng.next();
   return {
@@ -57,7 +60,9 @@ export const describeAction = (a: Action) =>
     ? `toggle extra${a.noWait ? " --no-wait" : ""}`
     : a.kind === "edit-up"
       ? `edit ${a.app} + archy up`
-      : `${a.kind} ${a.app}${"noWait" in a && a.noWait ? " --no-wait" : ""}`;
+      : a.kind === "update"
+        ? `push a ${a.good ? "good" : "broken"} image + archy update ${UPDATED}${a.noWait ? " --no-wait" : ""}`
+        : `${a.kind} ${a.app}${"noWait" in a && a.noWait ? " --no-wait" : ""}`;
 
 export interface ActionOutcome {
   action: Action;
@@ -136,6 +141,12 @@ export async function perform(
           : ["stop", "--time", "1", `archy-${action.app}`];
       const r = await stack.store.podman(args, { reject: false, timeoutMs: 30_000 });
       return { action, line: `podman ${args.join(" ")} -> ${r.exitCode}`, recreates: [] };
+    }
+    case "update": {
+      await stack.publish(action.good, round);
+      const args = ["update", UPDATED, ...(action.noWait ? ["--no-wait"] : [])];
+      // An update sets desired = running; a rollback exits 1 but was acknowledged.
+      return { action, line: await cli(UPDATED, args, "running"), recreates: [UPDATED] };
     }
     case "edit-up": {
       await stack.edit(action.app, round);

@@ -1,10 +1,18 @@
-// The torture stack: six apps on an isolated podman store (dependencies,
-// `tcp` / `http` / `cmd` health checks, one that crash-loops) plus one the
-// owner installs and removes. Short intervals, back-off and stop timeouts,
-// so a round converges in seconds.
+// The torture stack: seven apps on an isolated podman store (dependencies,
+// `tcp` / `http` / `cmd` health checks, one that crash-loops, one pulled from
+// a real registry that the owner updates) plus one the owner installs and
+// removes. Short intervals, back-off, gates and stop timeouts, so a round
+// converges in seconds.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createPodmanStore, freePort, tempDir, type PodmanStore } from "@archy/test-utils";
+import {
+  createPodmanStore,
+  freePort,
+  pushTestImage,
+  startRegistry,
+  tempDir,
+  type PodmanStore,
+} from "@archy/test-utils";
 import { frozenCli } from "./cli-copy.js";
 
 export const CHAOS_IMAGE = "localhost/archy-chaos:1";
@@ -19,6 +27,8 @@ interface AppDef {
   crashLoops: boolean;
   /** Ignores SIGTERM (busybox sleep as PID 1): every stop costs its stop_timeout. */
   ignoresTerm: boolean;
+  /** Its image comes from the stack's registry, where the owner pushes new ones (`archy update`). */
+  fromRegistry: boolean;
 }
 
 const def = (id: string, d: Partial<AppDef> = {}): AppDef => ({
@@ -28,6 +38,7 @@ const def = (id: string, d: Partial<AppDef> = {}): AppDef => ({
   check: null,
   crashLoops: false,
   ignoresTerm: false,
+  fromRegistry: false,
   ...d,
 });
 
@@ -39,7 +50,10 @@ export const BASE_APPS: readonly AppDef[] = [
   def("cache"),
   def("worker", { serves: false, ignoresTerm: true }),
   def("flaky", { serves: false, crashLoops: true }),
+  def("shop", { check: "http", fromRegistry: true }),
 ];
+/** The app the owner updates. */
+export const UPDATED = "shop";
 /** The app the owner installs (`archy install`) and removes (`archy remove`). */
 export const EXTRA_APP = def("extra");
 export const ALL_APPS: readonly AppDef[] = [...BASE_APPS, EXTRA_APP];
@@ -47,7 +61,7 @@ export const appDef = (id: string) => ALL_APPS.find((a) => a.id === id)!;
 /** Apps whose manifest the owner edits (an env value) before `archy up`. */
 export const EDITABLE = ["db", "api", "web", "cache", "worker"] as const;
 
-function manifest(app: AppDef, port: number | null, edit: number): string {
+function manifest(app: AppDef, port: number | null, edit: number, registryImage: string): string {
   const command = app.crashLoops
     ? '["sh", "-c", "sleep 1; exit 3"]'
     : app.ignoresTerm
@@ -68,8 +82,9 @@ function manifest(app: AppDef, port: number | null, edit: number): string {
     '  version: "1"',
     ...(app.dependsOn.length ? [`  depends_on: [${app.dependsOn.join(", ")}]`] : []),
     "  container:",
-    `    image: ${CHAOS_IMAGE}`,
-    "    pull: never",
+    ...(app.fromRegistry
+      ? [`    image: ${registryImage}`]
+      : [`    image: ${CHAOS_IMAGE}`, "    pull: never"]),
     `    command: ${command}`,
     `    env: { EDIT: "${edit}" }`,
     ...(port !== null ? [`    ports: ["127.0.0.1:${port}:8080"]`] : []),
@@ -109,6 +124,8 @@ export interface ChaosStack {
   edits: Map<string, number>;
   /** Rewrites an app's manifest with a new env value (its config hash changes). */
   edit(id: string, value: number): Promise<void>;
+  /** Pushes a new image for the updated app: a good one, or one whose process cannot start (no shell). */
+  publish(good: boolean, n: number): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -116,7 +133,15 @@ export async function createChaosStack(): Promise<ChaosStack> {
   const cli = await frozenCli();
   const store = await createPodmanStore({ buildImage: false });
   const work = await tempDir("archy-chaos-");
+  const registry = await startRegistry();
+  const registryImage = `${registry.host}/chaos/${UPDATED}:1`;
+  const publish = (good: boolean, n: number) =>
+    pushTestImage(store, registry, registryImage, {
+      name: `${UPDATED}-${n}-${good ? "good" : "bad"}`,
+      extra: good ? `RUN echo ${n} > /www/v\n` : 'RUN ["/bin/busybox", "rm", "/bin/sh"]\n',
+    }).then(() => undefined);
   try {
+    await publish(true, 0);
     const ctx = await store.imageContext("chaos");
     await store.podman(["build", "--quiet", "--tag", CHAOS_IMAGE, ctx]);
     const manifestsDir = join(work.path, "apps");
@@ -125,7 +150,7 @@ export async function createChaosStack(): Promise<ChaosStack> {
     for (const a of ALL_APPS) if (a.serves) ports.set(a.id, await freePort());
     const edits = new Map(ALL_APPS.map((a) => [a.id, 0]));
     const write = (file: string, app: AppDef) =>
-      writeFile(file, manifest(app, ports.get(app.id) ?? null, edits.get(app.id)!));
+      writeFile(file, manifest(app, ports.get(app.id) ?? null, edits.get(app.id)!, registryImage));
     for (const a of BASE_APPS) await write(join(manifestsDir, `${a.id}.yaml`), a);
     const extraFile = join(work.path, "extra.yaml");
     await write(extraFile, EXTRA_APP);
@@ -140,6 +165,7 @@ export async function createChaosStack(): Promise<ChaosStack> {
       env: {
         ...(process.env as Record<string, string>),
         ...store.archyEnv,
+        ...registry.env,
         ARCHY_STATE_DIR: stateDir,
         ARCHY_MANIFESTS: manifestsDir,
         NO_COLOR: "1",
@@ -149,8 +175,10 @@ export async function createChaosStack(): Promise<ChaosStack> {
         edits.set(id, value);
         await write(join(manifestsDir, `${id}.yaml`), appDef(id));
       },
+      publish,
       async cleanup() {
         try {
+          await registry.stop();
           await store.cleanup();
         } finally {
           await work.remove();
@@ -159,6 +187,7 @@ export async function createChaosStack(): Promise<ChaosStack> {
       },
     };
   } catch (error) {
+    await registry.stop();
     await store.cleanup();
     await work.remove();
     await cli.remove();
