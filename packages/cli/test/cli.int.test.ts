@@ -95,6 +95,7 @@ describe.skipIf(podman.skipReason !== null)(`archy end to end ${podman.skipReaso
           "restarts",
           "since",
           "stopReason",
+          "update",
           "uptimeSeconds",
           "version",
         ].sort(),

@@ -93,6 +93,8 @@ ${auth}`,
   };
 }
 
+let pushes = 0;
+
 /**
  * Builds the busybox test image plus `extra` Containerfile lines under a
  * local tag of its own and pushes it to `registry` as `ref` (with the
@@ -105,10 +107,12 @@ export async function pushTestImage(
   ref: string,
   opts: { name: string; extra: string },
 ): Promise<string> {
-  const local = `localhost/build-${opts.name}:1`;
-  const ctx = await store.imageContext(`push-${opts.name}`, opts.extra);
+  // Unique per push: the same name may be pushed twice (two updates in one torture round).
+  const unique = `${opts.name}-${++pushes}`;
+  const local = `localhost/build-${unique}:1`;
+  const ctx = await store.imageContext(`push-${unique}`, opts.extra);
   await store.podman(["build", "--quiet", "--tag", local, ctx]);
-  const digestFile = join(store.dir, `digest-${opts.name}`);
+  const digestFile = join(store.dir, `digest-${unique}`);
   const creds = registry.auth ? ["--creds", `${registry.auth.user}:${registry.auth.password}`] : [];
   await execa(
     "podman",
