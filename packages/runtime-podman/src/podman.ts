@@ -2,13 +2,11 @@ import { isIP } from "node:net";
 import { createArgs } from "./args.js";
 import {
   ContainerNotFoundError,
-  EventStreamError,
   ImageNotFoundError,
   PodmanCommandError,
   PodmanOutputError,
-  PodmanUnavailableError,
 } from "./errors.js";
-import { parseEventLine, parseImagesJson, parseInspectJson, parsePsJson } from "./parse.js";
+import { parseImagesJson, parseInspectJson, parsePsJson } from "./parse.js";
 import {
   NOT_FOUND_CONTAINER,
   NOT_FOUND_IMAGE,
@@ -30,6 +28,7 @@ import {
   type ShareOutcome,
   type StartBatch,
 } from "./start-batch.js";
+import { podmanEvents } from "./events.js";
 import { streamPodman } from "./stream.js";
 import type {
   BuildImageOptions,
@@ -389,38 +388,8 @@ export class PodmanRuntime implements ContainerRuntime {
     return exitCode === 0 ? "healthy" : "unhealthy";
   }
 
-  /**
-   * Streams `podman events --format json` (containers only) line by line.
-   * Aborting the signal ends the iterator cleanly and kills podman; if podman
-   * exits on its own, EventStreamError is thrown so the caller can reconnect.
-   * `since` (ms since the epoch) first replays what happened from then on:
-   * a stream reopened with the time the last one ended misses nothing in
-   * between, nor while podman gets ready.
-   */
-  async *events(
-    opts: { signal?: AbortSignal; since?: number } = {},
-  ): AsyncIterable<ContainerEvent> {
-    if (opts.signal?.aborted) return;
-    const since = opts.since !== undefined ? ["--since", new Date(opts.since).toISOString()] : [];
-    let end;
-    try {
-      end = yield* streamPodman(
-        this.podman,
-        ["events", "--format", "json", "--filter", "type=container", ...since],
-        "stdout",
-        opts.signal,
-        parseEventLine,
-      );
-    } catch (error) {
-      throw new EventStreamError((error as Error).message, { cause: error });
-    }
-    if (end.aborted) return;
-    if (end.spawnError)
-      throw new PodmanUnavailableError(this.podmanPath, end.spawnError.message, {
-        cause: end.spawnError,
-      });
-    throw new EventStreamError(
-      `podman events exited (code ${end.exitCode ?? "?"})${end.tail ? `: ${end.tail.trim()}` : ""}`,
-    );
+  /** `podman events` (see events.ts). */
+  events(opts: { signal?: AbortSignal; since?: number } = {}): AsyncIterable<ContainerEvent> {
+    return podmanEvents(this.podman, opts);
   }
 }

@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from "../clock/clock.js";
-import { EventStreamError } from "../errors.js";
+import { EventStreamError, PodmanCommandError } from "../errors.js";
 import type { ContainerBehaviour } from "./scripts.js";
 import type {
   ContainerEvent,
@@ -170,6 +170,21 @@ export class ContainerModel {
     this.history.push(event);
     if (this.history.length > HISTORY) this.history.shift();
     for (const s of this.subscribers) s.push(event);
+  }
+
+  /** `podman rename`: the container keeps its id, state and run under a new name. */
+  rename(c: FakeContainer, newName: string): void {
+    if (this.containers.has(newName))
+      throw new PodmanCommandError(
+        ["rename", c.name, newName],
+        125,
+        `Error: renaming container ${c.id}: the container name "${newName}" is already in use`,
+      );
+    this.containers.delete(c.name);
+    c.name = newName;
+    c.spec = { ...c.spec, name: newName };
+    this.containers.set(newName, c);
+    this.emit(c, "rename");
   }
 
   /**

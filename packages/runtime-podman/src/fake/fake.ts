@@ -117,10 +117,7 @@ export class FakeRuntime implements ContainerRuntime {
     return this.imageStore.add(image);
   }
 
-  /**
-   * The registry gets a new image under `ref` (a push): the next pull of
-   * `ref` fetches it, a new id. Returns that id.
-   */
+  /** The registry gets a new image under `ref` (a push): the next pull fetches it. Returns its id. */
   publish(ref: string): string {
     return this.imageStore.publish(ref);
   }
@@ -288,18 +285,7 @@ export class FakeRuntime implements ContainerRuntime {
     assertContainerName(name);
     assertContainerName(newName);
     await this.enter("renameContainer", [name, newName]);
-    const c = this.mustGet(name);
-    if (this.containers.has(newName))
-      throw new PodmanCommandError(
-        ["rename", name, newName],
-        125,
-        `Error: renaming container ${c.id}: the container name "${newName}" is already in use`,
-      );
-    this.containers.delete(name);
-    c.name = newName;
-    c.spec = { ...c.spec, name: newName };
-    this.containers.set(newName, c);
-    this.model.emit(c, "rename");
+    this.model.rename(this.mustGet(name), newName);
   }
 
   async tagImage(source: string, target: string): Promise<void> {
