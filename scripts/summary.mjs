@@ -1,6 +1,8 @@
 // Prints one line per vitest JSON report ("podman5: N passed, …") and the plain
 // closing line of them all: "tests: N passed, N failed, N skipped". A report
-// that is missing (its run died before its tests) counts as one failure.
+// that is missing (its run died before its tests) counts as one failure. Each
+// failed test is named with its file and the first lines of its error, so the
+// tail of a CI log says what broke.
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 
@@ -25,5 +27,18 @@ for (const file of process.argv.slice(2)) {
   console.log(
     `${name}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`,
   );
+  for (const suite of report.testResults ?? []) {
+    const failed = (suite.assertionResults ?? []).filter((t) => t.status === "failed");
+    if (failed.length === 0 && suite.status === "failed") {
+      console.log(`  ✗ ${suite.name}: ${firstLines(suite.message)}`);
+    }
+    for (const t of failed) {
+      console.log(`  ✗ ${suite.name} > ${t.fullName}: ${firstLines(t.failureMessages?.[0])}`);
+    }
+  }
 }
+function firstLines(message) {
+  return (message ?? "no message").split("\n").slice(0, 3).join(" | ").slice(0, 400);
+}
+
 console.log(`tests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
