@@ -37,6 +37,7 @@ const EXIT_BY_CODE: Partial<Record<string, ExitCode>> = {
   // @archy/reconciler: invalid input
   EMANIFEST: EXIT.usage,
   EUNKNOWNAPP: EXIT.usage,
+  EBADREF: EXIT.usage,
   // @archy/convert: a compose file, or an output folder, that cannot be used as given
   ECOMPOSE: EXIT.usage,
   EINTERPOLATE: EXIT.usage,

@@ -184,12 +184,19 @@ export async function main(argv: string[]): Promise<number> {
     )
     .argument("[app]")
     .option("--all", "every app pulled from a registry, one after the other")
+    .option(
+      "--to <ref>",
+      "move to this image (a reference, :TAG or sha256:DIGEST), even a blocked one; the manifest names it once it passed the gate",
+    )
     .option("--dry-run", "say what would be updated and how (the strategy), change nothing")
     .option("--no-wait", "return once the update has begun")
     .action(
       action(
-        async (c, id: string | undefined, o: { all?: boolean; dryRun?: boolean; wait: boolean }) =>
-          (await import("./commands/update.js")).update(c, id, o),
+        async (
+          c,
+          id: string | undefined,
+          o: { all?: boolean; dryRun?: boolean; wait: boolean; to?: string },
+        ) => (await import("./commands/update.js")).update(c, id, o),
       ),
     );
   update

@@ -1,7 +1,8 @@
 // archy update against a real registry (Debian's docker-registry on
 // loopback), on podman 4.3 and 5: a good image goes live after the gate; one
 // that never turns healthy is rolled back, the old version serving again,
-// and blocked; one that cannot be pulled changes nothing. Through the
+// and blocked; `--to` moves to another tag and the manifest follows; one that
+// cannot be pulled changes nothing. Through the
 // daemon's API, as an owner runs it.
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -181,6 +182,32 @@ describe.skipIf(podman.skipReason !== null)(
       expect(fixed.exitCode, fixed.stderr).toBe(0);
       expect(await webContainer()).not.toEqual(before);
       expect(await page()).toBe("two");
+    }, 180_000);
+
+    it("--to :3: that tag goes live through the gate, and then the manifest names it; a reference that is none is exit 2", async () => {
+      const manifest = join(work.path, "apps", "web.yaml");
+      const text = await readFile(manifest, "utf8");
+      const three = ref.replace(/:1$/, ":3");
+      await pushTestImage(store, registry, three, {
+        name: "three",
+        extra: "RUN echo three > /www/index.html\n",
+      });
+      const bad = await archy(["update", "web", "--to", "-x"]);
+      expect(bad.exitCode).toBe(2);
+      expect(bad.stderr).toMatch(/--to "-x": expected an image reference/);
+      const dry = await archy(["update", "web", "--to", ":3", "--dry-run"]);
+      expect(dry.stdout).toContain(three);
+      const r = await archy(["update", "web", "--to", ":3"]);
+      expect(r.exitCode, r.stderr + r.stdout).toBe(0);
+      expect(await page()).toBe("three");
+      expect(await readFile(manifest, "utf8")).toBe(
+        text.replace(`image: ${ref}`, `image: ${three}`),
+      );
+      const ps = JSON.parse((await archy(["status", "web", "--json"])).stdout);
+      expect(ps.app).toMatchObject({ image: three, phase: "running" });
+      expect(await webContainer()).toEqual([expect.stringMatching(/^archy-web \w+$/)]);
+      const check = await archy(["update", "check", "web", "--json"]);
+      expect(JSON.parse(check.stdout).checks[0]).toMatchObject({ status: "up-to-date" });
     }, 180_000);
 
     it("an image that cannot be pulled (the registry is gone): exit 1, nothing changes", async () => {

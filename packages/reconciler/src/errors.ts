@@ -14,7 +14,9 @@ export type ReconcilerErrorCode =
   /** The new image is blocked: it failed its gate before. */
   | "EUPDATEBLOCKED"
   /** The new image failed its gate; the old container runs again. */
-  | "EROLLEDBACK";
+  | "EROLLEDBACK"
+  /** `archy update --to REF`: REF names no image. */
+  | "EBADREF";
 
 /**
  * Base of this package's errors. As every archy error (see @archy/errors) it

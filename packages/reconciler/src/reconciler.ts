@@ -9,6 +9,7 @@ import { recoverAfterCrash, type RecoveryReport } from "./operations/recovery.js
 import { resurrect, type ResurrectReport } from "./operations/resurrect.js";
 import { snapshotStateOf, type SnapshotState } from "./state/snapshot-state.js";
 import type { DigestLookup, UpdateCheck } from "./update/check.js";
+import type { UpdateOptions } from "./update/apply.js";
 import { updateView } from "./update/view.js";
 import { checkForUpdates } from "./update/watch.js";
 import type {
@@ -181,8 +182,8 @@ export class Reconciler {
   }
 
   /** A newer image through the gate, rolled back when it fails (update/apply.ts). */
-  update(id: string): Promise<LifecycleHandle> {
-    return this.lifecycle.update(id);
+  update(id: string, opts: UpdateOptions = {}): Promise<LifecycleHandle> {
+    return this.lifecycle.update(id, opts);
   }
 
   /** Clears the images an app's failed gates blocked; resolves how many were. */

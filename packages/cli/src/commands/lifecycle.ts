@@ -5,6 +5,7 @@ import {
   type AppStatus,
   type InstallRequest,
   type ReconcilerEvent,
+  type UpdateRequest,
 } from "@archy/reconciler/api";
 import type { Reconciler } from "@archy/reconciler/reconciler";
 import { CliError, EXIT, exitCodeFor } from "../cli-error.js";
@@ -30,6 +31,8 @@ export interface OpArgs {
   target: string;
   wait: boolean;
   purge?: boolean;
+  /** `archy update --to REF`. */
+  to?: string;
 }
 
 function show(ctx: Context, status: AppStatus, final: boolean): void {
@@ -98,6 +101,8 @@ async function start(r: Reconciler, args: OpArgs): Promise<LifecycleHandle> {
       return r.install(await readManifestArgument(args.target), args.target);
     case "remove":
       return r.remove(args.target, { purge: args.purge === true });
+    case "update":
+      return r.update(args.target, args.to === undefined ? {} : { to: args.to });
     default:
       return r[args.op](args.target);
   }
@@ -106,14 +111,17 @@ async function start(r: Reconciler, args: OpArgs): Promise<LifecycleHandle> {
 async function viaDaemon(ctx: Context, daemon: DaemonClient, args: OpArgs): Promise<number> {
   let path: string;
   let method = "POST";
-  let body: InstallRequest | undefined;
+  let body: InstallRequest | UpdateRequest | undefined;
   if (args.op === "install") {
     path = "/v1/apps";
     body = { manifest: await readManifestArgument(args.target), file: args.target };
   } else if (args.op === "remove") {
     path = `/v1/apps/${encodeURIComponent(args.target)}?purge=${args.purge === true}`;
     method = "DELETE";
-  } else path = `/v1/apps/${encodeURIComponent(args.target)}/${args.op}`;
+  } else {
+    path = `/v1/apps/${encodeURIComponent(args.target)}/${args.op}`;
+    if (args.to !== undefined) body = { to: args.to };
+  }
   const ac = new AbortController();
   try {
     // Subscribe before asking: the daemon has registered the stream before the operation

@@ -1,4 +1,10 @@
-import { checkUpdates, loadManifests, updateStrategy, type UpdateCheck } from "@archy/reconciler";
+import {
+  checkUpdates,
+  loadManifests,
+  updateStrategy,
+  updateTarget,
+  type UpdateCheck,
+} from "@archy/reconciler";
 import { remoteDigest } from "@archy/runtime-podman";
 import { CliError, EXIT } from "../cli-error.js";
 import { DaemonClient } from "../client.js";
@@ -40,17 +46,19 @@ export async function check(ctx: Context, appId: string | undefined): Promise<nu
 }
 
 /**
- * `archy update APP|--all [--dry-run] [--no-wait]`: each app in turn through
- * the lifecycle operation `update` (the daemon's when it runs). The exit code
- * is the worst: 1 when one rolled back or was blocked.
+ * `archy update APP|--all [--to REF] [--dry-run] [--no-wait]`: each app in
+ * turn through the lifecycle operation `update` (the daemon's when it runs).
+ * The exit code is the worst: 1 when one rolled back or was blocked.
  */
 export async function update(
   ctx: Context,
   appId: string | undefined,
-  opts: { all?: boolean; dryRun?: boolean; wait: boolean },
+  opts: { all?: boolean; dryRun?: boolean; wait: boolean; to?: string },
 ): Promise<number> {
   if ((appId === undefined) === (opts.all !== true))
     throw new CliError("name one app, or --all", EXIT.usage);
+  if (opts.all && opts.to !== undefined)
+    throw new CliError("--to names one app's image: name the app, not --all", EXIT.usage);
   const loaded = await loadManifests(ctx.manifestsDir);
   const pulled = loaded.apps.filter((a) => a.container.build === null);
   const apps = opts.all ? pulled : loaded.apps.filter((a) => a.id === appId);
@@ -65,7 +73,12 @@ export async function update(
             strategy: null,
             why: "built here: nothing to pull",
           }
-        : { app: a.id, image: a.container.image, ...updateStrategy(a) },
+        : {
+            app: a.id,
+            image:
+              opts.to === undefined ? a.container.image : updateTarget(a.container.image, opts.to),
+            ...updateStrategy(a),
+          },
     );
     if (ctx.json) ctx.out.document({ plan });
     else
@@ -78,7 +91,12 @@ export async function update(
   const { run } = await import("./lifecycle.js");
   let worst: number = EXIT.ok;
   for (const app of apps) {
-    const code = await run(ctx, { op: "update", target: app.id, wait: opts.wait });
+    const code = await run(ctx, {
+      op: "update",
+      target: app.id,
+      wait: opts.wait,
+      ...(opts.to === undefined ? {} : { to: opts.to }),
+    });
     if (code !== EXIT.ok && worst === EXIT.ok) worst = code;
   }
   return worst;

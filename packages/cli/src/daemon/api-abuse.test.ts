@@ -112,6 +112,23 @@ describe("the API with bad requests", () => {
     ["GET", "/v1/apps/nope", undefined, 400, error("unknown app: nope")],
     ["POST", "/v1/apps/nope/start", undefined, 400, error("unknown app: nope")],
     ["DELETE", "/v1/apps/nope", undefined, 400, error("unknown app: nope")],
+    ["POST", "/v1/apps/db/update", "[]", 400, error("the request body must be a JSON object")],
+    [
+      "POST",
+      "/v1/apps/db/update",
+      JSON.stringify({ to: 3 }),
+      400,
+      error("expected { to?: <image reference> }"),
+    ],
+    [
+      "POST",
+      "/v1/apps/db/update",
+      JSON.stringify({ to: "-x" }),
+      400,
+      error(
+        '--to "-x": expected an image reference (localhost/app:2.0), a tag of the same image (:2.0) or a digest (sha256:<64 hex>)',
+      ),
+    ],
     [
       "GET",
       "/v1/apps/%E0%A4%A",

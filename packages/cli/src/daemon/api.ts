@@ -6,6 +6,7 @@ import type {
   DaemonInfo,
   InstallRequest,
   ReconcileAnswer,
+  UpdateRequest,
 } from "@archy/reconciler/api";
 import { CliError, EXIT } from "../cli-error.js";
 import { classify } from "../errors.js";
@@ -192,11 +193,26 @@ export function createApiHandler(
     ],
     [
       "POST",
-      /^\/v1\/apps\/([^/]+)\/(start|stop|restart|update)$/,
+      /^\/v1\/apps\/([^/]+)\/(start|stop|restart)$/,
       async (m, _u, _q, res) => {
         const id = segment(m[1]!);
-        const op = m[2] as "start" | "stop" | "restart" | "update";
+        const op = m[2] as "start" | "stop" | "restart";
         accepted(res, op, id, await reconciler[op](id));
+      },
+    ],
+    [
+      "POST",
+      /^\/v1\/apps\/([^/]+)\/update$/,
+      async (m, _u, req, res) => {
+        const id = segment(m[1]!);
+        const { to } = (await readJson(req, limits.maxBodyBytes)) as {
+          [K in keyof UpdateRequest]?: unknown;
+        };
+        if (to !== undefined && typeof to !== "string")
+          return send(res, 400, {
+            error: { message: "expected { to?: <image reference> }", exitCode: EXIT.usage },
+          } satisfies ApiErrorBody);
+        accepted(res, "update", id, await reconciler.update(id, to === undefined ? {} : { to }));
       },
     ],
     [

@@ -46,6 +46,12 @@ export interface InstallRequest {
   file?: string;
 }
 
+/** POST /v1/apps/:id/update: the body is optional; `to` is `archy update --to REF`. */
+export interface UpdateRequest {
+  /** An image reference, a tag of the app's image (`:2.0`) or a digest (`sha256:…`). */
+  to?: string;
+}
+
 /** POST /v1/reconcile: `{ report }` with `?wait=true` (200), else `{ triggered: true }` (202). */
 export type ReconcileAnswer = { report: ReconcileReport } | { triggered: true };
 

@@ -28,4 +28,5 @@ export type {
   OrphanView,
   ReconcileAnswer,
   RecoveryInfo,
+  UpdateRequest,
 } from "./http.js";

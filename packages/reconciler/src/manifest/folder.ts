@@ -190,6 +190,33 @@ export class ManifestsFolder {
     return { restored, unchanged };
   }
 
+  /**
+   * `archy update --to`: the manifest's image becomes `to`, the rest of the
+   * file byte for byte as it was. A file whose image is no longer `from` (the
+   * owner edited it meanwhile) is left alone. Idempotent.
+   */
+  async setImage(edit: {
+    file: string;
+    from: string;
+    to: string;
+  }): Promise<"written" | "unchanged" | "moved-on"> {
+    const dir = this.writable();
+    const { imageIn, setImageIn } = await import("./set-image.js");
+    const text = await readFile(edit.file, "utf8").catch(() => null);
+    const image = text === null ? null : imageIn(text);
+    if (image === edit.to) return "unchanged";
+    if (text === null || image !== edit.from) {
+      this.log.warn(
+        { file: edit.file, image, wanted: edit.to },
+        `${edit.file} no longer names ${edit.from}: left as it is`,
+      );
+      return "moved-on";
+    }
+    await writeManifestFile(this.fs, dir, edit.file, setImageIn(text, edit.to));
+    await this.reload();
+    return "written";
+  }
+
   /** Deletes an app's manifest file (with a fixed list: nothing to delete). */
   async remove(app: AppManifest): Promise<void> {
     if (this.dir) await removeManifestFile(this.fs, app.file);

@@ -46,7 +46,8 @@ export const PORT_SPEC =
 /** `source:/target[:ro|rw]`; groups: source, target, mode. */
 export const VOLUME_SPEC = /^([^:]+):(\/[^:]*)(?::(ro|rw))?$/;
 export const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-const IMAGE = /^[a-zA-Z0-9][a-zA-Z0-9._\-/:@]*$/;
+/** What an image reference may be written with (podman reads it; a flag is refused). */
+export const IMAGE = /^[a-zA-Z0-9][a-zA-Z0-9._\-/:@]*$/;
 const NETWORK = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 /** Labels of letters, digits and `-` (not at either end), joined by dots. */
 const DNS_NAME =

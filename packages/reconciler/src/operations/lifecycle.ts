@@ -7,7 +7,8 @@ import type { AppManifest } from "../manifest/index.js";
 import { redactText } from "../manifest/spec.js";
 import type { Desired, LifecycleHandle, Phase } from "../types.js";
 import { decideNow, observeOne, type OneAppParts } from "../pass/one-app.js";
-import { applyUpdate } from "../update/apply.js";
+import { applyUpdate, type UpdateOptions } from "../update/apply.js";
+import { updateTarget } from "../update/target.js";
 
 /** What the owner's operations use. */
 export type LifecycleParts = OneAppParts &
@@ -58,15 +59,17 @@ export class Lifecycle {
   /**
    * Pulls the app's image and, when it changed, replaces the container
    * through the gate (update/apply.ts); a failed gate rolls back and is the
-   * operation's failure. Desired = running.
+   * operation's failure. Desired = running. A `to` that names no image is
+   * refused before anything changes (EBADREF).
    */
-  async update(id: string): Promise<LifecycleHandle> {
-    await this.core.manifests.require(id);
+  async update(id: string, opts: UpdateOptions = {}): Promise<LifecycleHandle> {
+    const current = await this.core.manifests.require(id);
+    if (opts.to !== undefined) updateTarget(current.container.image, opts.to, id);
     await this.setDesired(id, "running");
     return this.operate(id, "updating", async (app) => {
       await this.core.recoverUpdates();
       await runPreStartHooks(app, this.core.hookTimeoutMs);
-      await applyUpdate(this.core, app);
+      await applyUpdate(this.core, app, opts);
     });
   }
 
@@ -132,7 +135,9 @@ export class Lifecycle {
         } finally {
           core.states.end(id, failure);
         }
-        return core.states.status(app, await core.desired.get(id));
+        // The manifest as it is now: an update --to changed its image.
+        const now = core.manifests.valid().find((a) => a.id === id) ?? app;
+        return core.states.status(now, await core.desired.get(id));
       })
       .finally(() => core.health.sync());
     return { status, done };

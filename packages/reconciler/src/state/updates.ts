@@ -30,7 +30,18 @@ export interface UpdateJournal {
   at: string;
   /** Why it rolls back (`rolling-back`). */
   reason?: string;
+  /**
+   * The tag the pull moved, and the image it named before (null: none); a
+   * rollback names that image again. Absent: `image`, and `from.imageId`.
+   */
+  tag?: { ref: string; imageId: string | null };
+  /** `archy update --to`: the manifest's image becomes `to` once the gate passed. */
+  manifest?: { file: string; from: string; to: string };
 }
+
+/** The tag an update moved, and where it pointed before. */
+export const movedTag = (j: UpdateJournal): { ref: string; imageId: string | null } =>
+  j.tag ?? { ref: j.image, imageId: j.from.imageId };
 
 /** stop-first: the old container stops before the new one starts (a host port or a volume is held); start-first: no downtime. */
 export type UpdateStrategy = "stop-first" | "start-first";
@@ -136,6 +147,18 @@ export class UpdatesStore {
 
   async blocked(id: string): Promise<BlockedDigest[]> {
     return [...((await this.load()).blocked[id] ?? [])];
+  }
+
+  /** Clears one blocked image (the owner asked for it by name: `archy update --to`); whether it was. */
+  async unblockImage(id: string, imageId: string): Promise<boolean> {
+    const data = await this.load();
+    const list = data.blocked[id] ?? [];
+    if (!list.some((b) => b.imageId === imageId)) return false;
+    const rest = list.filter((b) => b.imageId !== imageId);
+    if (rest.length > 0) data.blocked[id] = rest;
+    else delete data.blocked[id];
+    await this.save();
+    return true;
   }
 
   /** Clears an app's blocked images; returns how many were. */

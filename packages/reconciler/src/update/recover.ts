@@ -3,7 +3,9 @@
 // afterwards the app has exactly one container, of the old version or the
 // new one, never none and never two. Every step here is idempotent: a crash
 // during recovery is recovered the same way next time.
+import type { Core } from "../core.js";
 import { containerName } from "../manifest/spec.js";
+import { movedTag } from "../state/updates.js";
 import {
   concludeFailure,
   concludeSuccess,
@@ -14,18 +16,22 @@ import {
 } from "./replace.js";
 
 export async function recoverUpdates(
-  parts: Pick<ReplaceParts, "runtime" | "states" | "updates" | "log" | "clock">,
+  parts: Pick<ReplaceParts, "runtime" | "states" | "updates" | "log" | "clock"> &
+    Pick<Core, "manifests">,
 ): Promise<void> {
   const { runtime, updates, log } = parts;
   for (const [id, journal] of Object.entries(await updates.journals())) {
     switch (journal.step) {
-      case "pulled":
+      case "pulled": {
         // Nothing changed but the tag: it points at the old image again.
-        if (journal.from.imageId) await runtime.tagImage(journal.from.imageId, journal.image);
+        const tag = movedTag(journal);
+        if (tag.imageId) await runtime.tagImage(tag.imageId, tag.ref);
         await updates.drop(id);
         log.warn({ app: id }, `${id}: an update cut before it replaced anything was undone`);
         break;
+      }
       case "gate-passed":
+        if (journal.manifest) await parts.manifests.setImage(journal.manifest);
         await finishKept(parts, id);
         await concludeSuccess(parts, id, journal);
         log.warn({ app: id }, `${id}: an update cut after its gate passed was finished`);

@@ -8,7 +8,7 @@ import type { Core } from "../core.js";
 import { errorText } from "../errors.js";
 import type { AppManifest } from "../manifest/index.js";
 import { containerName, redactText } from "../manifest/spec.js";
-import type { UpdateJournal, UpdateStrategy } from "../state/updates.js";
+import { movedTag, type UpdateJournal, type UpdateStrategy } from "../state/updates.js";
 
 /** What a replacement uses of the core. */
 export type ReplaceParts = Pick<
@@ -44,6 +44,10 @@ export interface Change {
   hash: string | null;
   /** What the new container is, in words (for the executor's log). */
   what: string;
+  /** The tag a pull moved, when it is not the app's own (see UpdateJournal). */
+  tag?: UpdateJournal["tag"];
+  /** The manifest edit that follows a passed gate (`archy update --to`). */
+  manifest?: UpdateJournal["manifest"];
 }
 
 /**
@@ -78,6 +82,8 @@ export async function replaceThroughGate(
     from: { container: old?.id ?? null, imageId: old?.imageId ?? null },
     to: { imageId: to.imageId, digest: to.digest, hash: to.hash },
     at: new Date(clock.now()).toISOString(),
+    ...(to.tag ? { tag: to.tag } : {}),
+    ...(to.manifest ? { manifest: to.manifest } : {}),
   };
   await updates.step(app.id, journal);
   let reason: string | null;
@@ -161,8 +167,9 @@ export async function rollBack(
   if (current && current.id !== journal.from.container)
     await runtime.removeContainer(name, { force: true });
   if (kept) await runtime.renameContainer(keptName(id), name);
-  if (journal.from.imageId && journal.from.imageId !== journal.to.imageId)
-    await runtime.tagImage(journal.from.imageId, journal.image);
+  const tag = movedTag(journal);
+  if (tag.imageId && tag.imageId !== journal.to.imageId)
+    await runtime.tagImage(tag.imageId, tag.ref);
   const back = await runtime.getContainerStatus(name);
   if (back && back.state !== "running") await runtime.startContainer(name);
   parts.states.setContainer(id, await runtime.getContainerStatus(name));
