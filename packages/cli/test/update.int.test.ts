@@ -217,7 +217,7 @@ describe.skipIf(podman.skipReason !== null)(
       expect(r.exitCode).toBe(1);
       expect(r.stdout).toMatch(/web: running.*pull/);
       expect(await webContainer()).toEqual(before);
-      expect(await page()).toBe("two");
+      expect(await page()).toBe("three");
     }, 180_000);
   },
 );
