@@ -11,6 +11,7 @@ import { UpdatesStore } from "./state/updates.js";
 import { recoverUpdates } from "./update/recover.js";
 import { EventBus } from "./state/event-bus.js";
 import { Executor } from "./pass/execute.js";
+import type { OomKills } from "./pass/observe.js";
 import type { AppManifest } from "./manifest/index.js";
 import { ManifestsFolder } from "./manifest/folder.js";
 import { KeyedQueue } from "./state/queue.js";
@@ -58,6 +59,8 @@ export interface Core {
   updates: UpdatesStore;
   /** Newer images the daemon's update checks found, by app id (update/watch.ts). */
   available: Map<string, { latest: string; at: string }>;
+  /** Exits a pass asked podman about: killed for memory or not (pass/observe.ts). */
+  oomKills: OomKills;
   /** Finishes or undoes the updates a crash cut; runs once per process, before the first pass or update. */
   recoverUpdates: () => Promise<void>;
   states: AppStates;
@@ -103,6 +106,7 @@ export function createCore(opts: ReconcilerOptions): Core {
     desired: new DesiredStateStore(opts.stateDir, log),
     updates: new UpdatesStore(opts.stateDir, log),
     available: new Map(),
+    oomKills: new Map(),
     states,
     health,
     executor: new Executor({

@@ -21,6 +21,8 @@ export interface AppOptions {
   /** `update:` as flow YAML, e.g. "{ gate: 10s }". */
   update?: string;
   ports?: string[];
+  /** `container.resources:` as flow YAML, e.g. "{ memory: 64m }". */
+  resources?: string;
 }
 
 /** An app manifest parsed from YAML, as a user would write it. */
@@ -37,6 +39,7 @@ export function makeApp(id: string, o: AppOptions = {}): AppManifest {
     ...(o.env ? [`    env: ${JSON.stringify(o.env)}`] : []),
     ...(o.ports ? [`    ports: ${JSON.stringify(o.ports)}`] : []),
     ...(o.health ? [`    healthcheck: ${o.health}`] : []),
+    ...(o.resources ? [`    resources: ${o.resources}`] : []),
     ...(o.policy || o.backoff
       ? [
           `  restart: { ${[o.policy ? `policy: ${o.policy}` : "", o.backoff ? `backoff: ${o.backoff}` : ""].filter(Boolean).join(", ")} }`,

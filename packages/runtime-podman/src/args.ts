@@ -30,6 +30,12 @@ export function createArgs(spec: ContainerSpec, command: "create" | "run" = "cre
   if (spec.stopTimeout !== undefined) args.push(`--stop-timeout=${spec.stopTimeout}`);
   if (spec.stopSignal) args.push(`--stop-signal=${spec.stopSignal}`);
   if (spec.entrypoint) args.push(`--entrypoint=${JSON.stringify(spec.entrypoint)}`);
+  const r = spec.resources;
+  if (r?.memoryBytes !== undefined) args.push(`--memory=${r.memoryBytes}b`);
+  if (r?.memoryReservationBytes !== undefined)
+    args.push(`--memory-reservation=${r.memoryReservationBytes}b`);
+  if (r?.cpus !== undefined) args.push(`--cpus=${r.cpus}`);
+  if (r?.pids !== undefined) args.push(`--pids-limit=${r.pids}`);
   const hc = spec.healthcheck;
   if (hc) {
     args.push(`--health-cmd=${JSON.stringify(hc.cmd)}`);

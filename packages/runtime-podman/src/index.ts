@@ -7,6 +7,7 @@ export type {
   ContainerEvent,
   ContainerEventStatus,
   ContainerRuntime,
+  ContainerResources,
   ContainerSpec,
   ContainerState,
   ContainerStatus,

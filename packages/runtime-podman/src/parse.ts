@@ -210,6 +210,7 @@ export function parseInspectJson(text: string): ContainerStatus[] {
       finishedAt: exited ? normaliseTime(s.FinishedAt) : null,
       labels: stringRecord(config.Labels),
       ports: inspectPorts(((c.NetworkSettings ?? {}) as Json).Ports),
+      ...(exited ? { oomKilled: s.OOMKilled === true } : {}),
     };
   });
 }

@@ -29,6 +29,7 @@ import {
   type StartBatch,
 } from "./start-batch.js";
 import { podmanEvents } from "./events.js";
+import { withKernelOom } from "./oom.js";
 import { streamPodman } from "./stream.js";
 import type {
   BuildImageOptions,
@@ -338,7 +339,7 @@ export class PodmanRuntime implements ContainerRuntime {
       if (NOT_FOUND_CONTAINER.test(stderr)) return null;
       throw new PodmanCommandError(["container", "inspect", name], exitCode, stderr);
     }
-    return parseInspectJson(stdout)[0] ?? null;
+    return withKernelOom(parseInspectJson(stdout))[0] ?? null;
   }
 
   /** Batched `podman inspect` of several containers in one process; absent ones are left out. */
@@ -349,7 +350,8 @@ export class PodmanRuntime implements ContainerRuntime {
     const { stdout, stderr, exitCode } = await this.run(["container", "inspect", "--", ...names], {
       okExitCodes: [125],
     });
-    if (exitCode === 0 || stdout.trim().startsWith("[")) return parseInspectJson(stdout);
+    if (exitCode === 0 || stdout.trim().startsWith("["))
+      return withKernelOom(parseInspectJson(stdout));
     // Nothing printed: right when none of them exists, a failed call otherwise.
     if (NOT_FOUND_CONTAINER.test(stderr)) return [];
     throw new PodmanCommandError(["container", "inspect", ...names], exitCode, stderr);

@@ -28,6 +28,18 @@ export interface HealthcheckSpec {
   startPeriodMs?: number;
 }
 
+/** What one container may take of the host; each is left to podman's default when absent. */
+export interface ContainerResources {
+  /** `--memory`: the kernel kills the container's processes past it (OOM). */
+  memoryBytes?: number;
+  /** `--memory-reservation`: a soft limit, enforced when the host runs short. */
+  memoryReservationBytes?: number;
+  /** `--cpus`: CPU time, in CPUs (1.5 = one and a half cores). */
+  cpus?: number;
+  /** `--pids-limit`. */
+  pids?: number;
+}
+
 export interface ContainerSpec {
   name: string;
   image: string;
@@ -50,6 +62,7 @@ export interface ContainerSpec {
   stopSignal?: string;
   /** Defined in the container so `podman healthcheck run` works; no timer is set up (archy schedules checks). */
   healthcheck?: HealthcheckSpec;
+  resources?: ContainerResources;
 }
 
 export interface ContainerStatus {
@@ -65,6 +78,12 @@ export interface ContainerStatus {
   finishedAt: string | null;
   labels: Record<string, string>;
   ports: PortMapping[];
+  /**
+   * An exited container the kernel killed for memory: podman's `OOMKilled`,
+   * or the kernel log's word when podman missed it (see oom.ts). Known from an
+   * inspect (`getContainerStatus`) only: a list leaves it out.
+   */
+  oomKilled?: boolean;
 }
 
 export type ContainerEventStatus =

@@ -82,6 +82,21 @@ export function assertSpec(spec: ContainerSpec): void {
     check("capability", c, CAP.test(c), "a capability name");
   if (spec.stopSignal !== undefined)
     check("stop signal", spec.stopSignal, SIGNAL.test(spec.stopSignal), "a signal such as SIGTERM");
+  const r = spec.resources ?? {};
+  for (const [what, n] of [
+    ["memory", r.memoryBytes],
+    ["memory reservation", r.memoryReservationBytes],
+    ["pids limit", r.pids],
+  ] as const)
+    if (n !== undefined)
+      check(what, String(n), Number.isSafeInteger(n) && n > 0, "a whole number above 0");
+  if (r.cpus !== undefined)
+    check(
+      "cpus",
+      String(r.cpus),
+      Number.isFinite(r.cpus) && r.cpus > 0,
+      "a number of CPUs above 0",
+    );
 }
 
 /** Network modes podman knows without a network of that name. */

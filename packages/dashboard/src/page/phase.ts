@@ -74,6 +74,7 @@ export const healthText = (health: Health): string => health ?? "-";
 export const STOP_REASONS: Readonly<Record<StopReason, string>> = {
   user: "stopped by the owner",
   crash: "exited non-zero or was killed",
+  oom: "killed by the kernel for memory (over its limit)",
   health: "failed its health check",
   dependency: "waits for a dependency",
   hook: "a pre-start hook failed",

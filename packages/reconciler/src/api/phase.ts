@@ -34,9 +34,9 @@ export const TRANSITIONAL_PHASES: readonly Phase[] = [
 export const isTransitional = (phase: Phase | (string & {})): boolean =>
   (TRANSITIONAL_PHASES as readonly string[]).includes(phase);
 
-/** Why an app that should run does not (SPEC section 4). */
+/** Why an app that should run does not (SPEC section 4); `oom`: the kernel killed it for memory. */
 export type StopReason =
-  "user" | "crash" | "health" | "dependency" | "hook" | "backoff" | "removed";
+  "user" | "crash" | "oom" | "health" | "dependency" | "hook" | "backoff" | "removed";
 
 /** The owner's intent for an app. */
 export type Desired = "running" | "stopped";

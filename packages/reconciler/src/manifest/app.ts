@@ -1,7 +1,7 @@
 // The manifest as the rest of the package sees it (`AppManifest`, camelCase,
 // normalised) and the app id pattern. No YAML or schema library: importers
 // that only read manifests (the cache, the folder) load neither.
-import type { PortMapping, VolumeMount } from "@archy/runtime-podman";
+import type { ContainerResources, PortMapping, VolumeMount } from "@archy/runtime-podman";
 import type { UpdateWindow } from "./window.js";
 
 /** `^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`: also a valid container-name suffix and file name. */
@@ -43,6 +43,8 @@ export interface AppManifest {
     stopTimeoutMs: number;
     stopSignal?: string;
     healthcheck: HealthCheck | null;
+    /** Memory, CPU and process limits; null when the manifest gives none. */
+    resources: ContainerResources | null;
   };
   restart: {
     policy: "always" | "on-failure" | "no";

@@ -53,7 +53,7 @@ export const one = (
   files: { "web.yaml": text },
   errors,
 });
-export const c = (name: string, container: string, ...errors: string[]) =>
+export const c = (name: string, container: string, ...errors: (string | RegExp)[]) =>
   one(name, web({ container }), ...errors);
 export const a = (name: string, app: string, ...errors: string[]) =>
   one(name, web({ app }), ...errors);

@@ -76,6 +76,28 @@ export const FIELD_CASES: BadManifestCase[] = [
     "web.yaml:9:5: app.container.build.context: required: expected a folder",
   ),
   c(
+    "resources.memory not a size",
+    "    resources: { memory: 512q }\n",
+    "web.yaml:9:26: app.container.resources.memory: expected a size such as 512m or 1g (b, k, m, g), or a number of bytes",
+  ),
+  c(
+    "resources.memory under podman's least",
+    "    resources: { memory: 1m }\n",
+    "web.yaml:9:26: app.container.resources.memory: expected at least 6m (podman's smallest limit)",
+  ),
+  c(
+    "resources.memory_reservation above memory",
+    "    resources: { memory: 64m, memory_reservation: 1g }\n",
+    "web.yaml:9:51: app.container.resources.memory_reservation: expected at most memory (a reservation above the limit is never met)",
+  ),
+  c(
+    "resources.cpus a string, pids a fraction, an unknown key",
+    "    resources:\n      cpus: two\n      pids: 1.5\n      swap: 1g\n",
+    "web.yaml:10:13: app.container.resources.cpus: expected a number of CPUs such as 0.5 or 2",
+    "web.yaml:11:13: app.container.resources.pids: expected a whole number of processes",
+    /web.yaml:12:7: app.container.resources.swap: unknown key/,
+  ),
+  c(
     "pull sometimes",
     "    pull: sometimes\n",
     "web.yaml:9:11: app.container.pull: expected missing, always or never",

@@ -3,6 +3,7 @@
 // is not in the cache.
 import { isAbsolute, join, resolve } from "node:path";
 import type { PortMapping } from "@archy/runtime-podman";
+import { toResources } from "./resources.js";
 import { parseDuration } from "./duration.js";
 import { APP_ID, type AppManifest, type HealthCheck } from "./app.js";
 import type { ParseResult } from "./cross-check.js";
@@ -223,6 +224,7 @@ function parseText(original: string, file: string): ParseResult {
       stopTimeoutMs: d(c.stop_timeout, 10_000),
       ...(c.stop_signal ? { stopSignal: c.stop_signal } : {}),
       healthcheck,
+      resources: toResources(c.resources),
     },
     restart: {
       policy: a.restart?.policy ?? "always",

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { parseDuration } from "./duration.js";
 import { APP_ID } from "./app.js";
 import { parseWindow } from "./window.js";
+import { resourcesSchema } from "./resources.js";
 
 // ---- schema (snake_case, as written) -------------------------------------
 
@@ -148,6 +149,7 @@ export const manifestSchema = z.strictObject(
               stop_timeout: duration.optional(),
               stop_signal: noFlag("a signal such as SIGTERM").optional(),
               healthcheck: healthcheckSchema.optional(),
+              resources: resourcesSchema.optional(),
             },
             { error: "expected a map with at least image" },
           )

@@ -30,6 +30,8 @@ export function toContainerSpec(app: AppManifest): ContainerSpec {
     ...(c.readOnly ? { readOnly: true } : {}),
     stopTimeout: Math.ceil(c.stopTimeoutMs / 1000),
     ...(c.stopSignal ? { stopSignal: c.stopSignal } : {}),
+    // Only when given: an app without limits keeps the config hash it had.
+    ...(c.resources ? { resources: c.resources } : {}),
     // Only `cmd` checks live in the container; http/tcp are probed from the host.
     ...(hc?.kind === "cmd"
       ? {

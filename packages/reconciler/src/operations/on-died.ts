@@ -41,6 +41,13 @@ export async function onDied(parts: DiedParts, event: ContainerEvent): Promise<b
     finishedAt: event.time,
     health: null,
   };
+  // Killed (SIGKILL) with a memory limit: maybe for it, which only an inspect says. Without
+  // one the restart goes out first (a pass that finds it exited still asks).
+  if (event.exitCode === 137 && app.container.resources?.memoryBytes !== undefined) {
+    const seen = await parts.runtime.getContainerStatus(known.name).catch(() => null);
+    if (seen?.id === known.id && seen.state === "exited")
+      exited.oomKilled = seen.oomKilled === true;
+  }
   const desired = await parts.desired.get(app.id);
   const observed = await observeWith(parts, app, exited, last.imageId ?? null);
   observed.health = null;

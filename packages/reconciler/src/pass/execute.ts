@@ -319,10 +319,14 @@ export class Executor {
       this.states.setContainer(app.id, status);
       if (!status || status.state !== "running") {
         const code = status?.exitCode;
+        // Killed (SIGKILL) as it started: for memory, when an inspect says so.
+        const oom =
+          code === 137 &&
+          (await this.runtime.getContainerStatus(name).catch(() => null))?.oomKilled === true;
         throw new StartFailedError(
           app.id,
-          `${name} ${status ? `exited${code !== null && code !== undefined ? ` with code ${code}` : ""}` : "disappeared"} ${this.clock.now() - t0} ms after it was started`,
-          "crash",
+          `${name} ${oom ? "was killed for memory (OOM)" : status ? `exited${code !== null && code !== undefined ? ` with code ${code}` : ""}` : "disappeared"} ${this.clock.now() - t0} ms after it was started`,
+          oom ? "oom" : "crash",
         );
       }
       if (!hc) break;

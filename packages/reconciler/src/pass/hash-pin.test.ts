@@ -86,6 +86,7 @@ const EVERY_FIELD = `app:
       timeout: 3s
       retries: 5
       start_period: 30s
+    resources: { memory: 512m, memory_reservation: 256m, cpus: 1.5, pids: 200 }
   restart: { policy: on-failure, backoff: { initial: 2s, max: 1m, reset: 5m } }
   hooks: { pre_start: [[/bin/true]] }
 `;
@@ -108,9 +109,17 @@ describe("the config hash of fixed manifests (a change recreates every container
     );
   });
 
-  it("a manifest using every container field", async () => {
-    expect(await wantedHash(parse(EVERY_FIELD), IMAGE_ID)).toBe(
+  it("a manifest using every container field the release at 9cfde6a had (no resources)", async () => {
+    const before = EVERY_FIELD.replace(/^ {4}resources: .*\n/m, "");
+    expect(before).not.toBe(EVERY_FIELD);
+    expect(await wantedHash(parse(before), IMAGE_ID)).toBe(
       "931c113b8eedebf1b630be2dd2af86ee7bb678096206a4efb318b442c81f8bf6",
+    );
+  });
+
+  it("a manifest using every container field, resources too (pinned when resources came)", async () => {
+    expect(await wantedHash(parse(EVERY_FIELD), IMAGE_ID)).toBe(
+      "fed6a0ffae4f8b19f290ef8aa2a8a7e26dfcfebd7c08b544e7b6eaef180e03a0",
     );
   });
 

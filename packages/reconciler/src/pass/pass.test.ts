@@ -188,7 +188,7 @@ describe("reconcileAll", () => {
   it("refresh observes with one podman call and changes nothing", async () => {
     const r = t.make([t.app("web"), t.app("db")]);
     await t.settle(r.reconcileAll());
-    t.fake.crash("archy-web");
+    t.fake.crash("archy-web", 2); // (an exit by SIGKILL costs an inspect more: oom.test.ts)
     t.fake.addContainer({
       name: "archy-gone",
       image: "localhost/web:1",

@@ -1,5 +1,6 @@
 import type { ContainerStatus } from "@archy/runtime-podman";
 import type { AppManifest } from "../manifest/index.js";
+import { formatBytes } from "../manifest/size.js";
 import { containerName, LABEL_APP, LABEL_HASH } from "../manifest/spec.js";
 import { STUCK_GRACE_MS } from "../state/marks.js";
 import type { AppHistory, Desired, ObservedApp, Plan, PlannedAction, PlanSkip } from "../types.js";
@@ -71,6 +72,14 @@ export type AppDecision = (
 ) & { runs: boolean };
 
 /** The skip of a decision; null when it acts or is converged. */
+/** How an OOM kill reads, with the limit it went past when the manifest sets one. */
+function killedForMemory(app: AppManifest): string {
+  const limit = app.container.resources?.memoryBytes;
+  return limit === undefined
+    ? "killed for memory (OOM)"
+    : `killed for memory (OOM: over its ${formatBytes(limit)} limit)`;
+}
+
 export const skipOf = (d: AppDecision): PlanSkip | null => (d.kind === "skip" ? d.skip : null);
 
 const STARTS = new Set<PlannedAction["kind"]>(["create", "start", "recreate", "restart"]);
@@ -172,18 +181,19 @@ export function decideApp(input: AppDecisionInput): AppDecision {
       return converged();
     case "exited": {
       const code = c.exitCode ?? 0;
+      const ended = c.oomKilled ? killedForMemory(app) : `exited (code ${code})`;
       if (requested)
         return act(hashDiffers ? "recreate" : "start", `${requested} requested by the owner`);
       if (app.restart.policy === "no")
         return skip(
-          `exited (code ${code}); restart policy is no`,
-          code === 0 ? "removed" : "crash",
+          `${ended}; restart policy is no`,
+          code === 0 ? "removed" : c.oomKilled ? "oom" : "crash",
         );
       if (app.restart.policy === "on-failure" && code === 0)
         return skip("exited with code 0; restart policy is on-failure", "removed");
-      if (backingOff) return skip(`exited (code ${code}); ${backoffReason()}`, "backoff");
-      if (hashDiffers) return act("recreate", `exited (code ${code}) and ${hashReason()}`);
-      return act("start", `exited (code ${code})`);
+      if (backingOff) return skip(`${ended}; ${backoffReason()}`, "backoff");
+      if (hashDiffers) return act("recreate", `${ended} and ${hashReason()}`);
+      return act("start", ended);
     }
     case "created":
     case "paused":

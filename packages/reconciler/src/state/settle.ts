@@ -56,7 +56,8 @@ export function settledPhase(input: SettleInput): Settled {
             (current.phase === "running" || current.phase === "failed")),
       };
     case "exited":
-      // The planner's reason when it has one.
+      // Killed for memory: said so, in back-off too. Else the planner's reason when it has one.
+      if (c.oomKilled) return { phase: backingOff ? "backoff" : "exited", stopReason: "oom" };
       if (backingOff) return { phase: "backoff", stopReason: skipReason ?? "backoff" };
       return { phase: "exited", stopReason: skipReason ?? "crash" };
     case "created":

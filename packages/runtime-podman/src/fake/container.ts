@@ -16,6 +16,8 @@ export interface FakeContainer {
   state: ContainerState;
   health: HealthStatus;
   exitCode: number | null;
+  /** The last exit was the kernel's OOM kill (`FakeRuntime.oomKill`). */
+  oomKilled: boolean;
   startedAt: string | null;
   finishedAt: string | null;
   imageId: string | null;
@@ -80,6 +82,7 @@ export class ContainerModel {
       starts: state === "created" ? 0 : 1,
       checksSinceStart: 0,
       healthRuns: 0,
+      oomKilled: false,
       ...extra,
     };
     this.containers.set(spec.name, c);
@@ -129,9 +132,10 @@ export class ContainerModel {
     this.emit(c, "remove");
   }
 
-  exit(c: FakeContainer, exitCode: number): void {
+  exit(c: FakeContainer, exitCode: number, oomKilled = false): void {
     c.state = "exited";
     c.exitCode = exitCode;
+    c.oomKilled = oomKilled;
     c.finishedAt = this.isoNow();
     c.health = null;
     this.emit(c, "died", exitCode);
@@ -249,7 +253,8 @@ export class ContainerModel {
 /** Events the fake keeps for replays. */
 const HISTORY = 1_000;
 
-export function statusOf(c: FakeContainer): ContainerStatus {
+/** As podman reports a container; only an inspect says whether it was killed for memory. */
+export function statusOf(c: FakeContainer, inspect = false): ContainerStatus {
   return {
     id: c.id,
     name: c.name,
@@ -262,5 +267,6 @@ export function statusOf(c: FakeContainer): ContainerStatus {
     finishedAt: c.state === "exited" ? c.finishedAt : null,
     labels: { ...(c.spec.labels ?? {}) },
     ports: [...(c.spec.ports ?? [])],
+    ...(inspect && c.state === "exited" ? { oomKilled: c.oomKilled } : {}),
   };
 }

@@ -141,6 +141,12 @@ export class FakeRuntime implements ContainerRuntime {
     this.model.exit(c, exitCode);
   }
 
+  /** The kernel kills the container's processes for memory: exit 137, and an inspect says OOMKilled. */
+  oomKill(name: string): void {
+    const c = this.mustGet(name);
+    if (c.state === "running") this.model.exit(c, 137, true);
+  }
+
   /** `podman pause` from outside. */
   pause(name: string): void {
     this.model.pause(this.mustGet(name));
@@ -323,7 +329,7 @@ export class FakeRuntime implements ContainerRuntime {
     const c = this.containers.get(name);
     if (!c) return null;
     this.model.observe(c);
-    return statusOf(c);
+    return statusOf(c, true);
   }
 
   async getContainerLogs(name: string, opts: { tail?: number } = {}): Promise<string[]> {
