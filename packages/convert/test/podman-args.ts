@@ -26,8 +26,10 @@
 //   - every word after it (the command): equal, in order, as a sequence;
 //   - the flags: equal as multisets of (flag, value) pairs, values compared
 //     exactly except `--cap-add`/`--cap-drop` (podman takes them in any case,
-//     with or without `CAP_`: upper case, prefix removed) and the health
-//     durations (Go durations, compared in milliseconds).
+//     with or without `CAP_`: upper case, prefix removed), the health
+//     durations (Go durations, compared in milliseconds) and the memory sizes
+//     (`--memory`, `--memory-reservation`: the unit writes `1536m` where the
+//     runtime passes `1610612736b`; compared in bytes, as podman reads them).
 // Order between flags is not compared: none of those archy uses depends on
 // it (env keys and mounts are unique, caps are sets in podman).
 import type { AppManifest } from "@archy/reconciler";
@@ -126,11 +128,23 @@ export function goDurationMs(text: string): number {
 
 const DURATIONS = new Set(["health-interval", "health-timeout", "health-start-period"]);
 
+const SIZE_UNITS: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** A podman size (`512m`, `1g`, `1000b`, `1000`) in bytes, 1024-based as podman reads it. */
+export function podmanSizeBytes(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)([bkmg])?$/i.exec(text);
+  if (!m) throw new Error(`not a podman size: ${text}`);
+  return Math.floor(Number(m[1]) * SIZE_UNITS[(m[2] ?? "b").toLowerCase()]!);
+}
+
+const SIZES = new Set(["memory", "memory-reservation"]);
+
 function normalise([name, value]: Flag): string {
   if (value === true) return `--${name}`;
   if (name === "cap-add" || name === "cap-drop")
     return `--${name}=${value.toUpperCase().replace(/^CAP_/, "")}`;
   if (DURATIONS.has(name)) return `--${name}=${goDurationMs(value)}ms`;
+  if (SIZES.has(name)) return `--${name}=${podmanSizeBytes(value)}b`;
   return `--${name}=${value}`;
 }
 

@@ -4,7 +4,8 @@
 // verify` on each service it generates. Then each container service's
 // ExecStart= is split as systemd splits it and compared, word for word,
 // with the podman arguments archy's own runtime would run (podman-args.ts
-// states the rule). Runs inside the Debian 13 root (vitest project podman5).
+// states the rule). The maximal app's resource limits are also checked flag
+// by flag. Runs inside the Debian 13 root (vitest project podman5).
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { containerName, type AppManifest } from "@archy/reconciler";
@@ -12,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportQuadlet, type QuadletExport } from "../src/quadlet/export.js";
 import { EXAMPLES, loadApps, MAXIMAL, REFUSED, WORDS } from "../src/quadlet/export.fixtures.js";
 import { COMPOSE_FIXTURES, composeApps } from "./compose-apps.js";
-import { compareRun } from "./podman-args.js";
+import { compareRun, parseRunArgs } from "./podman-args.js";
 import {
   generate,
   generatorMissing,
@@ -137,6 +138,35 @@ describe.skipIf(missing !== null).each(SETS)(
         expect(execStartCommands(value!, { runtimeDir: "/run", unitName })).toEqual([
           ["/usr/bin/podman", kind, "create", "--ignore", name],
         ]);
+      }
+    });
+  },
+);
+
+describe.skipIf(missing !== null)(
+  `podman 5's Quadlet generator on resource limits ${missing ?? ""}`,
+  () => {
+    it("runs the maximal app with its memory limit and reservation, CPUs and process limit", async () => {
+      const apps = await loadApps(MAXIMAL);
+      const dir = await scratch("archy-quadlet-");
+      try {
+        await writeUnits(dir.path, exportQuadlet(apps, { outDir: dir.path, podman: "5.4" }).files);
+        const g = await generate(dir.path);
+        expect(g.exitCode, g.stderr).toBe(0);
+        const unitName = "archy-max.service";
+        const [value] = serviceValues(g.units.get(unitName)!, "ExecStart");
+        const [argv] = execStartCommands(value!, { runtimeDir: "/run", unitName });
+        const limits = parseRunArgs(argv!.slice(2)).flags.filter(([name]) =>
+          ["memory", "memory-reservation", "cpus", "pids-limit"].includes(name),
+        );
+        expect(limits).toEqual([
+          ["memory", "1536m"],
+          ["memory-reservation", "256m"],
+          ["cpus", "1.5"],
+          ["pids-limit", "200"],
+        ]);
+      } finally {
+        await dir.remove();
       }
     });
   },

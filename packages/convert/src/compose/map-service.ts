@@ -8,6 +8,7 @@ import { mapDependsOn, mapNetwork } from "./map-links.js";
 import { mapEnv } from "./map-env.js";
 import { mapLabels, type UpdatePolicy } from "./map-labels.js";
 import { mapPorts } from "./map-ports.js";
+import { mapResources, type ArchyResources } from "./map-resources.js";
 import { createDirsHook, mapVolumes } from "./map-volumes.js";
 import type { ComposePath, Located } from "./positions.js";
 import { asBoolean, asText, splitWords } from "./values.js";
@@ -36,6 +37,7 @@ export interface ArchyManifest {
       stop_timeout?: string;
       stop_signal?: string;
       healthcheck?: ArchyHealthcheck;
+      resources?: ArchyResources;
     };
     restart: { policy: "always" | "on-failure" | "no" };
     hooks?: { pre_start: string[][] };
@@ -66,13 +68,18 @@ const HANDLED = [
   "cap_drop",
   "read_only",
   "labels",
+  // map-resources.ts
+  "mem_limit",
+  "mem_reservation",
+  "cpus",
+  "pids_limit",
+  "deploy",
 ];
 
 const WHY: Record<string, string> = {
   container_name: "archy names every container archy-<app id>; container_name is left out",
   expose:
     "expose only documents ports other containers may use; archy publishes none, and it is left out",
-  deploy: "archy runs one container per app and sets no resource limits: deploy is left out",
   profiles: "archy has no profiles: this service is imported like every other",
   extends: "archy cannot follow extends: the keys it would bring in are not imported",
 };
@@ -222,6 +229,8 @@ export async function mapService(
   if (stopSignal) c.stop_signal = stopSignal;
   const healthcheck = mapHealthcheck(ctx, [...path, "healthcheck"], s.healthcheck);
   if (healthcheck) c.healthcheck = healthcheck;
+  const resources = mapResources(ctx, path, s);
+  if (resources) c.resources = resources;
 
   const policy = mapLabels(ctx, [...path, "labels"], s.labels);
   const hook = createDirsHook(createDirs);

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { appIdOf, normalizeProjectName } from "./names.js";
-import { archyDuration, composeDurationMs, splitWords } from "./values.js";
+import { sizeText } from "../size.js";
+import {
+  archyDuration,
+  composeBytes,
+  composeDurationMs,
+  composeNumber,
+  splitWords,
+} from "./values.js";
 import { imageTag } from "./map-service.js";
 
 describe("durations", () => {
@@ -21,6 +28,39 @@ describe("durations", () => {
     expect(archyDuration(7_200_000)).toBe("2h");
     expect(archyDuration(1_500)).toBe("1500ms");
     expect(archyDuration(0)).toBe("0s");
+  });
+});
+
+describe("sizes and numbers", () => {
+  it("reads compose byte values as docker/go-units' RAMInBytes does (1024-based)", () => {
+    expect(composeBytes("512m")).toBe(536_870_912);
+    expect(composeBytes("512M")).toBe(536_870_912);
+    expect(composeBytes("1.5gb")).toBe(1_610_612_736);
+    expect(composeBytes("2GiB")).toBe(2_147_483_648);
+    expect(composeBytes("100 k")).toBe(102_400);
+    expect(composeBytes("1 gb")).toBe(1_073_741_824);
+    expect(composeBytes("0.1g")).toBe(107_374_182);
+    expect(composeBytes("1000")).toBe(1000);
+    expect(composeBytes(1000)).toBe(1000);
+    for (const bad of ["512q", "-1", "1  gb", "1gbb", "m", "", 1.5, -1, true])
+      expect(composeBytes(bad), String(bad)).toBeNull();
+  });
+
+  it("writes bytes in their largest exact unit", () => {
+    expect(sizeText(536_870_912)).toBe("512m");
+    expect(sizeText(1_610_612_736)).toBe("1536m");
+    expect(sizeText(2_147_483_648)).toBe("2g");
+    expect(sizeText(102_400)).toBe("100k");
+    expect(sizeText(1000)).toBe("1000b");
+  });
+
+  it("reads numbers written as numbers or strings", () => {
+    expect(composeNumber("0.5")).toBe(0.5);
+    expect(composeNumber(" .5 ")).toBe(0.5);
+    expect(composeNumber("-1")).toBe(-1);
+    expect(composeNumber(2)).toBe(2);
+    for (const bad of ["two", "1e3", "", "0x10", null, Infinity])
+      expect(composeNumber(bad), String(bad)).toBeNull();
   });
 });
 

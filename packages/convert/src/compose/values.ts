@@ -98,3 +98,35 @@ export function asBoolean(value: unknown): boolean | undefined {
   if (["false", "0", "no", "n", "off"].includes(v)) return false;
   return undefined;
 }
+
+const BYTE_UNITS: Record<string, number> = {
+  "": 1,
+  k: 1024,
+  m: 1024 ** 2,
+  g: 1024 ** 3,
+  t: 1024 ** 4,
+  p: 1024 ** 5,
+};
+
+/**
+ * A compose byte value in bytes, as docker/go-units' RAMInBytes reads it
+ * (compose-go decodes `mem_limit`, `deploy.resources.limits.memory` ... so):
+ * a number of bytes, or `512m`, `1g`, `1.5gb`, `2GiB`, `100 k` (1024-based,
+ * case-insensitive, fractions cut to whole bytes). Null if malformed.
+ */
+export function composeBytes(value: unknown): number | null {
+  if (typeof value === "number") return Number.isSafeInteger(value) && value >= 0 ? value : null;
+  if (typeof value !== "string") return null;
+  const m = /^(\d+(?:\.\d+)?) ?([kmgtp]?)i?b?$/i.exec(value.trim());
+  if (!m) return null;
+  const bytes = Math.floor(Number(m[1]) * BYTE_UNITS[m[2]!.toLowerCase()]!);
+  return Number.isSafeInteger(bytes) ? bytes : null;
+}
+
+/** A compose number written as a number or a string (`cpus: "0.5"`, `pids_limit: "-1"`); null if it is none. */
+export function composeNumber(value: unknown): number | null {
+  if (typeof value === "number") return Number.isFinite(value) ? value : null;
+  if (typeof value !== "string") return null;
+  const text = value.trim();
+  return /^-?(\d+(\.\d*)?|\.\d+)$/.test(text) ? Number(text) : null;
+}

@@ -90,6 +90,62 @@ describe("containerSpec", () => {
   });
 });
 
+describe("resources", () => {
+  it("memory and cpus are limits, memory_reservation a request, in exact quantities; pids is a note", () => {
+    const built = containerSpec(
+      base(`    resources: { memory: 1.5g, memory_reservation: 256m, cpus: 1.5, pids: 200 }\n`),
+      null,
+    );
+    expect(built.container.resources).toEqual({
+      limits: { memory: "1536Mi", cpu: "1500m" },
+      requests: { memory: "256Mi" },
+    });
+    expect(built.notes).toEqual([
+      "app demo: pids 200 has no Kubernetes container field: neither podman kube play nor a cluster limits the app to 200 processes (a cluster limits each pod's through the kubelet's podPidsLimit)",
+    ]);
+  });
+
+  it("whole CPUs as a number, bytes that are no whole KiB as bytes, a CPU finer than 1m rounded with a note", () => {
+    const res = (r: string) => containerSpec(base(`    resources: ${r}\n`), null);
+    expect(res("{ cpus: 2, memory: 100000000 }").container.resources).toEqual({
+      limits: { memory: "100000000", cpu: "2" },
+    });
+    expect(res("{ memory: 2g }").container.resources).toEqual({ limits: { memory: "2Gi" } });
+    expect(res("{ memory_reservation: 64m }").container.resources).toEqual({
+      requests: { memory: "64Mi" },
+    });
+    const fine = res("{ cpus: 0.0004 }");
+    expect(fine.container.resources).toEqual({ limits: { cpu: "1m" } });
+    expect(fine.notes).toEqual([
+      "app demo: cpus 0.0004 is limits.cpu 1m: Kubernetes counts CPU in thousandths",
+    ]);
+    expect(res("{ pids: 10 }").container.resources).toBeUndefined();
+    expect(containerSpec(base(""), null).container.resources).toBeUndefined();
+  });
+
+  it("the exported Pod is valid and carries the note in its header", () => {
+    const out = exportKube([
+      base(`    resources: { memory: 512m, memory_reservation: 128m, cpus: 0.25, pids: 64 }\n`),
+    ]);
+    for (const o of out.objects) expectValidKube(o);
+    expect(out.objects[0]).toMatchObject({
+      kind: "Pod",
+      spec: {
+        containers: [
+          {
+            name: "demo",
+            resources: { limits: { memory: "512Mi", cpu: "250m" }, requests: { memory: "128Mi" } },
+          },
+        ],
+      },
+    });
+    expect(out.text).toContain(
+      "\n      resources:\n        limits:\n          memory: 512Mi\n          cpu: 250m\n        requests:\n          memory: 128Mi\n",
+    );
+    expect(out.text).toContain("#   - app demo: pids 64 has no Kubernetes container field");
+  });
+});
+
 describe("pod-level mapping", () => {
   it("stop_timeout is terminationGracePeriodSeconds; host network is hostNetwork", () => {
     const out = exportKube([base(`    stop_timeout: 30s\n    network: host\n`)]);

@@ -1,9 +1,10 @@
 // The app's container in a pod spec: image and pull policy, entrypoint and
-// command, env (secret values by reference only), ports, mounts, probes and
-// what else of the manifest Kubernetes has a field for.
+// command, env (secret values by reference only), ports, resources, mounts,
+// probes and what else of the manifest Kubernetes has a field for.
 import { isSecretKey, type AppManifest } from "@archy/reconciler";
 import { objectName, portName, type KubeObject } from "./names.js";
 import { probesOf } from "./probes.js";
+import { resourcesOf } from "./resources.js";
 
 const PULL_POLICY = { missing: "IfNotPresent", always: "Always", never: "Never" } as const;
 
@@ -75,6 +76,8 @@ export function containerSpec(app: AppManifest, secretName: string | null): Buil
     };
   if (c.readOnly) security.readOnlyRootFilesystem = true;
 
+  const limits = resourcesOf(app);
+  notes.push(...limits.notes);
   const probes = probesOf(app);
   if (probes) notes.push(...probes.notes);
   if (c.stopSignal)
@@ -90,6 +93,7 @@ export function containerSpec(app: AppManifest, secretName: string | null): Buil
       ...exec,
       ...(env.length ? { env } : {}),
       ...(ports.length ? { ports } : {}),
+      ...(limits.resources ? { resources: limits.resources } : {}),
       ...(probes
         ? { livenessProbe: probes.livenessProbe, readinessProbe: probes.readinessProbe }
         : {}),

@@ -39,6 +39,31 @@ describe("exportQuadlet", () => {
     expect(exportQuadlet([greeter], { outDir: OUT }).minPodman).toBe("4.5");
   });
 
+  it("writes resource limits as PodmanArgs= flags, which podman 4.4 has (PidsLimit= is 4.7, Memory= 5.5)", () => {
+    const web = app(examples, "web");
+    const limited: AppManifest = {
+      ...web,
+      container: {
+        ...web.container,
+        resources: {
+          memoryBytes: 100_000_000,
+          memoryReservationBytes: 64 * 1024 ** 2,
+          cpus: 0.5,
+          pids: 64,
+        },
+      },
+    };
+    for (const podman of [undefined, "4.4", "5.5"] as const) {
+      const out = exportQuadlet([limited], { outDir: OUT, ...(podman ? { podman } : {}) });
+      expect(out.minPodman).toBe("4.4");
+      expect(out.files[0]!.text).toContain(
+        "\nPodmanArgs=--memory=100000000b\nPodmanArgs=--memory-reservation=64m\nPodmanArgs=--cpus=0.5\nPodmanArgs=--pids-limit=64\n",
+      );
+    }
+    const text = exportQuadlet([web], { outDir: OUT }).files[0]!.text;
+    expect(text).not.toMatch(/--memory|--cpus|--pids-limit/);
+  });
+
   it("never writes a secret value into a unit, and writes them to a 0600 env file", () => {
     const out = exportQuadlet([...examples, ...maximal], { outDir: OUT });
     const secrets = [

@@ -10,6 +10,7 @@
 import { join } from "node:path";
 import { containerName, isSecretKey, LABEL_APP, type AppManifest } from "@archy/reconciler";
 import { ConvertError } from "../errors.js";
+import { sizeText } from "../size.js";
 import { targetLacks } from "../target.js";
 import { QUADLET_KEYS, type PodmanVersion } from "./keys.js";
 import { quadletRefusals } from "./limits.js";
@@ -148,6 +149,14 @@ export function renderContainer(app: AppManifest, opts: RenderOptions = {}): Ren
   // mounts on /tmp, /var/tmp and /run (unless VolatileTmp=, deprecated since):
   // --read-only is what archy runs, on every version.
   if (c.readOnly) u.set("PodmanArgs", "--read-only");
+  // PidsLimit= is podman 4.7 and Memory= 5.5; no Quadlet has a key for
+  // --memory-reservation or --cpus: the flags, on every version.
+  const r = c.resources;
+  if (r?.memoryBytes !== undefined) u.set("PodmanArgs", `--memory=${sizeText(r.memoryBytes)}`);
+  if (r?.memoryReservationBytes !== undefined)
+    u.set("PodmanArgs", `--memory-reservation=${sizeText(r.memoryReservationBytes)}`);
+  if (r?.cpus !== undefined) u.set("PodmanArgs", `--cpus=${r.cpus}`);
+  if (r?.pids !== undefined) u.set("PodmanArgs", `--pids-limit=${r.pids}`);
 
   // archy's own label; the config hash covers the image id and the config
   // files as the hooks render them, which an export cannot know.
