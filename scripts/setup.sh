@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what archy and its tests need on a Debian machine, skipping what is
-# already there: podman, runc, busybox-static and docker-registry from Debian, Debian's chromium
+# already there: podman, runc, busybox-static, docker-registry and prometheus from Debian, Debian's chromium
 # for the status page's browser tests (driven by playwright-core, which never
 # downloads a browser of its own), then the Node packages of the workspace
 # through the pinned pnpm.
@@ -13,20 +13,22 @@ command -v runc >/dev/null 2>&1 || need+=(runc)
 [ -x /bin/busybox ] || need+=(busybox-static)
 # The distribution registry the update tests push to and check against.
 [ -x /usr/bin/docker-registry ] || need+=(docker-registry)
-browser=()
-[ -x /usr/bin/chromium ] || browser+=(chromium)
-if [ "${#need[@]}" -gt 0 ] || [ "${#browser[@]}" -gt 0 ]; then
-  echo "setup: installing ${need[*]} ${browser[*]} from Debian" >&2
+# Without recommends: chromium (chromium-sandbox: the tests start it with --no-sandbox),
+# prometheus (its node exporter): promtool checks /metrics and the server scrapes a daemon.
+lean=()
+[ -x /usr/bin/chromium ] || lean+=(chromium)
+[ -x /usr/bin/promtool ] || lean+=(prometheus)
+if [ "${#need[@]}" -gt 0 ] || [ "${#lean[@]}" -gt 0 ]; then
+  echo "setup: installing ${need[*]} ${lean[*]} from Debian" >&2
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   if [ "${#need[@]}" -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
   fi
-  # Without recommends (chromium-sandbox): the tests start it with --no-sandbox.
-  if [ "${#browser[@]}" -gt 0 ]; then
+  if [ "${#lean[@]}" -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-      "${browser[@]}" >/dev/null
+      "${lean[@]}" >/dev/null
   fi
 fi
 

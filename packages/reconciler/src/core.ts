@@ -11,7 +11,7 @@ import { UpdatesStore } from "./state/updates.js";
 import { recoverUpdates } from "./update/recover.js";
 import { EventBus } from "./state/event-bus.js";
 import { Executor } from "./pass/execute.js";
-import type { OomKills } from "./pass/observe.js";
+import type { OomKills } from "./pass/oom.js";
 import type { AppManifest } from "./manifest/index.js";
 import { ManifestsFolder } from "./manifest/folder.js";
 import { KeyedQueue } from "./state/queue.js";

@@ -137,5 +137,7 @@ export type ReconcilerEvent =
   | { type: "desired"; app: string; desired: Desired; at: string }
   /** The daemon's update check found a newer image for the app (once per digest). */
   | { type: "update"; app: string; state: "available"; image: string; latest: string; at: string }
+  /** The kernel killed the app's container for memory (once per exit; its phase says `oom` when it stays down). */
+  | { type: "oom"; app: string; at: string }
   | { type: "wake"; reason: string; at: string }
   | { type: "pass"; report: ReconcileReport; at: string };

@@ -5,9 +5,11 @@ import { LABEL_APP } from "../manifest/spec.js";
 import { isTransitional } from "../types.js";
 import { skipOf } from "../pass/planner.js";
 import { decideNow, observeWith, type OneAppParts } from "../pass/one-app.js";
+import { diedOfOom } from "../pass/oom.js";
 
 /** What acting on a `died` event uses. */
-export type DiedParts = OneAppParts & Pick<Core, "queue" | "executor" | "log" | "last">;
+export type DiedParts = OneAppParts &
+  Pick<Core, "queue" | "executor" | "log" | "last" | "oomKills">;
 
 /**
  * A container of an app died: the event is the observation. The planner
@@ -43,11 +45,8 @@ export async function onDied(parts: DiedParts, event: ContainerEvent): Promise<b
   };
   // Killed (SIGKILL) with a memory limit: maybe for it, which only an inspect says. Without
   // one the restart goes out first (a pass that finds it exited still asks).
-  if (event.exitCode === 137 && app.container.resources?.memoryBytes !== undefined) {
-    const seen = await parts.runtime.getContainerStatus(known.name).catch(() => null);
-    if (seen?.id === known.id && seen.state === "exited")
-      exited.oomKilled = seen.oomKilled === true;
-  }
+  if (event.exitCode === 137 && app.container.resources?.memoryBytes !== undefined)
+    exited.oomKilled = await diedOfOom(parts, app.id, known);
   const desired = await parts.desired.get(app.id);
   const observed = await observeWith(parts, app, exited, last.imageId ?? null);
   observed.health = null;

@@ -323,6 +323,7 @@ export class Executor {
         const oom =
           code === 137 &&
           (await this.runtime.getContainerStatus(name).catch(() => null))?.oomKilled === true;
+        if (oom) this.states.oomKilled(app.id);
         throw new StartFailedError(
           app.id,
           `${name} ${oom ? "was killed for memory (OOM)" : status ? `exited${code !== null && code !== undefined ? ` with code ${code}` : ""}` : "disappeared"} ${this.clock.now() - t0} ms after it was started`,

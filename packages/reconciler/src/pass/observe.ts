@@ -9,6 +9,7 @@ import type { AppManifest } from "../manifest/index.js";
 import { configHash, containerName, LABEL_APP } from "../manifest/spec.js";
 import { errorCode, errorText } from "../errors.js";
 import type { ObservedApp } from "../types.js";
+import { markOomKills, type OomParts } from "./oom.js";
 
 /** What podman reports at one moment: every container and every image. */
 export interface Observation {
@@ -21,42 +22,11 @@ export interface Observation {
  * number of apps. One after the other: at the same time they contend for the
  * store's lock and take longer (77 ms against 57 ms measured here).
  */
-export async function observe(
-  runtime: ContainerRuntime,
-  oomKills: OomKills = new Map(),
-): Promise<Observation> {
+export async function observe(runtime: ContainerRuntime, oom?: OomParts): Promise<Observation> {
   const containers = await runtime.listContainers();
   const images = await runtime.listImages();
-  await markOomKills(runtime, containers, oomKills);
+  if (oom) await markOomKills(oom, containers);
   return { containers, images };
-}
-
-/** The exits already asked about (`<id> <finishedAt>`): whether the kernel killed it for memory. */
-export type OomKills = Map<string, boolean>;
-
-/**
- * An app's container that ended by SIGKILL (137) may have been killed for
- * memory, which only an inspect says (a list does not): one inspect per such
- * exit, remembered, so a pass that changes nothing stays at two processes.
- */
-export async function markOomKills(
-  runtime: ContainerRuntime,
-  containers: ContainerStatus[],
-  known: OomKills,
-): Promise<void> {
-  const seen = new Set<string>();
-  for (const c of containers) {
-    if (c.state !== "exited" || c.exitCode !== 137 || c.labels[LABEL_APP] === undefined) continue;
-    const key = `${c.id} ${c.finishedAt}`;
-    seen.add(key);
-    if (!known.has(key))
-      known.set(
-        key,
-        (await runtime.getContainerStatus(c.name).catch(() => null))?.oomKilled === true,
-      );
-    c.oomKilled = known.get(key)!;
-  }
-  for (const key of known.keys()) if (!seen.has(key)) known.delete(key);
 }
 
 /** The `archy-<id>` container of an app, whoever made it. */

@@ -35,6 +35,10 @@ describe("killed for memory", () => {
       expect.objectContaining({ type: "phase", app: "web", phase: "exited", stopReason: "oom" }),
     );
     const report = await t.settle(r.reconcileAll());
+    // One exit, one oom event: the pass after the died event does not announce it again.
+    expect(seen.filter((e) => e.type === "oom")).toEqual([
+      { type: "oom", app: "web", at: expect.any(String) },
+    ]);
     expect(report.skipped).toContainEqual({
       app: "web",
       reason: "killed for memory (OOM: over its 64 MiB limit); restart policy is no",
@@ -42,7 +46,7 @@ describe("killed for memory", () => {
     });
   });
 
-  it("a crash loop of OOM kills: the back-off keeps reason oom and says why", async () => {
+  it("a crash loop of OOM kills: an oom event for each; the back-off keeps reason oom and says why", async () => {
     const r = t.make([
       t.app("web", {
         resources: "{ memory: 64m }",
@@ -50,11 +54,14 @@ describe("killed for memory", () => {
       }),
     ]);
     await t.settle(r.reconcileAll());
+    let ooms = 0;
+    r.subscribe((e) => void (e.type === "oom" && ooms++));
     expect(await r.onDied(await oomKill("archy-web"))).toBe(true);
     await t.clock.until(() => t.fake.containers.get("archy-web")?.state === "running");
     await t.settle(r.idle());
     expect(await r.onDied(await oomKill("archy-web"))).toBe(true);
     expect(await r.appStatus("web")).toMatchObject({ phase: "backoff", stopReason: "oom" });
+    expect(ooms).toBe(2);
     const report = await t.settle(r.reconcileAll());
     expect(report.skipped[0]?.reason).toMatch(
       /^killed for memory \(OOM: over its 64 MiB limit\); back-off until /,
@@ -64,6 +71,8 @@ describe("killed for memory", () => {
   it("found by a pass: one inspect for that exit, none in the passes after it; a plain SIGKILL is a crash", async () => {
     const r = t.make([t.app("web", { policy: "no" }), t.app("db", { policy: "no" })]);
     await t.settle(r.reconcileAll());
+    const ooms: string[] = [];
+    r.subscribe((e) => void (e.type === "oom" && ooms.push(e.app)));
     t.fake.oomKill("archy-web");
     t.fake.crash("archy-db", 137);
     const inspects = () => t.fake.calls.filter((c) => c.method === "getContainerStatus").length;
@@ -75,5 +84,6 @@ describe("killed for memory", () => {
     await t.settle(r.reconcileAll());
     expect(inspects() - before).toBe(2);
     expect((await r.appStatus("web")).stopReason).toBe("oom");
+    expect(ooms).toEqual(["web"]);
   });
 });

@@ -5,8 +5,8 @@ import { errorCode, errorText } from "../errors.js";
 import { applyEdit } from "../update/edit.js";
 import { runPreStartHooks, type HookError } from "./hooks.js";
 import type { AppManifest, ManifestError } from "../manifest/index.js";
+import { markOomKills } from "./oom.js";
 import {
-  markOomKills,
   observe,
   observeApp,
   orphansAmong,
@@ -115,7 +115,7 @@ async function loadAndObserve(
   const apps = core.manifests.valid();
   const versions = Object.fromEntries(apps.map((a) => [a.id, core.states.version(a.id)]));
   try {
-    const observation = await observe(core.runtime, core.oomKills);
+    const observation = await observe(core.runtime, core);
     report.observed = true;
     core.last.containers = observation.containers;
     const ofApps = observation.containers.filter((c) => c.labels[LABEL_APP] !== undefined);
@@ -349,7 +349,7 @@ export async function refresh(core: Core): Promise<void> {
   await core.manifests.reload();
   const desired = await core.desired.load();
   const containers = await core.runtime.listContainers();
-  await markOomKills(core.runtime, containers, core.oomKills);
+  await markOomKills(core, containers);
   core.last.containers = containers;
   const apps = core.manifests.valid();
   core.last.orphans = orphansAmong(containers, [
@@ -382,7 +382,7 @@ export async function planOnly(
 ): Promise<{ plan: Plan; manifestErrors: ManifestError[] }> {
   await core.manifests.reload();
   const desired = await core.desired.load();
-  const { containers, images } = await observe(core.runtime, core.oomKills);
+  const { containers, images } = await observe(core.runtime, core);
   const apps = core.manifests.valid();
   const observed: Record<string, ObservedApp> = {};
   for (const app of apps)

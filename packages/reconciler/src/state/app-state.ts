@@ -127,6 +127,12 @@ export class AppStates {
     });
   }
 
+  /** The kernel killed the app's container for memory: the `oom` event, once per exit. */
+  oomKilled(id: string): void {
+    this.log.warn({ app: id }, `${id}: killed for memory (OOM)`);
+    this.bus.publish({ type: "oom", app: id, at: this.iso() });
+  }
+
   setHealth(id: string, health: HealthStatus): void {
     const s = this.state(id);
     if (s.health === health) return;
