@@ -28,7 +28,7 @@ const sources: Record<string, string> = {
  * The large libraries, each bundled into a file of its own next to the
  * program and required only when used: execa (a podman call), yaml and zod
  * (a manifest not in the cache), ora (progress on a TTY), ajv and dotenv
- * (`archy import compose`). Each comes from the package that depends on it
+ * (`archy import compose`), prom-client (a daemon's /metrics). Each comes from the package that depends on it
  * (the folder named here), so the version is the one its code was written
  * against. `bench/cli-bundle.ts` measures what this saves against loading
  * them from node_modules (the CLI README has the figures).
@@ -40,6 +40,7 @@ export const vendoredFrom: Record<string, string> = {
   ora: ".",
   ajv: "../convert",
   dotenv: "../convert",
+  "prom-client": ".",
 };
 
 /**

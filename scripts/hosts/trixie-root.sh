@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds (once) a Debian 13 "trixie" root with podman 5, its Quadlet generator,
-# systemd, crun/runc, pasta, Node 20 and the distribution registry, from Debian's packages only. Printed on
+# systemd, crun/runc, pasta, Node 20, the distribution registry and prometheus, from Debian's packages only. Printed on
 # stdout: the root's path. Kept under ARCHY_HOSTS_DIR (default
 # /var/cache/archy-hosts) and rebuilt when this recipe changes (the stamp holds
 # package list). configure() runs each time: cheap, idempotent settings. About 3 minutes and 1.2 GB the first time; nothing on the
@@ -13,7 +13,7 @@ mirror="${ARCHY_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 packages=(
   podman crun runc conmon netavark aardvark-dns passt uidmap catatonit
   busybox-static nodejs systemd systemd-sysv dbus dbus-user-session libpam-systemd
-  iproute2 nftables procps curl wget python3 ca-certificates docker-registry
+  iproute2 nftables procps curl wget python3 ca-certificates docker-registry prometheus
 )
 stamp_want="$(echo "trixie $mirror ${packages[*]}" | sha256sum | cut -c1-16)"
 

@@ -50,6 +50,8 @@ export interface ApiDeps {
   log: { warn(obj: object, msg: string): void };
   /** The containers' logs for `GET /v1/apps/:id/logs` (absent: that endpoint answers 404). */
   logs?: LogSource;
+  /** `GET /metrics` in Prometheus's text format (absent: 404). */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
 }
 
 /** Where a request came in: the unix socket, or the token-protected HTTP listener. */
@@ -170,6 +172,19 @@ export function createApiHandler(
           ...deps.info(),
           notices: await reconciler.notices(),
         } satisfies Pick<DaemonInfo, "notices">),
+    ],
+    [
+      "GET",
+      /^\/metrics$/,
+      async (_m, url, req, res) => {
+        if (!deps.metrics) return notFound(req, url, res);
+        const { contentType, body } = await deps.metrics();
+        res.writeHead(200, {
+          "content-type": contentType,
+          "content-length": Buffer.byteLength(body),
+        });
+        res.end(body);
+      },
     ],
     [
       "GET",

@@ -155,7 +155,8 @@ export function createHttpServer(deps: HttpDeps, limits: ApiLimits = DEFAULT_API
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     const port = portOf(server);
     const url = new URL(req.url ?? "/", "http://archy");
-    const api = url.pathname.startsWith("/v1/");
+    // The API, and Prometheus's scrape of /metrics (with the bearer token, as a script's).
+    const api = url.pathname.startsWith("/v1/") || url.pathname === "/metrics";
     const host = req.headers.host;
     if (!hostAllowed(host, deps.address, port))
       return refuse(

@@ -119,7 +119,9 @@ export async function runDaemon(
         `the snapshot was corrupt and is kept aside as ${previous.quarantined}`,
       );
 
-    const runtime = ctx.runtime();
+    const { createDaemonMetrics } = await import("./metrics.js");
+    const metrics = await createDaemonMetrics();
+    const runtime = metrics.instrument(ctx.runtime());
     const podman = await podmanVersion(runtime); // PodmanUnavailableError -> exit 4
     const reconciler = new Reconciler({
       runtime,
@@ -127,6 +129,7 @@ export async function runDaemon(
       stateDir: ctx.stateDir,
       logger: log,
     });
+    metrics.watch(reconciler);
 
     let recovery: (RecoveryReport & { at: string; after: string }) | null = null;
     if (marker.previous) {
@@ -173,6 +176,7 @@ export async function runDaemon(
         await snapshots.save(state);
         lastWritten = text;
       } catch (error) {
+        metrics.snapshotFailed();
         log.error({ err: String(error) }, "could not write the snapshot");
       }
     };
@@ -210,9 +214,13 @@ export async function runDaemon(
       intervalMs: opts.intervalMs,
       signal: ac.signal,
       logger: log,
-      events: (signal, since) => runtime.events({ signal, since }),
+      events: (signal, since) => {
+        metrics.streamOpened();
+        return runtime.events({ signal, since });
+      },
       onPass: (report) => {
         lastPass = report;
+        metrics.passed(report);
         if (report.observed) scheduleSnapshot();
         if (notify) announce(notify, report);
       },
@@ -227,6 +235,7 @@ export async function runDaemon(
       trigger: (reason: string) => loop.trigger(reason),
       log,
       logs: createLogSource(runtime, () => reconciler.getApps()),
+      metrics: () => metrics.render(),
       info: () => ({
         pid: process.pid,
         version: VERSION,
