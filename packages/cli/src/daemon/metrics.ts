@@ -4,7 +4,12 @@
 // gauges are read from the reconciler when scraped, so a daemon nobody
 // scrapes does no metrics work but count. prom-client is loaded only by a
 // daemon (the rest of the CLI never pays for it).
-import type { AppStatus, ReconcileReport, ReconcilerEvent } from "@archy/reconciler/api";
+import {
+  PHASES,
+  type AppStatus,
+  type ReconcileReport,
+  type ReconcilerEvent,
+} from "@archy/reconciler/api";
 import type { Gauge, Registry } from "prom-client";
 
 /** What the metrics read of the reconciler. */
@@ -29,25 +34,6 @@ export interface DaemonMetrics {
 
 /** Methods that return a stream, not a promise: not timed. */
 const STREAMS = new Set(["events", "followContainerLogs"]);
-
-const PHASES = [
-  "running",
-  "starting",
-  "stopping",
-  "restarting",
-  "updating",
-  "installing",
-  "removing",
-  "stopped",
-  "exited",
-  "missing",
-  "created",
-  "paused",
-  "unhealthy",
-  "backoff",
-  "failed",
-  "unknown",
-] as const satisfies readonly AppStatus["phase"][];
 
 /** Whether the app does its job: it runs, and is healthy when it has a check. */
 const isUp = (s: AppStatus) => s.phase === "running" && s.health !== "unhealthy";

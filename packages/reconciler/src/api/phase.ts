@@ -20,6 +20,26 @@ export type Phase =
   | "failed"
   | "unknown";
 
+/** Every phase, in the order of `Phase` (the record makes the compiler check none is missing). */
+export const PHASES = Object.keys({
+  running: 0,
+  starting: 0,
+  stopping: 0,
+  restarting: 0,
+  updating: 0,
+  installing: 0,
+  removing: 0,
+  stopped: 0,
+  exited: 0,
+  missing: 0,
+  created: 0,
+  paused: 0,
+  unhealthy: 0,
+  backoff: 0,
+  failed: 0,
+  unknown: 0,
+} satisfies Record<Phase, 0>) as readonly Phase[];
+
 /** The phases an operation sets the moment it begins, replaced by a final phase when it ends. */
 export const TRANSITIONAL_PHASES: readonly Phase[] = [
   "starting",
