@@ -72,5 +72,6 @@ export { checkUpdates } from "./update/check.js";
 export type { DigestLookup, UpdateCheck, UpdateCheckStatus } from "./update/check.js";
 export { updateStrategy } from "./update/replace.js";
 export { updateTarget } from "./update/target.js";
+export { checkYaml } from "./manifest/yaml-schema.js";
 export type { UpdateOptions } from "./update/apply.js";
 export type { UpdateStrategy } from "./state/updates.js";

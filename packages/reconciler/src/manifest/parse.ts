@@ -9,7 +9,7 @@ import { APP_ID, type AppManifest, type HealthCheck } from "./app.js";
 import type { ParseResult } from "./cross-check.js";
 import { MAX_ERRORS_PER_FILE, MAX_MANIFEST_BYTES, tooLarge, type TextProblem } from "./limits.js";
 import { locate } from "./locate.js";
-import { didYouMean, formatPath, type ManifestError } from "./positions.js";
+import { formatPath, type ManifestError } from "./positions.js";
 import {
   allowedKeys,
   manifestSchema,
@@ -19,6 +19,7 @@ import {
   type RawManifest,
 } from "./schema.js";
 import { readYaml } from "./yaml-doc.js";
+import { reportIssues } from "./yaml-schema.js";
 import { parseWindow, type UpdateWindow } from "./window.js";
 
 const parsePort = (spec: string): PortMapping => {
@@ -104,33 +105,9 @@ function parseText(original: string, file: string): ParseResult {
     });
   };
 
-  const valueAt = (path: readonly (string | number)[]) =>
-    path.reduce<unknown>(
-      (v, k) =>
-        typeof v === "object" && v !== null
-          ? (v as Record<string | number, unknown>)[k]
-          : undefined,
-      input,
-    );
   const result = manifestSchema.safeParse(input);
   if (!result.success) {
-    for (const issue of result.error.issues) {
-      const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
-      if (issue.code === "unrecognized_keys") {
-        for (const key of issue.keys) {
-          const hint = didYouMean(key, allowedKeys(path));
-          err(path, `unknown key "${key}"${hint ? ` (did you mean "${hint}"?)` : ""}`, key);
-        }
-      } else if (issue.code === "invalid_key" && typeof path.at(-1) === "string") {
-        // A map's key (an env name): said by the key's own check, at the key.
-        const inner = issue.issues[0]?.message ?? issue.message;
-        err(path.slice(0, -1), inner, path.at(-1) as string);
-      } else if (valueAt(path) === undefined) {
-        err(path, `required: ${issue.message.replace(/^Invalid input: /, "")}`);
-      } else {
-        err(path, issue.message.replace(/^Invalid input: /, ""));
-      }
-    }
+    reportIssues(result.error.issues, input, allowedKeys, err);
     return { app: null, errors: capped(errors, omitted), file };
   }
   const raw: RawManifest = result.data;

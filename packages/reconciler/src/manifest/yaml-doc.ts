@@ -62,7 +62,10 @@ function unresolvedAliases(doc: Document, lc: LineCounter): TextProblem[] {
  * duplicate key, aliases that expand too much or a document nested beyond
  * what the parser can hold come back as problems.
  */
-export function readYaml(text: string): YamlDoc | { problems: TextProblem[] } {
+export function readYaml(
+  text: string,
+  empty = 'the file is empty: expected a map with an "app:" key',
+): YamlDoc | { problems: TextProblem[] } {
   const lc = new LineCounter();
   let doc: Document;
   try {
@@ -85,9 +88,7 @@ export function readYaml(text: string): YamlDoc | { problems: TextProblem[] } {
     return { problems: duplicates.sort((x, y) => x.line - y.line || x.column - y.column) };
   if (doc.contents === null)
     return {
-      problems: [
-        { line: 1, column: 1, message: 'the file is empty: expected a map with an "app:" key' },
-      ],
+      problems: [{ line: 1, column: 1, message: empty }],
     };
   try {
     return { doc, lc, input: doc.toJS({ maxAliasCount: MAX_MANIFEST_ALIASES }) as unknown };
