@@ -312,6 +312,12 @@ describe("what an event leaves to a fetch", () => {
     expect(needsFetch(s, phaseEvent("new", "installing"))).toBe(true);
   });
 
+  it("fetches after an OOM kill (the row's restarts and reason), and leaves the state to that fetch", () => {
+    const oom = { type: "oom", app: "web", at: AT } as const;
+    expect(needsFetch(s, oom)).toBe(true);
+    expect(reduce(s, event(oom))).toBe(s);
+  });
+
   it("costs nothing for health, intent, wake-ups and an idle pass", () => {
     expect(
       needsFetch(s, { type: "health", app: "web", health: "healthy", previous: null, at: AT }),

@@ -267,8 +267,8 @@ export function reduce(state: PageState, action: Action): PageState {
 }
 
 function applyEvent(state: PageState, event: ReconcilerEvent): PageState {
-  // An update found is shown from the apps it makes the page fetch (needsFetch).
-  if (event.type === "wake" || event.type === "update") return state;
+  // An update found, or an OOM kill, is shown from the apps it makes the page fetch (needsFetch).
+  if (event.type === "wake" || event.type === "update" || event.type === "oom") return state;
   if (event.type === "pass") {
     if (!state.daemon) return state;
     return {
@@ -328,7 +328,8 @@ export function needsFetch(state: PageState, event: ReconcilerEvent): boolean {
     case "wake":
       return false;
     case "update":
-      return true; // the row's update field
+    case "oom":
+      return true; // the row's update field; its restarts and reason after an OOM kill
     case "health":
     case "desired":
       return !known.has(event.app);
