@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { createContext, defaultManifestsDir, defaultStateDir, podmanArgs } from "./context.js";
+import {
+  createContext,
+  defaultConfigFile,
+  defaultManifestsDir,
+  defaultStateDir,
+  podmanArgs,
+} from "./context.js";
 import { colorEnabled, humanDuration } from "./output.js";
 
 // Exit codes (classify, exitCodeFor, reportExitCode) are tested in errors.test.ts.
@@ -10,6 +16,18 @@ describe("defaults and environment", () => {
     const env = { XDG_STATE_HOME: "/x/state", XDG_CONFIG_HOME: "/x/config" };
     expect(defaultStateDir(env)).toBe(asUser ? "/x/state/archy" : "/var/lib/archy");
     expect(defaultManifestsDir(env)).toBe(asUser ? "/x/config/archy/apps" : "/etc/archy/apps");
+    expect(defaultConfigFile(env)).toBe(
+      asUser ? "/x/config/archy/archy.yaml" : "/etc/archy/archy.yaml",
+    );
+  });
+
+  it("the config file: --config, then ARCHY_CONFIG, then the default (not named)", () => {
+    expect(createContext({ config: "/flag.yaml" }, { ARCHY_CONFIG: "/env.yaml" })).toMatchObject({
+      configFile: "/flag.yaml",
+      configNamed: true,
+    });
+    expect(createContext({}, { ARCHY_CONFIG: "/env.yaml" }).configFile).toBe("/env.yaml");
+    expect(createContext({}, {})).toMatchObject({ configNamed: false });
   });
 
   it("flags beat the environment, which beats the defaults; ARCHY_PODMAN and ARCHY_PODMAN_ARGS reach the runtime", () => {

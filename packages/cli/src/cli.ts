@@ -26,6 +26,12 @@ export async function main(argv: string[]): Promise<number> {
         "manifests folder (env ARCHY_MANIFESTS; /etc/archy/apps as root)",
       ),
     )
+    .addOption(
+      new Option(
+        "--config <file>",
+        "archy's config file, its notify: targets (env ARCHY_CONFIG; /etc/archy/archy.yaml as root)",
+      ),
+    )
     .option("--json", "one JSON document (JSON lines for streams) on stdout")
     .option("-q, --quiet", "only the essential output")
     .showHelpAfterError()
@@ -213,6 +219,12 @@ export async function main(argv: string[]): Promise<number> {
         (await import("./commands/update.js")).check(c, app),
       ),
     );
+  program
+    .command("notify")
+    .description("notifications (archy's config file, notify: targets)")
+    .command("test")
+    .description("send one message to each target and say what each answered")
+    .action(action(async (c) => (await import("./commands/notify.js")).test(c)));
   program
     .command("events")
     .description("the live stream of state changes, one JSON object per line")

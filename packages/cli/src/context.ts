@@ -6,6 +6,7 @@ import { Output } from "./output.js";
 export interface GlobalOptions {
   stateDir?: string;
   manifests?: string;
+  config?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -13,6 +14,9 @@ export interface GlobalOptions {
 export interface Context {
   stateDir: string;
   manifestsDir: string;
+  /** archy's config file (`--config`, ARCHY_CONFIG, or the default); `configNamed`: one of the first two. */
+  configFile: string;
+  configNamed: boolean;
   socketPath: string;
   json: boolean;
   quiet: boolean;
@@ -35,6 +39,12 @@ export function defaultManifestsDir(env = process.env): string {
   return join(env.XDG_CONFIG_HOME || join(homedir(), ".config"), "archy", "apps");
 }
 
+/** `/etc/archy/archy.yaml` as root, `$XDG_CONFIG_HOME/archy/archy.yaml` (or ~/.config/archy/archy.yaml) otherwise. */
+export function defaultConfigFile(env = process.env): string {
+  if (isRoot()) return "/etc/archy/archy.yaml";
+  return join(env.XDG_CONFIG_HOME || join(homedir(), ".config"), "archy", "archy.yaml");
+}
+
 /** ARCHY_PODMAN_ARGS split on white space (no quoting). */
 export function podmanArgs(env = process.env): string[] {
   return (env.ARCHY_PODMAN_ARGS ?? "").split(/\s+/).filter(Boolean);
@@ -44,9 +54,12 @@ export function createContext(opts: GlobalOptions, env = process.env): Context {
   const stateDir = resolve(opts.stateDir ?? env.ARCHY_STATE_DIR ?? defaultStateDir(env));
   const manifestsDir = resolve(opts.manifests ?? env.ARCHY_MANIFESTS ?? defaultManifestsDir(env));
   let runtime: PodmanRuntime | null = null;
+  const named = opts.config ?? env.ARCHY_CONFIG;
   return {
     stateDir,
     manifestsDir,
+    configFile: resolve(named || defaultConfigFile(env)),
+    configNamed: Boolean(named),
     socketPath: join(stateDir, "archy.sock"),
     json: opts.json ?? false,
     quiet: opts.quiet ?? false,

@@ -29,6 +29,8 @@ export interface DaemonMetrics {
   streamOpened(): void;
   /** Writing the snapshot failed. */
   snapshotFailed(): void;
+  /** A notification was delivered to a target, or not. */
+  notified(target: string, ok: boolean): void;
   render(): Promise<{ contentType: string; body: string }>;
 }
 
@@ -150,6 +152,12 @@ export async function createDaemonMetrics(now: () => number = Date.now): Promise
     help: "Snapshot writes that failed (the next change tries again).",
     registers,
   });
+  const notifications = new prom.Counter({
+    name: "archy_notifications_total",
+    help: "Attempts to deliver a notification, by target and result (delivered, failed).",
+    labelNames: ["target", "result"],
+    registers,
+  });
   let streams = 0;
 
   return {
@@ -201,6 +209,7 @@ export async function createDaemonMetrics(now: () => number = Date.now): Promise
     snapshotFailed() {
       snapshotFailures.inc();
     },
+    notified: (target, ok) => notifications.inc({ target, result: ok ? "delivered" : "failed" }),
     async render() {
       apps = (await source?.status()) ?? [];
       try {

@@ -29,6 +29,8 @@ function context(): Context {
   return {
     stateDir,
     manifestsDir: join(root, "apps"),
+    configFile: join(root, "archy.yaml"),
+    configNamed: false,
     socketPath: join(stateDir, "archy.sock"),
     json: false,
     quiet: true,

@@ -130,6 +130,8 @@ export async function runDaemon(
       logger: log,
     });
     metrics.watch(reconciler);
+    const { startNotifications } = await import("../notify/daemon.js");
+    const notifications = await startNotifications(ctx, reconciler, log, metrics.notified);
 
     let recovery: (RecoveryReport & { at: string; after: string }) | null = null;
     if (marker.previous) {
@@ -137,6 +139,9 @@ export async function runDaemon(
         void notify?.status(`recovering after a ${marker.previous.ended} of the last run`);
         const report = await reconciler.recover(previous.loaded.data);
         recovery = { ...report, at: new Date().toISOString(), after: marker.previous.ended };
+        notifications?.recovered(
+          `archy recovered after a ${marker.previous.ended}: ${report.recovered.length} started, ${report.alreadyRunning.length} already running, ${report.skipped.length} skipped, ${report.failed.length} failed${report.failed.length ? ` (${report.failed.map((f) => f.name).join(", ")})` : ""}`,
+        );
         for (const name of report.recovered)
           log.info({ container: name, result: "recovered" }, `recovery: ${name} recovered`);
         for (const name of report.alreadyRunning)
@@ -302,6 +307,7 @@ export async function runDaemon(
       : null;
     await loop.run();
     await checking;
+    await notifications?.close(); // what is not delivered stays in the outbox for the next daemon
     api.close(); // the event and log streams of both listeners end
     httpServer?.close();
     httpServer?.closeAllConnections();
