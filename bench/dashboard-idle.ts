@@ -25,7 +25,7 @@ import { execa } from "execa";
 import { createPodmanStore, freePort, tempDir, waitFor } from "@archy/test-utils";
 import { launchChromium, type OpenBrowser } from "../packages/cli/test/browser.js";
 import { poll } from "../packages/cli/test/dashboard-page.js";
-import { cpuOf, processCpu } from "./proc.js";
+import { idleWindow } from "./proc.js";
 import { benchManifest } from "./lib.js";
 
 const QUICK = process.env.ARCHY_BENCH_QUICK === "1";
@@ -39,7 +39,6 @@ const LIMIT_PP = 0.5;
 type Page = Awaited<ReturnType<OpenBrowser["context"]["newPage"]>>;
 
 const progress = (line: string) => process.stderr.write(`dashboard-idle: ${line}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Established TCP connections whose local port is `port` (the daemon's side of each client). */
 function establishedTo(port: number): number {
@@ -57,22 +56,6 @@ function establishedTo(port: number): number {
     }
   }
   return n;
-}
-
-/**
- * Context switches of a process's main thread (its event loop) so far: each
- * wake-up of the loop is one, so a timer the status page added would show here
- * long before it shows in CPU time.
- */
-function wakeups(pid: number): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    const n = (name: string) =>
-      Number(new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? 0);
-    return n("voluntary_ctxt_switches") + n("nonvoluntary_ctxt_switches");
-  } catch {
-    return 0;
-  }
 }
 
 interface Window {
@@ -141,22 +124,10 @@ export async function benchDashboardIdle(): Promise<Window[]> {
   };
   /** The daemon tree's CPU over one idle window after a settling pause. */
   const measure = async (pid: number, condition: string, note: () => string) => {
-    await sleep(SETTLE_SECONDS * 1000);
     progress(`${condition}: idle for ${IDLE_SECONDS} s`);
-    const own0 = cpuOf(pid, false);
-    const t0cpu = processCpu(pid);
-    const wake0 = wakeups(pid);
-    const t0 = performance.now();
-    await sleep(IDLE_SECONDS * 1000);
-    const own1 = cpuOf(pid, false);
-    const t1cpu = processCpu(pid);
-    const wake1 = wakeups(pid);
-    const wall = (performance.now() - t0) / 1000;
     const w: Window = {
       condition,
-      own: (100 * (own1 - own0)) / wall,
-      tree: (100 * (t1cpu.self + t1cpu.live - t0cpu.self - t0cpu.live)) / wall,
-      wakeups: (wake1 - wake0) / wall,
+      ...(await idleWindow(pid, IDLE_SECONDS, SETTLE_SECONDS)),
       note: note(),
     };
     progress(

@@ -46,3 +46,50 @@ export function treeCpu(pid: number): number {
   const { self, live } = processCpu(pid);
   return self + live;
 }
+
+/**
+ * Context switches of a process's main thread (its event loop) so far: each
+ * wake-up of the loop is one, so a new timer shows here long before it shows
+ * in CPU time.
+ */
+export function wakeups(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const n = (name: string) =>
+      Number(new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? 0);
+    return n("voluntary_ctxt_switches") + n("nonvoluntary_ctxt_switches");
+  } catch {
+    return 0;
+  }
+}
+
+/** One idle window of a process: % of a core, alone and with its tree, and its loop's wake-ups per second. */
+export interface IdleWindow {
+  own: number;
+  tree: number;
+  wakeups: number;
+}
+
+/** Measures `pid` over `seconds` (after `settleSeconds` of rest). */
+export async function idleWindow(
+  pid: number,
+  seconds: number,
+  settleSeconds: number,
+): Promise<IdleWindow> {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  await sleep(settleSeconds * 1000);
+  const own0 = cpuOf(pid, false);
+  const t0cpu = processCpu(pid);
+  const wake0 = wakeups(pid);
+  const t0 = performance.now();
+  await sleep(seconds * 1000);
+  const own1 = cpuOf(pid, false);
+  const t1cpu = processCpu(pid);
+  const wake1 = wakeups(pid);
+  const wall = (performance.now() - t0) / 1000;
+  return {
+    own: (100 * (own1 - own0)) / wall,
+    tree: (100 * (t1cpu.self + t1cpu.live - t0cpu.self - t0cpu.live)) / wall,
+    wakeups: (wake1 - wake0) / wall,
+  };
+}
