@@ -63,7 +63,7 @@ describe("alerts", () => {
   });
 
   it("podman unreachable and an invalid manifest, from the passes; a rollback and an update are notes", async () => {
-    const { clock, alerts, said } = setup();
+    const { clock, alerts, said, told } = setup();
     const report = (over: Partial<ReconcileReport>): ReconcileReport => ({
       startedAt: "",
       durationMs: 1,
@@ -107,5 +107,13 @@ describe("alerts", () => {
     alerts.onPass(report({}));
     await clock.advance(60_000);
     expect(said().at(-1)).toBe("manifest-invalid:/m/web.yaml resolved");
+
+    // One a previous daemon left open: the first pass that finds the file valid resolves it.
+    const next = setup();
+    const left = { ...told.find((n) => n.key === "manifest-invalid:/m/web.yaml")! };
+    next.alerts.restore([left]);
+    next.alerts.onPass(report({}));
+    await next.clock.advance(60_000);
+    expect(next.said()).toEqual(["manifest-invalid:/m/web.yaml resolved"]);
   });
 });

@@ -89,8 +89,12 @@ export class Alerts {
 
   /** Problems a previous daemon left open: resolved like any other once their cause is seen gone. */
   restore(open: Notice[]): void {
-    for (const notice of open)
+    for (const notice of open) {
       if (!this.open.has(notice.key)) this.open.set(notice.key, { notice, resolving: null });
+      // A file it left invalid is cleared by the first pass that finds it valid.
+      if (notice.problem === "manifest-invalid")
+        this.manifestFiles.add(notice.key.slice("manifest-invalid:".length));
+    }
   }
 
   /** The problems open now (their open notices). */
@@ -172,13 +176,12 @@ export class Alerts {
     else if (report.observed) this.clear("podman-unreachable", "podman answers again");
     const files = new Set(report.manifestErrors.map((m) => m.file));
     for (const m of report.manifestErrors)
-      if (!this.open.has(`manifest-invalid:${m.file}`))
-        this.raise(
-          `manifest-invalid:${m.file}`,
-          m.app ?? null,
-          "manifest-invalid",
-          `${m.file}:${m.line}:${m.column}: ${m.path ? `${m.path}: ` : ""}${m.message}`,
-        );
+      this.raise(
+        `manifest-invalid:${m.file}`,
+        m.app ?? null,
+        "manifest-invalid",
+        `${m.file}:${m.line}:${m.column}: ${m.path ? `${m.path}: ` : ""}${m.message}`,
+      );
     for (const file of this.manifestFiles)
       if (!files.has(file)) this.clear(`manifest-invalid:${file}`, `${file} is valid again`);
     this.manifestFiles = files;
