@@ -59,8 +59,10 @@ export interface Core {
   updates: UpdatesStore;
   /** Newer images the daemon's update checks found, by app id (update/watch.ts). */
   available: Map<string, { latest: string; at: string }>;
-  /** Exits a pass asked podman about: killed for memory or not (pass/observe.ts). */
+  /** Exits a pass asked podman about: killed for memory or not (pass/oom.ts). */
   oomKills: OomKills;
+  /** Why pulls are refused now (the daemon found the disk low), or null. */
+  pullsRefused: string | null;
   /** Finishes or undoes the updates a crash cut; runs once per process, before the first pass or update. */
   recoverUpdates: () => Promise<void>;
   states: AppStates;
@@ -106,6 +108,7 @@ export function createCore(opts: ReconcilerOptions): Core {
     desired: new DesiredStateStore(opts.stateDir, log),
     updates: new UpdatesStore(opts.stateDir, log),
     available: new Map(),
+    pullsRefused: null,
     oomKills: new Map(),
     states,
     health,
@@ -121,6 +124,7 @@ export function createCore(opts: ReconcilerOptions): Core {
         if (last.containers !== null) last.containers = containers;
       },
       ...(opts.reapStray === null ? {} : { reapStray: opts.reapStray ?? strayConmonReaper() }),
+      pullsRefused: () => core.pullsRefused,
     }),
     queue: new KeyedQueue(),
     concurrency: Math.max(1, opts.concurrency ?? 4),

@@ -160,11 +160,22 @@ export class Reconciler {
     return [...this.core.last.orphans];
   }
 
-  /** Problems with archy's own state the owner should know of (a corrupt desired.json moved aside). */
+  /** Problems with archy's own state the owner should know of (a corrupt desired.json moved aside, a low disk). */
   async notices(): Promise<string[]> {
     await this.core.desired.load();
     const notice = this.core.desired.notice();
-    return notice ? [notice] : [];
+    return [
+      ...(notice ? [notice] : []),
+      ...(this.core.pullsRefused ? [`pulls are refused: ${this.core.pullsRefused}`] : []),
+    ];
+  }
+
+  /**
+   * Refuses pulls (a start that needs an image it has not, an update) while
+   * `reason` is given: the daemon found the disk low. Null lets them go again.
+   */
+  refusePulls(reason: string | null): void {
+    this.core.pullsRefused = reason;
   }
 
   // ---- the owner's operations ----------------------------------------------------------

@@ -85,6 +85,11 @@ export class PodmanRuntime implements ContainerRuntime {
     return stdout.trim();
   }
 
+  async storageRoot(): Promise<string> {
+    const { stdout } = await this.run(["info", "--format", "{{.Store.GraphRoot}}"]);
+    return stdout.trim();
+  }
+
   async imageExists(image: string): Promise<boolean> {
     assertImage(image);
     const { exitCode } = await this.run(["image", "exists", "--", image], { okExitCodes: [1] });

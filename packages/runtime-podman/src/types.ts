@@ -195,4 +195,6 @@ export interface ContainerRuntime {
   removeImage(image: string): Promise<boolean>;
   /** The engine's version; throws PodmanUnavailableError when it does not answer. */
   version(): Promise<string>;
+  /** Where the engine keeps images and containers (`podman info`'s Store.GraphRoot). */
+  storageRoot(): Promise<string>;
 }

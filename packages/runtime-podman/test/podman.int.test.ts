@@ -41,8 +41,9 @@ describe.skipIf(podman.skipReason !== null)(
       labels: { ...store.labels, ...spec.labels },
     });
 
-    it("reports podman's version", async () => {
+    it("reports podman's version, and where its storage is", async () => {
       expect(await rt.version()).toBe(podman.version);
+      expect(await rt.storageRoot()).toBe(store.globalArgs[1]);
     });
 
     it("builds an image from a Containerfile", async () => {

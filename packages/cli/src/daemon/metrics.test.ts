@@ -100,7 +100,7 @@ describe("the daemon's metrics", () => {
     expect(body).not.toMatch(/method="events"/);
   });
 
-  it("passes, their failures, stream reconnects and snapshot write failures", async () => {
+  it("passes, their failures, stream reconnects, snapshot write failures, notifications and the disks", async () => {
     const m = await createDaemonMetrics();
     const report = { durationMs: 120, failures: [], error: undefined } as never;
     m.passed(report);
@@ -109,11 +109,22 @@ describe("the daemon's metrics", () => {
     m.streamOpened();
     m.streamOpened();
     m.snapshotFailed();
+    m.notified("hook", true);
+    m.notified("hook", false);
+    m.watchDisk(() => [
+      { what: "state folder", path: "/s", freeBytes: 5e9, thresholdBytes: 1e9 },
+      { what: "podman storage", path: "/p", freeBytes: 5e8, thresholdBytes: 1e9 },
+    ]);
     const { body } = await m.render();
     expect(body).toMatch(/^archy_pass_duration_seconds_count 2$/m);
     expect(body).toMatch(/^archy_pass_duration_seconds_sum 0\.2$/m);
     expect(body).toMatch(/^archy_pass_errors_total 1$/m);
     expect(body).toMatch(/^archy_event_stream_reconnects_total 2$/m);
     expect(body).toMatch(/^archy_snapshot_write_failures_total 1$/m);
+    expect(body).toMatch(/^archy_notifications_total\{target="hook",result="delivered"\} 1$/m);
+    expect(body).toMatch(/^archy_notifications_total\{target="hook",result="failed"\} 1$/m);
+    expect(body).toMatch(/^archy_disk_free_bytes\{what="state folder",path="\/s"\} 5000000000$/m);
+    expect(body).toMatch(/^archy_disk_low\{what="podman storage",path="\/p"\} 1$/m);
+    expect(body).toMatch(/^archy_disk_low\{what="state folder",path="\/s"\} 0$/m);
   });
 });

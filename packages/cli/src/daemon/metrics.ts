@@ -31,6 +31,10 @@ export interface DaemonMetrics {
   snapshotFailed(): void;
   /** A notification was delivered to a target, or not. */
   notified(target: string, ok: boolean): void;
+  /** The free space of archy's filesystems, read at each scrape. */
+  watchDisk(
+    spaces: () => { what: string; path: string; freeBytes: number; thresholdBytes: number }[],
+  ): void;
   render(): Promise<{ contentType: string; body: string }>;
 }
 
@@ -158,6 +162,28 @@ export async function createDaemonMetrics(now: () => number = Date.now): Promise
     labelNames: ["target", "result"],
     registers,
   });
+  let disk: Parameters<DaemonMetrics["watchDisk"]>[0] = () => [];
+  new prom.Gauge({
+    name: "archy_disk_free_bytes",
+    help: "Free space of the filesystems archy writes to (its state folder, podman's storage).",
+    labelNames: ["what", "path"],
+    registers,
+    collect() {
+      this.reset();
+      for (const d of disk()) this.set({ what: d.what, path: d.path }, d.freeBytes);
+    },
+  });
+  new prom.Gauge({
+    name: "archy_disk_low",
+    help: "1 when the filesystem is under its threshold (pulls are refused), else 0.",
+    labelNames: ["what", "path"],
+    registers,
+    collect() {
+      this.reset();
+      for (const d of disk())
+        this.set({ what: d.what, path: d.path }, d.freeBytes < d.thresholdBytes ? 1 : 0);
+    },
+  });
   let streams = 0;
 
   return {
@@ -208,6 +234,9 @@ export async function createDaemonMetrics(now: () => number = Date.now): Promise
     },
     snapshotFailed() {
       snapshotFailures.inc();
+    },
+    watchDisk(spaces) {
+      disk = spaces;
     },
     notified: (target, ok) => notifications.inc({ target, result: ok ? "delivered" : "failed" }),
     async render() {

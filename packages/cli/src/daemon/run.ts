@@ -132,6 +132,28 @@ export async function runDaemon(
     metrics.watch(reconciler);
     const { startNotifications } = await import("../notify/daemon.js");
     const notifications = await startNotifications(ctx, reconciler, log, metrics.notified);
+    const { DiskWatch, describeLow } = await import("./disk.js");
+    const storage = await runtime.storageRoot().catch(() => null);
+    const disk = new DiskWatch({
+      paths: [
+        { what: "state folder", path: ctx.stateDir },
+        ...(storage ? [{ what: "podman storage", path: storage }] : []),
+      ],
+      clock: systemClock,
+      onChange: (low) => {
+        reconciler.refusePulls(low.length > 0 ? low.map(describeLow).join("; ") : null);
+        notifications?.disk(low.map((d) => ({ path: d.path, summary: describeLow(d) })));
+        if (low.length === 0) log.info({}, "disk: room again; pulls go ahead");
+        for (const d of low)
+          log.warn(
+            { path: d.path, free: d.freeBytes },
+            `disk: ${describeLow(d)}; pulls are refused`,
+          );
+      },
+    });
+    await disk.check(); // before the first pass: it may pull
+    disk.start();
+    metrics.watchDisk(() => disk.spaces());
 
     let recovery: (RecoveryReport & { at: string; after: string }) | null = null;
     if (marker.previous) {
@@ -307,6 +329,7 @@ export async function runDaemon(
       : null;
     await loop.run();
     await checking;
+    disk.stop();
     await notifications?.close(); // what is not delivered stays in the outbox for the next daemon
     api.close(); // the event and log streams of both listeners end
     httpServer?.close();

@@ -116,4 +116,16 @@ describe("alerts", () => {
     await next.clock.advance(60_000);
     expect(next.said()).toEqual(["manifest-invalid:/m/web.yaml resolved"]);
   });
+
+  it("a low disk opens per filesystem and resolves once it has room for the settle window", async () => {
+    const { clock, alerts, said } = setup();
+    alerts.onDisk([{ path: "/store", summary: "low" }]);
+    alerts.onDisk([{ path: "/store", summary: "low" }]);
+    alerts.onDisk([]);
+    await clock.advance(30_000);
+    alerts.onDisk([{ path: "/store", summary: "low" }]); // back within the window: the same incident
+    alerts.onDisk([]);
+    await clock.advance(60_000);
+    expect(said()).toEqual(["low-disk:/store open", "low-disk:/store resolved"]);
+  });
 });

@@ -40,6 +40,7 @@ const APP_PROBLEMS: readonly Problem[] = ["crash-loop", "unhealthy", "failed", "
 export class Alerts {
   private readonly open = new Map<string, { notice: Notice; resolving: unknown }>();
   private manifestFiles = new Set<string>();
+  private lowPaths = new Set<string>();
 
   constructor(
     private readonly clock: Clock,
@@ -94,6 +95,7 @@ export class Alerts {
       // A file it left invalid is cleared by the first pass that finds it valid.
       if (notice.problem === "manifest-invalid")
         this.manifestFiles.add(notice.key.slice("manifest-invalid:".length));
+      if (notice.problem === "low-disk") this.lowPaths.add(notice.key.slice("low-disk:".length));
     }
   }
 
@@ -160,6 +162,15 @@ export class Alerts {
       default:
         return;
     }
+  }
+
+  /** The filesystems low on space now (the daemon's disk watch): each opens; one with room again resolves. */
+  onDisk(low: { path: string; summary: string }[]): void {
+    const now = new Set(low.map((l) => l.path));
+    for (const l of low) this.raise(`low-disk:${l.path}`, null, "low-disk", l.summary);
+    for (const path of this.lowPaths)
+      if (!now.has(path)) this.clear(`low-disk:${path}`, `${path} has room again`);
+    this.lowPaths = now;
   }
 
   onPass(report: ReconcileReport): void {

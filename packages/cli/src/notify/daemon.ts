@@ -12,6 +12,8 @@ import { Notifier } from "./notifier.js";
 export interface DaemonNotifications {
   /** The summary of a recovery after a crash or a reboot of the last run. */
   recovered(summary: string): void;
+  /** The filesystems low on space now. */
+  disk(low: { path: string; summary: string }[]): void;
   close(): Promise<void>;
 }
 
@@ -59,6 +61,7 @@ export async function startNotifications(
   );
   return {
     recovered: (summary) => notifier.note("recovered", "recovered", summary),
+    disk: (low) => notifier.disk(low),
     async close() {
       unsubscribe();
       await notifier.close();

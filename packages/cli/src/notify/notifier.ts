@@ -52,6 +52,11 @@ export class Notifier {
   /** The reconciler's events from now on. */
   onEvent = (e: ReconcilerEvent): void => this.alerts.onEvent(e);
 
+  /** The filesystems low on space now (see Alerts.onDisk). */
+  disk(low: { path: string; summary: string }[]): void {
+    this.alerts.onDisk(low);
+  }
+
   /** A note of the daemon's own (a recovery's summary). */
   note(key: string, problem: Problem, summary: string): void {
     this.alerts.note(key, null, problem, summary);

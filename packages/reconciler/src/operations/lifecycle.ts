@@ -22,6 +22,7 @@ export type LifecycleParts = OneAppParts &
     | "updates"
     | "recoverUpdates"
     | "available"
+    | "pullsRefused"
   >;
 
 /**

@@ -33,6 +33,8 @@ export interface ExecutorOptions {
   reapStray?: StrayReaper;
   /** Every container list a settle's status poll took (see StatusPoll). */
   onList?: (containers: ContainerStatus[]) => void;
+  /** Why pulls are refused now (the disk is low), or null. */
+  pullsRefused?: () => string | null;
 }
 
 /**
@@ -239,9 +241,15 @@ export class Executor {
         id = await this.runtime.imageId(ref);
       }
     } else if (c.pull === "always" || (c.pull === "missing" && id === null)) {
-      this.states.progress(app.id, "installing", by);
-      await this.runtime.pullImage(ref);
-      id = await this.runtime.imageId(ref);
+      const refused = this.opts.pullsRefused?.() ?? null;
+      // Low on disk: no pull; an image that is here already does (pull: always).
+      if (refused !== null && id === null)
+        throw new StartFailedError(app.id, `not pulling ${ref}: ${refused}`, "crash");
+      if (refused === null) {
+        this.states.progress(app.id, "installing", by);
+        await this.runtime.pullImage(ref);
+        id = await this.runtime.imageId(ref);
+      }
     }
     if (id === null)
       throw new StartFailedError(

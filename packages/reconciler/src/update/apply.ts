@@ -17,7 +17,7 @@ import {
 
 export type UpdateParts = ReplaceParts &
   DependentsParts &
-  Pick<Core, "updates" | "available" | "manifests">;
+  Pick<Core, "updates" | "available" | "manifests" | "pullsRefused">;
 
 export interface UpdateOptions {
   /**
@@ -68,6 +68,10 @@ export async function applyUpdate(
       `--to changes ${app.id}'s manifest, and this archy has no manifests folder`,
       { app: app.id },
     );
+  if (parts.pullsRefused !== null)
+    throw new ReconcilerError("EUPDATE", `not pulling ${ref}: ${parts.pullsRefused}`, {
+      app: app.id,
+    });
   const old = await runtime.getContainerStatus(containerName(app.id));
   const oldImageId = old?.imageId ?? (await runtime.imageId(app.container.image));
   // The pull moves the tag: journaled first, so a crash puts it back (recover.ts).

@@ -1,3 +1,4 @@
+import { tmpdir } from "node:os";
 import { createHash } from "node:crypto";
 import { systemClock, type Clock } from "../clock/clock.js";
 import { ContainerNotFoundError, ImageNotFoundError, PodmanCommandError } from "../errors.js";
@@ -177,6 +178,12 @@ export class FakeRuntime implements ContainerRuntime {
   async version(): Promise<string> {
     await this.enter("version", []);
     return "fake";
+  }
+
+  /** The fake keeps nothing on disk: the temp folder stands in for its store. */
+  async storageRoot(): Promise<string> {
+    await this.enter("storageRoot", []);
+    return tmpdir();
   }
 
   async imageExists(image: string): Promise<boolean> {
