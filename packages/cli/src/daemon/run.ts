@@ -203,8 +203,10 @@ export async function runDaemon(
         await snapshots.save(state);
         lastWritten = text;
       } catch (error) {
+        // The last good snapshot stays as it was (a durable write fails whole); tried again in 30 s.
         metrics.snapshotFailed();
-        log.error({ err: String(error) }, "could not write the snapshot");
+        log.error({ err: String(error) }, "could not write the snapshot; trying again in 30 s");
+        setTimeout(() => scheduleSnapshot(), 30_000).unref();
       }
     };
     const scheduleSnapshot = () => {
