@@ -141,13 +141,13 @@ describe.skipIf(podman.skipReason !== null)(
       );
       await writeFile(
         join(work.path, "apps", "loop.yaml"),
-        loop('["sh", "-c", "sleep 0.3; exit 1"]'),
+        loop('["sh", "-c", "sleep 1.2; exit 1"]'),
       );
       await h.startDaemon(["--interval", "2s"]);
       const socket = join(work.path, "state", "archy.sock");
       const slowest: number[] = [];
       // Restarts go on for a while; the API is asked meanwhile (the hang target holds its worker).
-      const until = Date.now() + 12_000;
+      const until = Date.now() + 15_000;
       while (Date.now() < until) {
         slowest.push(await timedGet(socket, "/v1/apps"));
         await new Promise((r) => setTimeout(r, 200));
@@ -178,7 +178,7 @@ describe.skipIf(podman.skipReason !== null)(
       await writeConfig(`    - webhook: ${base}/later\n      name: later\n`);
       await writeFile(
         join(work.path, "apps", "loop.yaml"),
-        loop('["sh", "-c", "sleep 0.3; exit 1"]'),
+        loop('["sh", "-c", "sleep 1.2; exit 1"]'),
       );
       await h.startDaemon(["--interval", "2s"]);
       await waitFor(

@@ -38,11 +38,11 @@ afterEach(() => rm(dir, { recursive: true, force: true }));
 
 /** A delivery that answers as `answer` says, recording each attempt. */
 function scripted(answer: (target: string, n: Notice, attempt: number) => boolean) {
-  const attempts: { target: string; key: string; at: number }[] = [];
+  const attempts: { target: string; key: string; state: string; at: number }[] = [];
   let clock: VirtualClock;
   const deliver = async (t: Target, n: Notice): Promise<Delivery> => {
     const attempt = attempts.filter((a) => a.target === t.name && a.key === n.key).length;
-    attempts.push({ target: t.name, key: n.key, at: clock.now() - START });
+    attempts.push({ target: t.name, key: n.key, state: n.state, at: clock.now() - START });
     const ok = answer(t.name, n, attempt);
     return { ok, answer: ok ? "HTTP 204" : "HTTP 500" };
   };
@@ -137,6 +137,31 @@ describe("the notifier", () => {
     expect(d.attempts.map((a) => a.key)).toEqual(["crash-loop:web", "crash-loop:web"]);
     expect(second.openProblems()).toEqual([]);
     await second.close();
+  });
+
+  it("a resolution never overtakes its open, even while the open waits for a retry", async () => {
+    const clock = new VirtualClock(START);
+    const d = scripted((_t, _n, attempt) => attempt > 0); // the first try of each message fails
+    d.bind(clock);
+    const n = new Notifier({
+      config: config({ targets: [hook], settleMs: 1_000 }),
+      stateDir: dir,
+      clock,
+      log: silent,
+      deliver: d.deliver,
+    });
+    await n.start();
+    n.onEvent(backoff("web"));
+    await clock.until(() => d.attempts.length === 1);
+    n.onEvent({ ...backoff("web"), phase: "running", stopReason: null } as ReconcilerEvent);
+    await clock.until(() => d.attempts.length === 3, { limitMs: 60_000 });
+    // The resolution (written at 1 s) waits behind the open's retry at 2 s.
+    expect(d.attempts.map((a) => [a.state, a.at])).toEqual([
+      ["open", 0],
+      ["open", 2_000],
+      ["resolved", 2_000],
+    ]);
+    await n.close();
   });
 
   it("at most rate_limit messages a minute to a target; the rest wait their turn, in order", async () => {

@@ -144,7 +144,8 @@ export class Notifier {
     const w = this.workers.get(name)!;
     while (!this.closed) {
       const mine = (await this.outbox.all()).filter((p) => p.target === name);
-      const next = mine.sort((a, b) => a.nextAt - b.nextAt)[0];
+      // In the order they were written: a resolution never overtakes its open, even one retried later.
+      const next = mine[0];
       if (!next) return;
       const now = clock.now();
       if (now - Date.parse(next.notice.at) > GIVE_UP_MS) {
