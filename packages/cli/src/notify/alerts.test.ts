@@ -128,4 +128,27 @@ describe("alerts", () => {
     await clock.advance(60_000);
     expect(said()).toEqual(["low-disk:/store open", "low-disk:/store resolved"]);
   });
+
+  it("the same note again within the settle window is told once; after it, again", async () => {
+    const { clock, alerts, said } = setup();
+    const update = {
+      type: "update",
+      app: "web",
+      state: "available",
+      image: "i",
+      latest: "sha256:1",
+      at: "",
+    } as const;
+    alerts.onEvent(update);
+    await clock.advance(30_000);
+    alerts.onEvent(update);
+    alerts.onEvent({ ...update, latest: "sha256:2" }); // other words: told
+    await clock.advance(30_000);
+    alerts.onEvent(update);
+    expect(said()).toEqual([
+      "update-available:web info",
+      "update-available:web info",
+      "update-available:web info",
+    ]);
+  });
 });

@@ -41,6 +41,8 @@ export class Alerts {
   private readonly open = new Map<string, { notice: Notice; resolving: unknown }>();
   private manifestFiles = new Set<string>();
   private lowPaths = new Set<string>();
+  /** When each note (key and words) was last told. */
+  private readonly noted = new Map<string, number>();
 
   constructor(
     private readonly clock: Clock,
@@ -83,8 +85,13 @@ export class Alerts {
     }, this.settleMs);
   }
 
-  /** A note: told once, nothing to resolve. */
+  /** A note: told once, nothing to resolve; the same note again within the settle window is not told again. */
   note(key: string, app: string | null, problem: Problem, summary: string): void {
+    const now = this.clock.now();
+    const last = this.noted.get(`${key}\n${summary}`);
+    if (last !== undefined && now - last < this.settleMs) return;
+    for (const [k, at] of this.noted) if (now - at >= this.settleMs) this.noted.delete(k);
+    this.noted.set(`${key}\n${summary}`, now);
     this.emit(this.notice(key, app, problem, "info", summary));
   }
 
