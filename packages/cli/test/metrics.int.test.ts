@@ -97,6 +97,10 @@ describe.skipIf(podman.skipReason !== null)(
       expect(r.body).toMatch(/^archy_app_up\{app="job"\} 0$/m);
       expect(r.body).toMatch(/^archy_app_phase\{app="job",phase="exited"\} 1$/m);
       expect(r.body).toMatch(/^archy_app_last_exit_code\{app="job"\} 3$/m);
+      // podman stats: the running app's memory and CPU; the exited one has none.
+      expect(r.body).toMatch(/^archy_app_memory_bytes\{app="web"\} [1-9]\d*$/m);
+      expect(r.body).toMatch(/^archy_app_cpu_seconds\{app="web"\} \d/m);
+      expect(r.body).not.toMatch(/^archy_app_memory_bytes\{app="job"\}/m);
       expect(r.body).toMatch(/^archy_pass_duration_seconds_count [1-9]\d*$/m);
       expect(r.body).toMatch(
         /^archy_podman_call_duration_seconds_count\{method="listContainers"\} [1-9]/m,

@@ -11,6 +11,7 @@ export type {
   ContainerSpec,
   ContainerState,
   ContainerStatus,
+  ContainerUsage,
   HealthcheckSpec,
   HealthStatus,
   ImageInfo,

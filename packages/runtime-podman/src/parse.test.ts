@@ -8,6 +8,7 @@ import {
   parseEventLine,
   parseInspectJson,
   parsePsJson,
+  parseStatsLines,
 } from "./parse.js";
 
 const fixture = (version: string, file: string) =>
@@ -221,5 +222,25 @@ describe("normalisers", () => {
     expect(normaliseTime(1763784000)).toBe("2025-11-22T04:00:00.000Z");
     expect(normaliseTime(1_763_784_000_123 * 1e6)).toBe("2025-11-22T04:00:00.123Z");
     expect(normaliseTime("garbage")).toBeNull();
+  });
+});
+
+describe("parseStatsLines", () => {
+  it("reads podman's numbers per running container (4.3's zeros for a created one are left out); a line of another shape is PodmanOutputError", () => {
+    expect(
+      parseStatsLines("27370a9b41ac archy-web 75481612 606208 67108864\nb7a6b1a1e4fc s3 0 0 0\n"),
+    ).toEqual([
+      {
+        id: "27370a9b41ac",
+        name: "archy-web",
+        cpuNanos: 75481612,
+        memoryBytes: 606208,
+        memoryLimitBytes: 67108864,
+      },
+    ]);
+    expect(parseStatsLines("")).toEqual([]);
+    expect(() => parseStatsLines("27370a9b41ac archy-web 335.9kB / 67.11MB")).toThrow(
+      expect.objectContaining({ code: "EPODMANOUTPUT" }),
+    );
   });
 });

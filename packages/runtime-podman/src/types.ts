@@ -113,6 +113,18 @@ export interface ContainerEvent {
   labels: Record<string, string>;
 }
 
+/** What a running container uses, as `podman stats` samples it. */
+export interface ContainerUsage {
+  /** The container's id as podman prints it in stats (its first 12 characters). */
+  id: string;
+  name: string;
+  /** CPU time used since it started, in nanoseconds (a rate needs two samples). */
+  cpuNanos: number;
+  memoryBytes: number;
+  /** Its memory limit; the host's memory when it has none. */
+  memoryLimitBytes: number;
+}
+
 export interface ImageInfo {
   id: string;
   /** Every reference the image is known by, e.g. "localhost/web:1.0". */
@@ -197,4 +209,6 @@ export interface ContainerRuntime {
   version(): Promise<string>;
   /** Where the engine keeps images and containers (`podman info`'s Store.GraphRoot). */
   storageRoot(): Promise<string>;
+  /** One `podman stats --no-stream` of every running container. */
+  stats(): Promise<ContainerUsage[]>;
 }

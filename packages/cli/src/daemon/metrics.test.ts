@@ -127,4 +127,27 @@ describe("the daemon's metrics", () => {
     expect(body).toMatch(/^archy_disk_low\{what="podman storage",path="\/p"\} 1$/m);
     expect(body).toMatch(/^archy_disk_low\{what="state folder",path="\/s"\} 0$/m);
   });
+
+  it("the apps' CPU and memory from podman stats, one sample for the scrapes of 10 s", async () => {
+    let t = NOW;
+    const m = await createDaemonMetrics(() => t);
+    let samples = 0;
+    m.watchUsage(async () => {
+      samples++;
+      return [
+        { id: "a", name: "archy-web", cpuNanos: 2.5e9, memoryBytes: 8e6, memoryLimitBytes: 64e6 },
+        { id: "b", name: "other", cpuNanos: 1e9, memoryBytes: 1, memoryLimitBytes: 2 },
+      ];
+    });
+    const { body } = await m.render();
+    expect(body).toMatch(/^archy_app_cpu_seconds\{app="web"\} 2\.5$/m);
+    expect(body).toMatch(/^archy_app_memory_bytes\{app="web"\} 8000000$/m);
+    expect(body).toMatch(/^archy_app_memory_limit_bytes\{app="web"\} 64000000$/m);
+    expect(body).not.toMatch(/app="other"/);
+    await m.render();
+    expect(samples).toBe(1);
+    t += 10_000;
+    await m.render();
+    expect(samples).toBe(2);
+  });
 });

@@ -10,6 +10,7 @@ import {
   type ReconcileReport,
   type ReconcilerEvent,
 } from "@archy/reconciler/api";
+import type { ContainerUsage } from "@archy/runtime-podman";
 import type { Gauge, Registry } from "prom-client";
 
 /** What the metrics read of the reconciler. */
@@ -31,6 +32,8 @@ export interface DaemonMetrics {
   snapshotFailed(): void;
   /** A notification was delivered to a target, or not. */
   notified(target: string, ok: boolean): void;
+  /** The apps' containers' CPU and memory (`podman stats`), sampled at a scrape, at most every 10 s. */
+  watchUsage(sample: () => Promise<ContainerUsage[]>): void;
   /** The free space of archy's filesystems, read at each scrape. */
   watchDisk(
     spaces: () => { what: string; path: string; freeBytes: number; thresholdBytes: number }[],
@@ -162,6 +165,50 @@ export async function createDaemonMetrics(now: () => number = Date.now): Promise
     labelNames: ["target", "result"],
     registers,
   });
+  // podman stats costs a process: one sample serves the scrapes of 10 s.
+  let sampleUsage: () => Promise<ContainerUsage[]> = async () => [];
+  // The gauges are collected side by side: they share one sample (a promise) of 10 s.
+  let usage: { at: number; byApp: Promise<Map<string, ContainerUsage>> } | null = null;
+  const appUsage = () => {
+    if (usage === null || now() - usage.at >= 10_000)
+      usage = {
+        at: now(),
+        byApp: sampleUsage()
+          .catch(() => [])
+          .then((list) => {
+            const byApp = new Map<string, ContainerUsage>();
+            for (const u of list) if (u.name.startsWith("archy-")) byApp.set(u.name.slice(6), u);
+            return byApp;
+          }),
+      };
+    return usage.byApp;
+  };
+  const usageGauge = (name: string, help: string, value: (u: ContainerUsage) => number) =>
+    new prom.Gauge({
+      name,
+      help,
+      labelNames: ["app"],
+      registers,
+      async collect() {
+        this.reset();
+        for (const [app, u] of await appUsage()) this.set({ app }, value(u));
+      },
+    });
+  usageGauge(
+    "archy_app_cpu_seconds",
+    "CPU time the app's container used since it started (podman stats; rate() it).",
+    (u) => u.cpuNanos / 1e9,
+  );
+  usageGauge(
+    "archy_app_memory_bytes",
+    "Memory the app's container uses (podman stats).",
+    (u) => u.memoryBytes,
+  );
+  usageGauge(
+    "archy_app_memory_limit_bytes",
+    "The memory the app's container may use: its limit, else the host's.",
+    (u) => u.memoryLimitBytes,
+  );
   let disk: Parameters<DaemonMetrics["watchDisk"]>[0] = () => [];
   new prom.Gauge({
     name: "archy_disk_free_bytes",
@@ -237,6 +284,9 @@ export async function createDaemonMetrics(now: () => number = Date.now): Promise
     },
     watchDisk(spaces) {
       disk = spaces;
+    },
+    watchUsage(sample) {
+      sampleUsage = sample;
     },
     notified: (target, ok) => notifications.inc({ target, result: ok ? "delivered" : "failed" }),
     async render() {

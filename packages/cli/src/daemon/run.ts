@@ -154,6 +154,7 @@ export async function runDaemon(
     await disk.check(); // before the first pass: it may pull
     disk.start();
     metrics.watchDisk(() => disk.spaces());
+    metrics.watchUsage(() => runtime.stats());
 
     let recovery: (RecoveryReport & { at: string; after: string }) | null = null;
     if (marker.previous) {

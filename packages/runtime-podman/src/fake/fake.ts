@@ -20,6 +20,7 @@ import type {
   ContainerSpec,
   ContainerState,
   ContainerStatus,
+  ContainerUsage,
   ImageInfo,
 } from "../types.js";
 import { assertContainerName, assertImage, assertSpec } from "../validate.js";
@@ -178,6 +179,22 @@ export class FakeRuntime implements ContainerRuntime {
   async version(): Promise<string> {
     await this.enter("version", []);
     return "fake";
+  }
+
+  /** Each running container: 10 ms of CPU per second it has run, 8 MiB of memory, no limit (16 GiB). */
+  async stats(): Promise<ContainerUsage[]> {
+    await this.enter("stats", []);
+    const now = this.clock.now();
+    return [...this.containers.values()]
+      .filter((c) => c.state === "running")
+      .map((c) => ({
+        id: c.id.slice(0, 12),
+        name: c.name,
+        cpuNanos:
+          Math.max(0, now - Date.parse(c.startedAt ?? new Date(now).toISOString())) * 10_000,
+        memoryBytes: 8 * 1024 ** 2,
+        memoryLimitBytes: c.spec.resources?.memoryBytes ?? 16 * 1024 ** 3,
+      }));
   }
 
   /** The fake keeps nothing on disk: the temp folder stands in for its store. */
