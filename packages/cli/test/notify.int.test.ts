@@ -28,9 +28,9 @@ interface Got {
   signature: string | undefined;
 }
 
-const loop = (command: string) => `app:
-  id: loop
-  name: loop
+const loop = (command: string, id = "loop") => `app:
+  id: ${id}
+  name: ${id}
   version: "1"
   container:
     image: localhost/archy-test-busybox:latest
@@ -176,27 +176,34 @@ describe.skipIf(podman.skipReason !== null)(
       got.length = 0;
       failing.add("/later");
       await writeConfig(`    - webhook: ${base}/later\n      name: later\n`);
+      // An app of its own: loop runs, and a broken edit of a running app is rolled back by the gate.
       await writeFile(
-        join(work.path, "apps", "loop.yaml"),
-        loop('["sh", "-c", "sleep 1.2; exit 1"]'),
+        join(work.path, "apps", "flap.yaml"),
+        loop('["sh", "-c", "sleep 1.2; exit 1"]', "flap"),
       );
       await h.startDaemon(["--interval", "2s"]);
-      await waitFor(
-        async () =>
-          JSON.parse((await archy(["status", "loop", "--json"])).stdout).app.phase === "backoff",
-        { timeoutMs: 30_000, what: "loop in back-off" },
-      );
+      // (until the daemon's first pass has read flap.yaml, flap is an unknown app: no JSON)
+      const phase = async () =>
+        (
+          JSON.parse((await archy(["status", "flap", "--json"])).stdout || "{}") as {
+            app?: { phase: string };
+          }
+        ).app?.phase;
+      await waitFor(async () => (await phase()) === "backoff", {
+        timeoutMs: 30_000,
+        what: "flap in back-off",
+      });
       await new Promise((r) => setTimeout(r, 1_000)); // at least one refused attempt
       expect(await h.stopDaemon()).toBe(0);
       failing.clear();
-      await writeFile(join(work.path, "apps", "loop.yaml"), loop('["sleep", "3600"]'));
+      await writeFile(join(work.path, "apps", "flap.yaml"), loop('["sleep", "3600"]', "flap"));
       await h.startDaemon(["--interval", "2s"]);
       // The open the last daemon could not deliver, then the resolution of the problem it left open.
-      await waitFor(() => got.filter((g) => g.key === "crash-loop:loop").length === 2, {
+      await waitFor(() => got.filter((g) => g.key === "crash-loop:flap").length === 2, {
         timeoutMs: 30_000,
         what: "the open and the resolved at the webhook",
       });
-      expect(got.filter((g) => g.key === "crash-loop:loop").map((g) => [g.path, g.state])).toEqual([
+      expect(got.filter((g) => g.key === "crash-loop:flap").map((g) => [g.path, g.state])).toEqual([
         ["/later", "open"],
         ["/later", "resolved"],
       ]);
