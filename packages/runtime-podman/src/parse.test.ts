@@ -8,8 +8,8 @@ import {
   parseEventLine,
   parseInspectJson,
   parsePsJson,
-  parseStatsLines,
 } from "./parse.js";
+import { parseStatsLines } from "./stats.js";
 
 const fixture = (version: string, file: string) =>
   readFileSync(new URL(`./fixtures/${version}/${file}`, import.meta.url), "utf8");

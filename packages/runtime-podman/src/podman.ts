@@ -6,7 +6,8 @@ import {
   PodmanCommandError,
   PodmanOutputError,
 } from "./errors.js";
-import { parseImagesJson, parseInspectJson, parsePsJson, parseStatsLines } from "./parse.js";
+import { parseImagesJson, parseInspectJson, parsePsJson } from "./parse.js";
+import { parseStatsLines, STATS_ARGS } from "./stats.js";
 import {
   NOT_FOUND_CONTAINER,
   NOT_FOUND_IMAGE,
@@ -87,16 +88,7 @@ export class PodmanRuntime implements ContainerRuntime {
   }
 
   async stats(): Promise<ContainerUsage[]> {
-    // Numbers, not podman's words ("335.9kB / 67.11MB"): .ContainerStats.MemUsage is the
-    // field the MemUsage words hide (4.3 and 5 alike).
-    const { stdout } = await this.run([
-      "stats",
-      "--no-stream",
-      "--no-reset",
-      "--format",
-      "{{.ID}} {{.Name}} {{.CPUNano}} {{.ContainerStats.MemUsage}} {{.MemLimit}}",
-    ]);
-    return parseStatsLines(stdout);
+    return parseStatsLines((await this.run(STATS_ARGS)).stdout);
   }
 
   async storageRoot(): Promise<string> {

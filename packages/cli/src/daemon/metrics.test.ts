@@ -128,7 +128,7 @@ describe("the daemon's metrics", () => {
     expect(body).toMatch(/^archy_disk_low\{what="state folder",path="\/s"\} 0$/m);
   });
 
-  it("the apps' CPU and memory from podman stats, one sample for the scrapes of 10 s", async () => {
+  it("the apps' CPU and memory from podman stats, one sample for the scrapes of a minute", async () => {
     let t = NOW;
     const m = await createDaemonMetrics(() => t);
     let samples = 0;
@@ -146,7 +146,10 @@ describe("the daemon's metrics", () => {
     expect(body).not.toMatch(/app="other"/);
     await m.render();
     expect(samples).toBe(1);
-    t += 10_000;
+    t += 59_000;
+    await m.render();
+    expect(samples).toBe(1);
+    t += 1_000;
     await m.render();
     expect(samples).toBe(2);
   });

@@ -32,7 +32,7 @@ export interface DaemonMetrics {
   snapshotFailed(): void;
   /** A notification was delivered to a target, or not. */
   notified(target: string, ok: boolean): void;
-  /** The apps' containers' CPU and memory (`podman stats`), sampled at a scrape, at most every 10 s. */
+  /** The apps' containers' CPU and memory (`podman stats`), sampled at a scrape, at most every minute. */
   watchUsage(sample: () => Promise<ContainerUsage[]>): void;
   /** The free space of archy's filesystems, read at each scrape. */
   watchDisk(
@@ -40,6 +40,9 @@ export interface DaemonMetrics {
   ): void;
   render(): Promise<{ contentType: string; body: string }>;
 }
+
+/** How old a `podman stats` sample may be when scraped. */
+export const USAGE_EVERY_MS = 60_000;
 
 /** Methods that return a stream, not a promise: not timed. */
 const STREAMS = new Set(["events", "followContainerLogs"]);
@@ -165,12 +168,12 @@ export async function createDaemonMetrics(now: () => number = Date.now): Promise
     labelNames: ["target", "result"],
     registers,
   });
-  // podman stats costs a process: one sample serves the scrapes of 10 s.
+  // podman stats costs a process (about 0.15 s of CPU): one sample serves the scrapes of a minute.
   let sampleUsage: () => Promise<ContainerUsage[]> = async () => [];
-  // The gauges are collected side by side: they share one sample (a promise) of 10 s.
+  // The gauges are collected side by side: they share one sample (a promise).
   let usage: { at: number; byApp: Promise<Map<string, ContainerUsage>> } | null = null;
   const appUsage = () => {
-    if (usage === null || now() - usage.at >= 10_000)
+    if (usage === null || now() - usage.at >= USAGE_EVERY_MS)
       usage = {
         at: now(),
         byApp: sampleUsage()

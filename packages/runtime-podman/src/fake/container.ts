@@ -6,6 +6,7 @@ import type {
   ContainerSpec,
   ContainerState,
   ContainerStatus,
+  ContainerUsage,
   HealthStatus,
 } from "../types.js";
 
@@ -269,4 +270,17 @@ export function statusOf(c: FakeContainer, inspect = false): ContainerStatus {
     ports: [...(c.spec.ports ?? [])],
     ...(inspect && c.state === "exited" ? { oomKilled: c.oomKilled } : {}),
   };
+}
+
+/** What the running ones use: 10 ms of CPU per second run, 8 MiB, the limit or 16 GiB. */
+export function usageOf(containers: FakeContainer[], now: number): ContainerUsage[] {
+  return containers
+    .filter((c) => c.state === "running")
+    .map((c) => ({
+      id: c.id.slice(0, 12),
+      name: c.name,
+      cpuNanos: Math.max(0, now - Date.parse(c.startedAt ?? new Date(now).toISOString())) * 10_000,
+      memoryBytes: 8 * 1024 ** 2,
+      memoryLimitBytes: c.spec.resources?.memoryBytes ?? 16 * 1024 ** 3,
+    }));
 }

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { systemClock, type Clock } from "../clock/clock.js";
 import { ContainerNotFoundError, ImageNotFoundError, PodmanCommandError } from "../errors.js";
 import { FakeImages } from "./images.js";
-import { ContainerModel, statusOf, type FakeContainer } from "./container.js";
+import { ContainerModel, statusOf, usageOf, type FakeContainer } from "./container.js";
 import {
   CallScripts,
   MUTATING,
@@ -181,20 +181,10 @@ export class FakeRuntime implements ContainerRuntime {
     return "fake";
   }
 
-  /** Each running container: 10 ms of CPU per second it has run, 8 MiB of memory, no limit (16 GiB). */
+  /** Each running container: 10 ms of CPU per second it has run, 8 MiB of memory, its limit or 16 GiB. */
   async stats(): Promise<ContainerUsage[]> {
     await this.enter("stats", []);
-    const now = this.clock.now();
-    return [...this.containers.values()]
-      .filter((c) => c.state === "running")
-      .map((c) => ({
-        id: c.id.slice(0, 12),
-        name: c.name,
-        cpuNanos:
-          Math.max(0, now - Date.parse(c.startedAt ?? new Date(now).toISOString())) * 10_000,
-        memoryBytes: 8 * 1024 ** 2,
-        memoryLimitBytes: c.spec.resources?.memoryBytes ?? 16 * 1024 ** 3,
-      }));
+    return usageOf([...this.containers.values()], this.clock.now());
   }
 
   /** The fake keeps nothing on disk: the temp folder stands in for its store. */
